@@ -1,0 +1,79 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "sims",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sims", targets: ["sims"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+    ],
+    targets: [
+        // Addresses, reply codes, envelope: pure values, Foundation only.
+        .target(name: "MailCore", swiftSettings: strict),
+        // SMTP server session state machine, command parser, line framing. No I/O.
+        .target(
+            name: "SMTPProtocol",
+            dependencies: ["MailCore", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict
+        ),
+        // Domains, accounts, aliases (SQLite via GRDB), password hashing, Maildir.
+        .target(
+            name: "MailStore",
+            dependencies: [
+                "MailCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        // Configuration, logging, listeners, NIO pipelines, TLS, service wiring.
+        .target(
+            name: "Server",
+            dependencies: [
+                "MailCore", "SMTPProtocol", "MailStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "sims",
+            dependencies: [
+                "Server", "MailStore", "MailCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "MailCoreTests", dependencies: ["MailCore"], swiftSettings: strict),
+        .testTarget(
+            name: "SMTPProtocolTests",
+            dependencies: ["SMTPProtocol", "MailCore", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "MailCore"], swiftSettings: strict),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "MailStore", "MailCore"], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

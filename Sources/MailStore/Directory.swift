@@ -1,0 +1,74 @@
+import Foundation
+import GRDB
+
+/// Errors from directory changes, worded for the person at the command line.
+public enum DirectoryError: Error, CustomStringConvertible, Equatable {
+    case invalidAddress(String)
+    case invalidDomain(String)
+    case domainNotLocal(String)
+    case domainExists(String)
+    case domainNotFound(String)
+    case domainInUse(String, accounts: Int)
+    case accountExists(String)
+    case accountNotFound(String)
+    case aliasExists(String, target: String)
+    case aliasNotFound(String)
+    case aliasShadowsAccount(String)
+
+    public var description: String {
+        switch self {
+        case .invalidAddress(let address): return "'\(address)' is not a valid address (expected user@domain)"
+        case .invalidDomain(let domain): return "'\(domain)' is not a valid domain name"
+        case .domainNotLocal(let domain): return "domain \(domain) is not a local domain; add it first with 'sims domain add \(domain)'"
+        case .domainExists(let domain): return "domain \(domain) already exists"
+        case .domainNotFound(let domain): return "domain \(domain) does not exist"
+        case .domainInUse(let domain, let accounts): return "domain \(domain) still has \(accounts) account(s); remove them first"
+        case .accountExists(let address): return "account \(address) already exists"
+        case .accountNotFound(let address): return "account \(address) does not exist"
+        case .aliasExists(let alias, let target): return "alias \(alias) -> \(target) already exists"
+        case .aliasNotFound(let alias): return "alias \(alias) does not exist"
+        case .aliasShadowsAccount(let alias): return "\(alias) is an account; an alias cannot have the same address"
+        }
+    }
+}
+
+/// Domains, accounts and aliases, kept in `sims.sqlite`.
+///
+/// The server and the `sims` command open the same file; SQLite's WAL mode
+/// lets the command change the directory while the server reads it, so no
+/// restart is needed. Addresses are stored lower-cased: local parts are
+/// matched case-insensitively, as nearly every mail system does.
+public final class Directory: Sendable {
+    let pool: DatabasePool
+
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "domain") { table in
+                table.column("name", .text).primaryKey()
+                table.column("catchAll", .text)
+                table.column("created", .datetime).notNull()
+            }
+            try db.create(table: "account") { table in
+                table.column("address", .text).primaryKey()
+                table.column("domain", .text).notNull().indexed()
+                    .references("domain", column: "name", onDelete: .restrict)
+                table.column("passwordHash", .text).notNull()
+                table.column("created", .datetime).notNull()
+            }
+            try db.create(table: "alias") { table in
+                table.column("address", .text).notNull().indexed()
+                table.column("target", .text).notNull()
+                table.primaryKey(["address", "target"])
+            }
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,52 @@
+import MailCore
+import NIOCore
+
+/// Where an accepted recipient's copy of the message goes.
+public enum RecipientDestination: Hashable, Sendable {
+    /// Into the Maildirs of these accounts (an alias may name several).
+    case local(accounts: [String])
+}
+
+/// A recipient that RCPT accepted.
+public struct AcceptedRecipient: Hashable, Sendable {
+    /// The forward-path as the client sent it.
+    public var path: EnvelopePath
+    public var destination: RecipientDestination
+
+    public init(path: EnvelopePath, destination: RecipientDestination) {
+        self.path = path
+        self.destination = destination
+    }
+}
+
+/// One mail transaction: from MAIL to the end of DATA.
+public struct MailTransaction: Sendable {
+    public var id: QueueID
+    public var reversePath: EnvelopePath
+    public var parameters: MailParameters
+    public var recipients: [AcceptedRecipient] = []
+    /// RCPT commands refused in this transaction (for "554 no valid recipients").
+    public var refusedRecipients = 0
+    /// The message as received: dot-unstuffed, CR LF line endings, no Received header yet.
+    public var message = ByteBuffer()
+
+    public init(id: QueueID, reversePath: EnvelopePath, parameters: MailParameters) {
+        self.id = id
+        self.reversePath = reversePath
+        self.parameters = parameters
+    }
+}
+
+/// The policy's answer for one RCPT.
+public enum RecipientVerdict: Hashable, Sendable {
+    case accept(RecipientDestination)
+    case reject(SMTPReply)
+}
+
+/// The store's answer at the end of DATA.
+public enum DeliveryOutcome: Hashable, Sendable {
+    /// Every recipient's copy is on stable storage.
+    case stored
+    /// Nothing was stored; the client is told to try again later (451/452).
+    case temporaryFailure(SMTPReply)
+}

@@ -1,0 +1,63 @@
+import NIOCore
+
+/// Collects the lines of DATA into a message, enforcing the limits that are
+/// reported only once the final "." has been read.
+///
+/// RFC 5321 § 4.1.4 and § 4.5.2: the sender has stuffed an extra "." in front
+/// of lines that begin with one; we remove it. The message ends only at
+/// CR LF "." CR LF; a "." line ended any other way is text, and taints the
+/// message, so a smuggled second message is never seen as one.
+struct MessageAccumulator {
+    enum Problem: Hashable {
+        case tooLarge
+        case badLineEnding
+        case lineTooLong
+    }
+
+    let maximumSize: Int
+    let maximumLineLength: Int
+    private(set) var message: ByteBuffer
+    private(set) var size = 0
+    private(set) var problem: Problem?
+
+    init(maximumSize: Int, maximumLineLength: Int) {
+        self.maximumSize = maximumSize
+        self.maximumLineLength = maximumLineLength
+        message = ByteBuffer()
+        message.reserveCapacity(4096)
+    }
+
+    /// Feeds one line; returns true when it was the end-of-data marker.
+    mutating func append(_ line: InputLine) -> Bool {
+        if line.isClean, line.bytes.readableBytes == 1, line.bytes.readableBytesView.first == UInt8(ascii: ".") {
+            return true
+        }
+        if line.overlong || line.wireLength > maximumLineLength {
+            record(.lineTooLong)
+        } else if !line.isClean {
+            record(.badLineEnding)
+        }
+        var content = line.bytes
+        if content.readableBytesView.first == UInt8(ascii: ".") {
+            content.moveReaderIndex(forwardBy: 1)
+        }
+        size += content.readableBytes + 2
+        if size > maximumSize {
+            record(.tooLarge)
+        }
+        if problem == nil {
+            message.writeImmutableBuffer(content)
+            message.writeStaticString("\r\n")
+        }
+        return false
+    }
+
+    private mutating func record(_ newProblem: Problem) {
+        // Keep the first problem, except that size wins: it is the one a
+        // client can act on, and RFC 1870 gives it a precise code.
+        if problem == nil || newProblem == .tooLarge {
+            problem = newProblem
+        }
+        message.clear()
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import MailCore
+
+/// The trace header RFC 5321 § 4.4 requires an SMTP server to prepend.
+///
+///     Received: from client.example (client.example [192.0.2.1])
+///             by mx.example.test (SIMS) with ESMTPS id S.1A2B3C
+///             (using TLSv1.3)
+///             for <alice@example.test>; Sun, 29 Nov 2026 22:08:06 +0000
+///
+/// The `from` clause shows the HELO name and, in parentheses, the address the
+/// connection really came from, so a forged HELO is visible to the reader.
+public enum ReceivedHeader {
+    public static func make(
+        helloName: String?, clientAddress: String, hostname: String, protocolName: String,
+        id: QueueID, tls: TLSInfo?, recipients: [EnvelopePath], date: Date
+    ) -> String {
+        var header = "Received: from \(sanitize(helloName ?? "unknown")) ([\(clientAddress)])\r\n"
+        header += "\tby \(hostname) (SIMS) with \(protocolName) id \(id)"
+        if let tls {
+            header += "\r\n\t(using \(tls))"
+        }
+        // RFC 5321 § 4.4: "for" names the recipient only when there is one;
+        // naming several would disclose Bcc recipients to each other.
+        if recipients.count == 1, let only = recipients.first {
+            header += "\r\n\tfor \(only)"
+        }
+        header += "; \(RFC5322Date.format(date))\r\n"
+        return header
+    }
+
+    /// The HELO name is client-controlled; keep it to printable ASCII without
+    /// parentheses so it cannot forge structure inside the header.
+    private static func sanitize(_ name: String) -> String {
+        String(String.UnicodeScalarView(name.unicodeScalars.prefix(255).map { scalar in
+            (scalar.value > 32 && scalar.value < 127 && scalar != "(" && scalar != ")") ? scalar : "?"
+        }))
+    }
+}

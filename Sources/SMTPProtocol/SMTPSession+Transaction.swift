@@ -1,0 +1,121 @@
+import MailCore
+import NIOCore
+
+extension SMTPSession {
+    // MARK: MAIL
+
+    mutating func mail(_ path: EnvelopePath, _ parameters: MailParameters, newQueueID: () -> QueueID) -> SMTPSessionAction {
+        switch state {
+        case .awaitingHello: return failure(Replies.helloFirst)
+        case .transaction: return failure(SMTPReply(503, .init(5, 5, 1), "Nested MAIL command"))
+        default: break
+        }
+        if configuration.authenticationRequired {
+            // RFC 6409 § 4.3 / RFC 4954 § 6: submission requires authentication.
+            return failure(SMTPReply(530, .init(5, 7, 0), "Authentication required"))
+        }
+        if let declared = parameters.declaredSize, declared > configuration.maximumMessageSize {
+            // RFC 1870 § 6.2: refuse at MAIL when the declared size is too big.
+            return failure(Replies.messageTooBig(configuration.maximumMessageSize))
+        }
+        state = .transaction(MailTransaction(id: newQueueID(), reversePath: path, parameters: parameters))
+        return .reply(Replies.ok("Sender \(path) OK"))
+    }
+
+    // MARK: RCPT
+
+    mutating func rcpt(_ path: EnvelopePath) -> SMTPSessionAction {
+        guard case .transaction(let transaction) = state else {
+            return failure(SMTPReply(503, .init(5, 5, 1), "Need MAIL before RCPT"))
+        }
+        if transaction.recipients.count >= configuration.maximumRecipients {
+            // RFC 5321 § 4.5.3.1.10: 452 for too many recipients; the client
+            // sends the rest in another transaction. Not counted as an error.
+            return .reply(SMTPReply(452, .init(4, 5, 3), "Too many recipients"))
+        }
+        state = .checkingRecipient(transaction, path)
+        return .checkRecipient(path, transaction: transaction)
+    }
+
+    /// The driver's verdict on the recipient asked about by `.checkRecipient`.
+    public mutating func recipientChecked(_ verdict: RecipientVerdict) -> SMTPSessionAction {
+        guard case .checkingRecipient(var transaction, let path) = state else {
+            preconditionFailure("recipientChecked without a pending recipient")
+        }
+        switch verdict {
+        case .accept(let destination):
+            transaction.recipients.append(AcceptedRecipient(path: path, destination: destination))
+            state = .transaction(transaction)
+            return .reply(Replies.ok("Recipient \(path) OK"))
+        case .reject(let reply):
+            transaction.refusedRecipients += 1
+            state = .transaction(transaction)
+            return failure(reply)
+        }
+    }
+
+    // MARK: DATA
+
+    mutating func data() -> SMTPSessionAction {
+        guard case .transaction(let transaction) = state else {
+            return failure(SMTPReply(503, .init(5, 5, 1), "Need MAIL and RCPT before DATA"))
+        }
+        guard !transaction.recipients.isEmpty else {
+            if transaction.refusedRecipients > 0 {
+                return failure(SMTPReply(554, .init(5, 5, 1), "No valid recipients"))
+            }
+            return failure(SMTPReply(503, .init(5, 5, 1), "Need RCPT before DATA"))
+        }
+        let accumulator = MessageAccumulator(
+            maximumSize: configuration.maximumMessageSize,
+            maximumLineLength: configuration.textLineLimit
+        )
+        state = .data(transaction, accumulator)
+        return .reply(SMTPReply(354, nil, "End data with <CR><LF>.<CR><LF>"))
+    }
+
+    mutating func finishData(_ transaction: inout MailTransaction, _ accumulator: MessageAccumulator) -> SMTPSessionAction {
+        switch accumulator.problem {
+        case .tooLarge:
+            state = .idle
+            return failure(Replies.messageTooBig(configuration.maximumMessageSize))
+        case .badLineEnding:
+            state = .idle
+            return failure(Replies.bareLineEndingInMessage)
+        case .lineTooLong:
+            state = .idle
+            return failure(SMTPReply(
+                554, .init(5, 6, 0),
+                "Message refused: a line is longer than \(configuration.textLineLimit) octets"))
+        case nil:
+            transaction.message = accumulator.message
+            state = .delivering(transaction)
+            return .deliver(transaction)
+        }
+    }
+
+    /// The store's result for the message handed over by `.deliver`.
+    public mutating func deliveryFinished(_ outcome: DeliveryOutcome) -> SMTPSessionAction {
+        guard case .delivering(let transaction) = state else {
+            preconditionFailure("deliveryFinished without a pending delivery")
+        }
+        state = .idle
+        switch outcome {
+        case .stored:
+            return .reply(Replies.ok("Message accepted, queue id \(transaction.id)"))
+        case .temporaryFailure(let reply):
+            return .reply(reply)
+        }
+    }
+
+    /// The transaction in progress, if any (for logs).
+    public var currentTransaction: MailTransaction? {
+        switch state {
+        case .transaction(let transaction), .checkingRecipient(let transaction, _),
+            .data(let transaction, _), .delivering(let transaction):
+            return transaction
+        default:
+            return nil
+        }
+    }
+}

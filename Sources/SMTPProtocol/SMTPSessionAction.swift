@@ -1,0 +1,19 @@
+import MailCore
+
+/// What the connection driver must do after feeding the session an event.
+public enum SMTPSessionAction: Sendable {
+    /// Nothing to send (a line of message text was absorbed).
+    case none
+    case reply(SMTPReply)
+    /// Send the reply, then close the connection.
+    case replyAndClose(SMTPReply)
+    /// Send the reply unencrypted, start the TLS handshake, and discard every
+    /// byte that arrived before it (RFC 3207 § 4.2). Then call `tlsEstablished`.
+    case startTLS(SMTPReply)
+    /// Decide about this recipient (directory lookup and relay policy), then
+    /// call `recipientChecked(_:)`.
+    case checkRecipient(EnvelopePath, transaction: MailTransaction)
+    /// Store the message for every recipient, then call `deliveryFinished(_:)`.
+    /// No reply may be sent before the message is on stable storage.
+    case deliver(MailTransaction)
+}

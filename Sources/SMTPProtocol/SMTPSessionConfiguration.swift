@@ -1,0 +1,40 @@
+/// What a session needs to know about the server and the listener it runs on.
+public struct SMTPSessionConfiguration: Sendable {
+    /// The name the server announces in the greeting, EHLO and Received.
+    public var hostname: String
+    /// RFC 5321 § 4.5.3.1.4: 512 octets including CR LF.
+    public var commandLineLimit: Int = 512
+    /// RFC 5321 § 4.5.3.1.6: 1000 octets including CR LF.
+    public var textLineLimit: Int = 1000
+    /// The SIZE limit advertised in EHLO and enforced after DATA.
+    public var maximumMessageSize: Int = 26_214_400
+    /// RCPT commands accepted per transaction; more get 452 (RFC 5321 § 4.5.3.1.10).
+    public var maximumRecipients: Int = 100
+    /// Failed commands before the session is closed with 421.
+    public var maximumErrors: Int = 10
+    /// Commands of any kind before the session is closed with 421.
+    public var maximumCommands: Int = 10_000
+    /// Whether STARTTLS can be offered (a certificate is configured).
+    public var startTLSAvailable: Bool = false
+    /// Submission listeners (RFC 6409) refuse MAIL until the client has
+    /// authenticated. Until AUTH is implemented they accept no mail at all.
+    public var authenticationRequired: Bool = false
+
+    public init(hostname: String) {
+        self.hostname = hostname
+    }
+}
+
+/// The TLS parameters negotiated on a connection, for logs and Received.
+public struct TLSInfo: Hashable, Sendable, CustomStringConvertible {
+    public var version: String
+    /// The cipher suite, when the TLS library reports it (swift-nio-ssl does not yet).
+    public var cipher: String?
+
+    public init(version: String, cipher: String? = nil) {
+        self.version = version
+        self.cipher = cipher
+    }
+
+    public var description: String { cipher.map { "\(version) with cipher \($0)" } ?? version }
+}

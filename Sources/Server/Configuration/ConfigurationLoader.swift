@@ -1,0 +1,129 @@
+import Foundation
+import NIOCore
+import TOMLKit
+
+/// Reads sims.toml into a `ServerConfiguration`, collecting every problem
+/// (syntax error, unknown key, wrong type, bad value) with its line.
+public enum ConfigurationLoader {
+    public static func load(file: String) throws -> ServerConfiguration {
+        let text: String
+        do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+            throw InvalidConfiguration(file: file, problems: [.init(key: "", line: nil, message: "cannot read: \(error.localizedDescription)")])
+        }
+        let (configuration, problems) = parse(text)
+        guard problems.isEmpty else { throw InvalidConfiguration(file: file, problems: problems) }
+        return configuration
+    }
+
+    public static func parse(_ text: String) -> (ServerConfiguration, [ConfigurationProblem]) {
+        var reader = TableReader(locator: KeyLocator(text: text))
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            return (ServerConfiguration(), [.init(key: "", line: error.source.begin.line, message: "syntax error: \(error.description)")])
+        } catch {
+            return (ServerConfiguration(), [.init(key: "", line: nil, message: "syntax error: \(error)")])
+        }
+        var configuration = ServerConfiguration()
+        reader.read(table, prefix: "", into: &configuration)
+        return (configuration, reader.problems)
+    }
+}
+
+/// Walks the parsed table key by key. Each known key has a reader; anything
+/// else is reported as unknown, so a misspelt key never silently does nothing.
+private struct TableReader {
+    let locator: KeyLocator
+    var problems: [ConfigurationProblem] = []
+
+    mutating func problem(_ key: String, _ message: String) {
+        problems.append(.init(key: key, line: locator.line(of: key), message: message))
+    }
+
+    mutating func read(_ table: TOMLTable, prefix: String, into c: inout ServerConfiguration) {
+        for key in table.keys {
+            let full = prefix.isEmpty ? key : "\(prefix).\(key)"
+            guard let value = table[key] else { continue }
+            switch full {
+            case "hostname":
+                if let name = string(full, value), !name.isEmpty, !name.contains(" ") { c.hostname = name }
+                else { problem(full, "must be a host name") }
+            case "smtp", "submission", "tls", "limits", "timeouts", "log", "log.modules", "storage":
+                guard let inner = value.table else { problem(full, "must be a table ([\(full)])"); continue }
+                read(inner, prefix: full, into: &c)
+            case "smtp.listen": c.smtpListeners = listeners(full, value) ?? c.smtpListeners
+            case "submission.listen": c.submissionListeners = listeners(full, value) ?? c.submissionListeners
+            case "tls.certificate": c.tlsCertificate = string(full, value) ?? c.tlsCertificate
+            case "tls.key": c.tlsKey = string(full, value) ?? c.tlsKey
+            case "limits.command_line_length": c.limits.commandLineLength = int(full, value, 512...65_536) ?? c.limits.commandLineLength
+            case "limits.text_line_length": c.limits.textLineLength = int(full, value, 1000...1_048_576) ?? c.limits.textLineLength
+            case "limits.message_size": c.limits.messageSize = int(full, value, 1024...2_147_483_647) ?? c.limits.messageSize
+            case "limits.recipients_per_message": c.limits.recipientsPerMessage = int(full, value, 1...100_000) ?? c.limits.recipientsPerMessage
+            case "limits.errors_per_session": c.limits.errorsPerSession = int(full, value, 1...10_000) ?? c.limits.errorsPerSession
+            case "limits.commands_per_session": c.limits.commandsPerSession = int(full, value, 10...10_000_000) ?? c.limits.commandsPerSession
+            case "limits.connections": c.limits.connections = int(full, value, 1...1_000_000) ?? c.limits.connections
+            case "limits.connections_per_ip": c.limits.connectionsPerIP = int(full, value, 1...1_000_000) ?? c.limits.connectionsPerIP
+            case "timeouts.greeting_delay": c.timeouts.greetingDelay = duration(full, value) ?? c.timeouts.greetingDelay
+            case "timeouts.command": c.timeouts.command = duration(full, value, minimum: .seconds(1)) ?? c.timeouts.command
+            case "timeouts.data_block": c.timeouts.dataBlock = duration(full, value, minimum: .seconds(1)) ?? c.timeouts.dataBlock
+            case "timeouts.shutdown_grace": c.timeouts.shutdownGrace = duration(full, value) ?? c.timeouts.shutdownGrace
+            case "log.level": c.log.level = int(full, value, 1...5) ?? c.log.level
+            case "log.directory": c.log.directory = string(full, value) ?? c.log.directory
+            case "log.stderr": c.log.stderr = bool(full, value) ?? c.log.stderr
+            case "storage.io_threads": c.storage.ioThreads = int(full, value, 1...256) ?? c.storage.ioThreads
+            case "storage.mail_directory": c.storage.mailDirectory = string(full, value) ?? c.storage.mailDirectory
+            case "storage.database": c.storage.database = string(full, value) ?? c.storage.database
+            default:
+                if prefix == "log.modules" {
+                    guard LogModule(rawValue: key.uppercased()) != nil else {
+                        problem(full, "unknown log module (known: \(LogModule.allCases.map(\.rawValue).joined(separator: ", ")))")
+                        continue
+                    }
+                    if let level = int(full, value, 1...5) { c.log.modules[key.uppercased()] = level }
+                } else {
+                    problem(full, "unknown key")
+                }
+            }
+        }
+    }
+
+    mutating func string(_ key: String, _ value: any TOMLValueConvertible) -> String? {
+        guard let text = value.string else { problem(key, "must be a string"); return nil }
+        return text
+    }
+
+    mutating func bool(_ key: String, _ value: any TOMLValueConvertible) -> Bool? {
+        guard let flag = value.bool else { problem(key, "must be true or false"); return nil }
+        return flag
+    }
+
+    mutating func int(_ key: String, _ value: any TOMLValueConvertible, _ range: ClosedRange<Int>) -> Int? {
+        guard let number = value.int else { problem(key, "must be a whole number"); return nil }
+        guard range.contains(number) else { problem(key, "must be between \(range.lowerBound) and \(range.upperBound)"); return nil }
+        return number
+    }
+
+    mutating func duration(_ key: String, _ value: any TOMLValueConvertible, minimum: TimeAmount = .zero) -> TimeAmount? {
+        let parsed: TimeAmount?
+        if let seconds = value.int { parsed = seconds >= 0 ? .seconds(Int64(seconds)) : nil }
+        else if let text = value.string { parsed = DurationText.parse(text) }
+        else { parsed = nil }
+        guard let parsed else { problem(key, "must be a duration such as \"30s\", \"5m\" or \"1h\""); return nil }
+        guard parsed >= minimum else { problem(key, "must be at least \(DurationText.format(minimum))"); return nil }
+        return parsed
+    }
+
+    mutating func listeners(_ key: String, _ value: any TOMLValueConvertible) -> [ListenAddress]? {
+        guard let array = value.array else { problem(key, "must be a list of \"address:port\" strings"); return nil }
+        var result: [ListenAddress] = []
+        for item in array {
+            guard let text = item.string, let address = ListenAddress(parsing: text) else {
+                problem(key, "\(item.debugDescription) is not \"address:port\" (IPv6: \"[::1]:2525\")")
+                return nil
+            }
+            result.append(address)
+        }
+        return result
+    }
+}

@@ -1,0 +1,28 @@
+import NIOCore
+
+/// Durations in sims.toml: `"30s"`, `"5m"`, `"1h"`, `"250ms"`, or a bare number of seconds.
+enum DurationText {
+    static func parse(_ text: String) -> TimeAmount? {
+        let units: [(String, Int64)] = [("ms", 1_000_000), ("s", 1_000_000_000), ("m", 60_000_000_000), ("h", 3_600_000_000_000)]
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        for (suffix, nanoseconds) in units where trimmed.hasSuffix(suffix) {
+            let number = trimmed.dropLast(suffix.count)
+            // "ms" must not be read as minutes of "5m" + "s"
+            if suffix == "s", number.hasSuffix("m") { continue }
+            guard let value = Int64(number), value >= 0 else { return nil }
+            return .nanoseconds(value * nanoseconds)
+        }
+        guard let seconds = Int64(trimmed), seconds >= 0 else { return nil }
+        return .seconds(seconds)
+    }
+
+    static func format(_ amount: TimeAmount) -> String {
+        let nanoseconds = amount.nanoseconds
+        if nanoseconds % 3_600_000_000_000 == 0, nanoseconds > 0 { return "\(nanoseconds / 3_600_000_000_000)h" }
+        if nanoseconds % 60_000_000_000 == 0, nanoseconds > 0 { return "\(nanoseconds / 60_000_000_000)m" }
+        if nanoseconds % 1_000_000_000 == 0 { return "\(nanoseconds / 1_000_000_000)s" }
+        return "\(nanoseconds / 1_000_000)ms"
+    }
+}
+
+import Foundation

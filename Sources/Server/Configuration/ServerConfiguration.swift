@@ -1,0 +1,91 @@
+import Foundation
+import NIOCore
+
+/// A listening address, `host:port` (IPv6 in brackets: `[::1]:2525`).
+public struct ListenAddress: Hashable, Sendable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `127.0.0.1:2525` or `[::1]:2525`; returns nil when malformed.
+    public init?(parsing text: String) {
+        let host: Substring
+        let portText: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else { return nil }
+            host = text[text.index(after: text.startIndex)..<close]
+            portText = text[text.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = text.lastIndex(of: ":"), !text[..<colon].contains(":") else { return nil }
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+        }
+        guard let port = Int(portText), (0...65535).contains(port),
+            (try? SocketAddress(ipAddress: String(host), port: port)) != nil
+        else { return nil }
+        self.host = String(host)
+        self.port = port
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// Everything `sims.toml` can say. Defaults are the embedded defaults: a
+/// loopback-only server on high ports, safe to start without root.
+public struct ServerConfiguration: Sendable {
+    public var hostname = "mail.example.test"
+    public var smtpListeners = [ListenAddress(host: "127.0.0.1", port: 2525)]
+    public var submissionListeners = [ListenAddress(host: "127.0.0.1", port: 2587)]
+
+    public var tlsCertificate = "tls/cert.pem"
+    public var tlsKey = "tls/key.pem"
+
+    public var limits = Limits()
+    public var timeouts = Timeouts()
+    public var log = LogSettings()
+    public var storage = Storage()
+
+    public struct Limits: Sendable {
+        public var commandLineLength = 512
+        public var textLineLength = 1000
+        public var messageSize = 26_214_400
+        public var recipientsPerMessage = 100
+        public var errorsPerSession = 10
+        public var commandsPerSession = 10_000
+        public var connections = 1000
+        public var connectionsPerIP = 50
+    }
+
+    public struct Timeouts: Sendable {
+        /// Pause before the greeting; a client that talks during it is dropped.
+        public var greetingDelay: TimeAmount = .zero
+        /// RFC 5321 § 4.5.3.2.7: the server waits at least 5 minutes for a command.
+        public var command: TimeAmount = .minutes(5)
+        /// RFC 5321 § 4.5.3.2.5: 3 minutes between two reads of message text.
+        public var dataBlock: TimeAmount = .minutes(3)
+        /// How long a shutdown waits for sessions in DATA before closing them.
+        public var shutdownGrace: TimeAmount = .seconds(30)
+    }
+
+    public struct LogSettings: Sendable {
+        /// Default level for every module: 1 failures … 5 all.
+        public var level = 2
+        public var modules: [String: Int] = [:]
+        public var directory = "log"
+        public var stderr = true
+    }
+
+    public struct Storage: Sendable {
+        /// Threads that write and fsync mail files, so that slow disks never
+        /// block the network event loops.
+        public var ioThreads = 16
+        public var mailDirectory = "mail"
+        public var database = "sims.sqlite"
+    }
+
+    public init() {}
+}

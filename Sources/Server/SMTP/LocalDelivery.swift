@@ -1,0 +1,17 @@
+import Foundation
+import MailCore
+import MailStore
+import NIOPosix
+
+/// Runs Maildir deliveries on a thread pool of their own: write and fsync
+/// block, and must never stall an event loop or Swift's cooperative threads.
+struct LocalDelivery: Sendable {
+    let writer: MaildirWriter
+    let threadPool: NIOThreadPool
+
+    func deliver(_ message: [UInt8], to accounts: [String], id: QueueID) async throws -> [String] {
+        try await threadPool.runIfActive { [writer] in
+            try writer.deliver(message, to: accounts, id: id)
+        }
+    }
+}

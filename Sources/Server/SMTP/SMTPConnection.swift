@@ -1,0 +1,235 @@
+import Foundation
+import Logging
+import MailCore
+import MailStore
+import NIOCore
+import NIOSSL
+import SMTPProtocol
+import ServiceLifecycle
+
+/// Drives one SMTP session: feeds lines to the `SMTPSession` state machine and
+/// carries out its actions (replies, recipient lookups, deliveries, TLS).
+struct SMTPConnection {
+    let services: SMTPServices
+    let channel: NIOAsyncChannel<SMTPInbound, ByteBuffer>
+    let frame: NIOLoopBound<SMTPFrameHandler>
+    let timeout: ReadTimeout
+    let clientAddress: String
+    let submission: Bool
+    var logger: Logger
+
+    func run() async {
+        let control = ConnectionControl(channel: channel.channel, hostname: services.hostname)
+        do {
+            try await withGracefulShutdownHandler {
+                try await channel.executeThenClose { inbound, _ in
+                    try await converse(inbound, control: control)
+                }
+            } onGracefulShutdown: {
+                control.requestShutdown()
+            }
+        } catch is CancellationError {
+            logger.info("session cancelled at shutdown")
+        } catch let error as ChannelError where error == .ioOnClosedChannel || error == .alreadyClosed {
+            logger.info("client disconnected")
+        } catch {
+            logger.warning("session ended by error: \(error)")
+        }
+        logger.info("disconnected")
+    }
+
+    private func converse(_ inbound: NIOAsyncChannelInboundStream<SMTPInbound>, control: ConnectionControl) async throws {
+        if services.timeouts.greetingDelay > .zero {
+            try await Task.sleep(nanoseconds: UInt64(services.timeouts.greetingDelay.nanoseconds))
+        }
+        let frame = self.frame
+        let clean = try await channel.channel.eventLoop.submit { frame.value.markGreeted() }.get()
+        if !clean {
+            logger.notice("refused: client talked before the greeting (early talker)")
+            try await write(Replies.earlyTalker.wireText)
+            return
+        }
+        var session = SMTPSession(configuration: services.sessionConfiguration(submission: submission), clientAddress: clientAddress)
+        var output = ByteBuffer()
+        if case .reply(let greeting) = session.greet() { output.writeString(greeting.wireText) }
+        try await flush(&output)
+        var awaitingTLS = false
+
+        for try await element in inbound {
+            switch element {
+            case .tlsEstablished(let info):
+                guard awaitingTLS else { continue }
+                awaitingTLS = false
+                session.tlsEstablished(info)
+                logger.info("TLS established: \(info)")
+            case .lines(let lines):
+                // Plaintext that arrived between STARTTLS and the handshake
+                // is never executed (RFC 3207 § 4.2; CVE-2011-0411 class).
+                if awaitingTLS { continue }
+                for line in lines {
+                    let outcome = try await handle(line, session: &session, output: &output)
+                    if outcome == .close {
+                        try await flush(&output)
+                        return
+                    }
+                    if outcome == .startTLS {
+                        awaitingTLS = true
+                        break  // the rest of this read was sent in plaintext: dropped
+                    }
+                }
+                try await flush(&output)
+                timeout.value = session.isReadingData ? services.timeouts.dataBlock : services.timeouts.command
+                if control.setBusyWithMessage(session.isReadingData) {
+                    logger.info("closing for shutdown")
+                    control.sayGoodbyeAndClose()
+                    return
+                }
+            }
+        }
+    }
+
+    private enum LineOutcome { case proceed, close, startTLS }
+
+    /// Feeds one line and carries out the resulting actions.
+    private func handle(_ line: InputLine, session: inout SMTPSession, output: inout ByteBuffer) async throws -> LineOutcome {
+        let wasReadingData = session.isReadingData
+        var action = session.receive(line, newQueueID: { services.queueIDs.next() })
+        if !wasReadingData { logCommand(line) }
+        while true {
+            switch action {
+            case .none:
+                return .proceed
+            case .reply(let reply):
+                record(reply, &output, line: line, wasData: wasReadingData)
+                return .proceed
+            case .replyAndClose(let reply):
+                record(reply, &output, line: line, wasData: wasReadingData)
+                return .close
+            case .startTLS(let reply):
+                try await flush(&output)
+                try await startTLS(reply)
+                return .startTLS
+            case .checkRecipient(let path, let transaction):
+                action = session.recipientChecked(checkRecipient(path, transaction: transaction))
+            case .deliver(let transaction):
+                action = session.deliveryFinished(await deliver(transaction, session: session))
+            }
+        }
+    }
+
+    private func checkRecipient(_ path: EnvelopePath, transaction: MailTransaction) -> RecipientVerdict {
+        var logger = self.logger
+        logger[metadataKey: "qid"] = "\(transaction.id)"
+        let resolution: LocalResolution
+        do {
+            resolution = try services.directory.resolve(path)
+        } catch {
+            logger.error("\(path) deferred: directory lookup failed: \(error)")
+            return .reject(Replies.directoryUnavailable)
+        }
+        let decision = RecipientPolicy.decide(path, resolution: resolution, clientAddress: clientAddress)
+        if case .reject = decision.verdict {
+            logger.notice("\(path) \(decision.logText) (from \(transaction.reversePath))")
+        } else {
+            logger.debug("\(path) \(decision.logText)")
+        }
+        return decision.verdict
+    }
+
+    private func deliver(_ transaction: MailTransaction, session: SMTPSession) async -> DeliveryOutcome {
+        var logger = self.logger
+        logger[metadataKey: "qid"] = "\(transaction.id)"
+        let header = ReceivedHeader.make(
+            helloName: session.helloName, clientAddress: clientAddress, hostname: services.hostname,
+            protocolName: session.receivedProtocol, id: transaction.id, tls: session.tls,
+            recipients: transaction.recipients.map(\.path), date: Date())
+        var bytes = Array(header.utf8)
+        bytes.reserveCapacity(bytes.count + transaction.message.readableBytes)
+        bytes.append(contentsOf: transaction.message.readableBytesView)
+        var accounts: [String] = []
+        for recipient in transaction.recipients {
+            if case .local(let targets) = recipient.destination { accounts.append(contentsOf: targets) }
+        }
+        logger.info("received \(transaction.message.readableBytes) bytes from \(transaction.reversePath) for \(transaction.recipients.count) recipients")
+        do {
+            _ = try await services.delivery.deliver(bytes, to: accounts, id: transaction.id)
+        } catch let error as DeliveryError {
+            logger.error("deferred: message not stored, client told to retry: \(error)")
+            if case .insufficientStorage = error {
+                return .temporaryFailure(SMTPReply(452, .init(4, 3, 1), "Insufficient system storage, try again later"))
+            }
+            return .temporaryFailure(SMTPReply(451, .init(4, 3, 0), "Local error in processing, try again later"))
+        } catch {
+            logger.error("deferred: message not stored, client told to retry: \(error)")
+            return .temporaryFailure(SMTPReply(451, .init(4, 3, 0), "Local error in processing, try again later"))
+        }
+        for recipient in transaction.recipients {
+            if case .local(let targets) = recipient.destination {
+                logger.info("\(recipient.path) delivered: local mailbox \(targets.joined(separator: ", "))")
+            }
+        }
+        return .stored
+    }
+
+    // MARK: - Output
+
+    private func record(_ reply: SMTPReply, _ output: inout ByteBuffer, line: InputLine, wasData: Bool) {
+        output.writeString(reply.wireText)
+        if reply.code >= 400 {
+            let what = wasData ? "end of data" : "\"\(Self.printable(line))\""
+            logger.warning("\(what) answered \(reply)")
+        } else {
+            logger.debug("> \(reply)")
+        }
+    }
+
+    private func logCommand(_ line: InputLine) {
+        logger.debug("< \(Self.printable(line))")
+    }
+
+    /// The line as text for the log, control characters shown as escapes.
+    static func printable(_ line: InputLine) -> String {
+        if line.overlong { return "<line longer than the limit, \(line.wireLength)+ octets>" }
+        var text = ""
+        for byte in line.bytes.readableBytesView.prefix(200) {
+            switch byte {
+            case 0x20..<0x7F: text.unicodeScalars.append(Unicode.Scalar(byte))
+            case 0x0D: text += "\\r"
+            default: text += "\\x" + String(byte, radix: 16)
+            }
+        }
+        if line.bytes.readableBytes > 200 { text += "…" }
+        if line.ending == .bareLF { text += "\\n(bare LF)" }
+        return text
+    }
+
+    private func flush(_ output: inout ByteBuffer) async throws {
+        guard output.readableBytes > 0 else { return }
+        let buffer = output
+        output.clear()
+        try await channel.channel.writeAndFlush(buffer)
+    }
+
+    private func write(_ text: String) async throws {
+        var buffer = channel.channel.allocator.buffer(capacity: text.utf8.count)
+        buffer.writeString(text)
+        try await channel.channel.writeAndFlush(buffer)
+    }
+
+    /// Writes the 220, inserts TLS in front of everything and drops buffered
+    /// plaintext, all in one event-loop turn so that no byte slips between.
+    private func startTLS(_ reply: SMTPReply) async throws {
+        guard let context = services.tls else { return }
+        let channel = self.channel.channel
+        let frame = self.frame
+        let text = reply.wireText
+        logger.debug("> \(reply)")
+        try await channel.eventLoop.submit {
+            var buffer = channel.allocator.buffer(capacity: text.utf8.count)
+            buffer.writeString(text)
+            channel.writeAndFlush(buffer, promise: nil)
+            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context), position: .first)
+            frame.value.discardBufferedInput()
+        }.get()
+    }
+}

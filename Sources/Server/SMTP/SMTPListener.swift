@@ -1,0 +1,101 @@
+import Logging
+import NIOCore
+import NIOPosix
+import NIOConcurrencyHelpers
+import ServiceLifecycle
+
+/// One listening socket (port 25-style SMTP, or submission) as a Service.
+///
+/// Each accepted connection runs in its own child task of a discarding task
+/// group: a failing session is logged and forgotten, never taking the
+/// listener down. On graceful shutdown the socket closes first, so no new
+/// session starts, and the group waits for open sessions to wind down.
+final class SMTPListener: Service {
+    let address: ListenAddress
+    let submission: Bool
+    let services: SMTPServices
+    let limiter: ConnectionLimiter
+    let group: any EventLoopGroup
+    let logger: Logger
+    private let connectionNumbers = NIOLockedValueBox(0)
+    /// Filled once the socket is bound, for "listening on …" and tests.
+    let boundPort = NIOLockedValueBox<Int?>(nil)
+
+    init(address: ListenAddress, submission: Bool, services: SMTPServices, limiter: ConnectionLimiter, group: any EventLoopGroup) {
+        self.address = address
+        self.submission = submission
+        self.services = services
+        self.limiter = limiter
+        self.group = group
+        logger = services.logs.logger(submission ? .submit : .smtp)
+    }
+
+    var moduleName: String { submission ? "SUBMIT" : "SMTP" }
+
+    func run() async throws {
+        let services = self.services
+        let logger = self.logger
+        let server = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.so_keepalive), value: 1)
+            .bind(host: address.host, port: address.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let timeout = ReadTimeout(services.timeouts.command)
+                    let frame = SMTPFrameHandler(
+                        maximumLineLength: max(services.limits.commandLineLength, services.limits.textLineLength) - 2,
+                        timeout: timeout, hostname: services.hostname, logger: logger)
+                    try channel.pipeline.syncOperations.addHandler(frame)
+                    let wrapped = try NIOAsyncChannel<SMTPInbound, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    return (wrapped, NIOLoopBound(frame, eventLoop: channel.eventLoop), timeout)
+                }
+            }
+        let port = server.channel.localAddress?.port ?? address.port
+        boundPort.withLockedValue { $0 = port }
+        logger.notice("listening on \(ListenAddress(host: address.host, port: port)) (\(submission ? "submission" : "SMTP"))")
+
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await server.executeThenClose { connections in
+                    for try await (connection, frame, timeout) in connections {
+                        group.addTask { await self.serve(connection, frame: frame, timeout: timeout) }
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            logger.notice("no longer accepting connections on \(self.address)")
+            server.channel.close(promise: nil)
+        }
+    }
+
+    private func serve(_ connection: NIOAsyncChannel<SMTPInbound, ByteBuffer>, frame: NIOLoopBound<SMTPFrameHandler>, timeout: ReadTimeout) async {
+        let peer = connection.channel.remoteAddress?.ipAddress ?? "unknown"
+        let number = connectionNumbers.withLockedValue { $0 += 1; return $0 }
+        var logger = self.logger
+        logger[metadataKey: "conn"] = "\(moduleName)-\(number)"
+        logger[metadataKey: "peer"] = "\(peer)"
+
+        switch limiter.admit(peer) {
+        case .admitted:
+            break
+        case let refusal:
+            let reply = refusal == .tooManyInTotal
+                ? Replies.tooManyConnections(services.hostname) : Replies.tooManyConnectionsFromYou(services.hostname)
+            logger.warning("refused connection: \(reply)")
+            try? await connection.executeThenClose { _, _ in
+                var buffer = connection.channel.allocator.buffer(capacity: 96)
+                buffer.writeString(reply.wireText)
+                try await connection.channel.writeAndFlush(buffer)
+            }
+            return
+        }
+        defer { limiter.release(peer) }
+        logger.info("connected to \(address)")
+        let session = SMTPConnection(
+            services: services, channel: connection, frame: frame, timeout: timeout,
+            clientAddress: peer, submission: submission, logger: logger)
+        await session.run()
+    }
+}
+
+import SMTPProtocol

@@ -1,0 +1,31 @@
+import Logging
+import MailCore
+import MailStore
+import NIOCore
+import NIOSSL
+import SMTPProtocol
+
+/// What every SMTP connection shares: configuration, directory, storage.
+struct SMTPServices: Sendable {
+    let hostname: String
+    let limits: ServerConfiguration.Limits
+    let timeouts: ServerConfiguration.Timeouts
+    let directory: Directory
+    let delivery: LocalDelivery
+    let queueIDs: QueueIDGenerator
+    let tls: NIOSSLContext?
+    let logs: LogFactory
+
+    func sessionConfiguration(submission: Bool) -> SMTPSessionConfiguration {
+        var configuration = SMTPSessionConfiguration(hostname: hostname)
+        configuration.commandLineLimit = limits.commandLineLength
+        configuration.textLineLimit = limits.textLineLength
+        configuration.maximumMessageSize = limits.messageSize
+        configuration.maximumRecipients = limits.recipientsPerMessage
+        configuration.maximumErrors = limits.errorsPerSession
+        configuration.maximumCommands = limits.commandsPerSession
+        configuration.startTLSAvailable = tls != nil
+        configuration.authenticationRequired = submission
+        return configuration
+    }
+}

@@ -1,0 +1,63 @@
+/// The commented sims.toml written by `sims init` and the first `sims serve`.
+/// Every key is explained in docs/configuration.md.
+enum DefaultConfigurationFile {
+    static func text(hostname: String) -> String {
+        """
+        # SIMS configuration. Every key is documented in docs/configuration.md.
+        # Check this file with: sims config check --data <this directory>
+        # Local domains, accounts and aliases are not here: they live in
+        # sims.sqlite and are changed with 'sims domain|account|alias', live.
+
+        # The name this server gives in its greeting, EHLO and Received headers.
+        hostname = "\(hostname)"
+
+        [smtp]
+        # Where mail from other servers arrives. Loopback high port by default;
+        # a production server listens on "0.0.0.0:25" and "[::]:25".
+        listen = ["127.0.0.1:2525"]
+
+        [submission]
+        # Where your own users send from (RFC 6409). Every message here needs
+        # SMTP AUTH, which a later release adds; until then it accepts no mail.
+        listen = ["127.0.0.1:2587"]
+
+        [tls]
+        # PEM files, relative to this directory. A self-signed pair is made on
+        # first run; replace them with a real certificate for your host name.
+        certificate = "tls/cert.pem"
+        key = "tls/key.pem"
+
+        [limits]
+        command_line_length = 512        # octets with CRLF (RFC 5321 minimum: 512)
+        text_line_length = 1000          # octets with CRLF (RFC 5321 minimum: 1000)
+        message_size = 26214400          # octets, advertised as SIZE
+        recipients_per_message = 100     # more get 452 4.5.3
+        errors_per_session = 10          # then 421 and disconnect
+        commands_per_session = 10000     # then 421 and disconnect
+        connections = 1000               # open at once, in total
+        connections_per_ip = 50          # open at once, from one client address
+
+        [timeouts]
+        greeting_delay = "0s"            # wait before the greeting; clients that talk first are dropped
+        command = "5m"                   # RFC 5321 4.5.3.2.7
+        data_block = "3m"                # RFC 5321 4.5.3.2.5
+        shutdown_grace = "30s"           # how long a shutdown waits for messages in transfer
+
+        [log]
+        # 1 failures, 2 major events, 3 problems, 4 low level (dialogue), 5 all.
+        level = 2
+        directory = "log"
+        stderr = true
+
+        [log.modules]
+        # Per-module levels override log.level: SMTP SUBMIT POP3 QUEUE DELIVERY DNS POLICY ADMIN SYSTEM
+        # SMTP = 4
+
+        [storage]
+        io_threads = 16                  # threads that write and fsync mail
+        mail_directory = "mail"          # mail/DOMAIN/USER/Maildir
+        database = "sims.sqlite"
+
+        """
+    }
+}

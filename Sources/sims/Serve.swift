@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import Server
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the mail server. Creates a demo data directory on first run.")
+
+    @OptionGroup var options: DataOption
+
+    func run() async throws {
+        let dataDirectory = DataDirectory(options.data)
+        if !dataDirectory.exists {
+            let created = try dataDirectory.create(hostname: "mail.example.test", domain: "example.test")
+            print("""
+                Created a new data directory in \(dataDirectory.root)
+                  domain:      example.test
+                  account:     \(created.postmaster)
+                  password:    \(created.password)   (shown only this once; change it with 'sims account passwd')
+                """)
+        }
+        let configuration = try dataDirectory.loadConfiguration()
+        print("SIMS \(configuration.hostname), data in \(dataDirectory.root)")
+        for address in configuration.smtpListeners { print("  SMTP        \(address)   e.g. swaks --server \(address) --to postmaster@example.test") }
+        for address in configuration.submissionListeners { print("  submission  \(address)") }
+        print("  logs        \(dataDirectory.resolve(configuration.log.directory))/sims.log")
+        print("Stop with Ctrl-C (SIGINT) or SIGTERM.")
+        fflush(stdout)
+        try await MailServer(dataDirectory: dataDirectory, configuration: configuration).run()
+    }
+}
+
+struct Init: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create a data directory with a domain, its postmaster and a self-signed certificate.")
+
+    @OptionGroup var options: DataOption
+    @Option(help: "The server's host name (greeting, Received headers, certificate).")
+    var hostname: String = "mail.example.test"
+    @Option(help: "The first local domain.")
+    var domain: String = "example.test"
+
+    func run() throws {
+        let dataDirectory = DataDirectory(options.data)
+        let created = try dataDirectory.create(hostname: hostname, domain: domain)
+        print("""
+            Created \(dataDirectory.root)
+              domain:    \(domain.lowercased())
+              account:   \(created.postmaster)
+              password:  \(created.password)   (shown only this once)
+            Start it with: sims serve --data \(options.data)
+            """)
+    }
+}

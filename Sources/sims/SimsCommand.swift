@@ -1,0 +1,18 @@
+import ArgumentParser
+
+/// `sims`: the one binary. Each subcommand is a thin layer over the Server
+/// and MailStore modules, so tests can exercise the same code directly.
+@main
+struct SimsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sims",
+        abstract: "SIMS, the Swift Internet Mail Server.",
+        subcommands: [Serve.self, Init.self, AccountCommand.self, DomainCommand.self, AliasCommand.self, ConfigCommand.self]
+    )
+}
+
+/// `--data DIR`, shared by every subcommand.
+struct DataOption: ParsableArguments {
+    @Option(name: .long, help: "The data directory (sims.toml, sims.sqlite, mail, logs).")
+    var data: String = "sims-data"
+}
