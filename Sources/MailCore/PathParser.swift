@@ -123,39 +123,45 @@ public enum PathParser {
     private static func parseLocalPart(
         _ text: Substring, allowUTF8: Bool
     ) throws(PathSyntaxError) -> (String, Substring) {
+        // Walk Unicode scalars, never grapheme clusters: a combining mark
+        // must stay part of the local part, not vanish into the character
+        // before it ("jose\u{301}" is not "jose").
+        let scalars = text.unicodeScalars
         var decoded = ""
-        var index = text.startIndex
-        if text.first == "\"" {
-            index = text.index(after: index)
+        var index = scalars.startIndex
+        if scalars.first == "\"" {
+            index = scalars.index(after: index)
             var closed = false
-            while index < text.endIndex {
-                let scalar = text.unicodeScalars[index]
+            while index < scalars.endIndex {
+                let scalar = scalars[index]
                 if scalar == "\"" {
                     closed = true
-                    index = text.index(after: index)
+                    index = scalars.index(after: index)
                     break
                 }
                 if scalar == "\\" {
                     // quoted-pairSMTP = %d92 %d32-126
-                    let next = text.index(after: index)
-                    guard next < text.endIndex else { throw .badLocalPart }
-                    let escaped = text.unicodeScalars[next]
+                    let next = scalars.index(after: index)
+                    guard next < scalars.endIndex else { throw .badLocalPart }
+                    let escaped = scalars[next]
                     guard (32...126).contains(escaped.value) else { throw .badLocalPart }
                     decoded.unicodeScalars.append(escaped)
-                    index = text.index(after: next)
+                    index = scalars.index(after: next)
                     continue
                 }
                 // qtextSMTP = %d32-33 / %d35-91 / %d93-126, plus UTF-8 with SMTPUTF8.
                 let isQtext = (32...126).contains(scalar.value) && scalar != "\"" && scalar != "\\"
                 guard isQtext || (allowUTF8 && !scalar.isASCII) else { throw .badLocalPart }
                 decoded.unicodeScalars.append(scalar)
-                index = text.index(after: index)
+                index = scalars.index(after: index)
             }
-            guard closed else { throw .badLocalPart }
+            // An empty quoted local part (""@domain) is grammatical but names
+            // nobody; refuse it rather than guess.
+            guard closed, !decoded.isEmpty else { throw .badLocalPart }
         } else {
             var previousDot = true
-            while index < text.endIndex, text[index] != "@" {
-                let scalar = text.unicodeScalars[index]
+            while index < scalars.endIndex, scalars[index] != "@" {
+                let scalar = scalars[index]
                 if scalar == "." {
                     if previousDot { throw .badLocalPart }
                     previousDot = true
@@ -165,12 +171,12 @@ public enum PathParser {
                     throw .badLocalPart
                 }
                 decoded.unicodeScalars.append(scalar)
-                index = text.index(after: index)
+                index = scalars.index(after: index)
             }
             if decoded.isEmpty || previousDot { throw .badLocalPart }
         }
         if decoded.utf8.count > maximumLocalPartLength { throw .localPartTooLong }
-        return (decoded, text[index...])
+        return (decoded, Substring(scalars[index...]))
     }
 
     /// RFC 5322 atext: ALPHA / DIGIT / "!#$%&'*+-/=?^_`{|}~".

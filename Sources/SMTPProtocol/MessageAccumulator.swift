@@ -19,6 +19,10 @@ struct MessageAccumulator {
     private(set) var message: ByteBuffer
     private(set) var size = 0
     private(set) var problem: Problem?
+    /// Whether the previous line ended in a real CR LF. The DATA command's
+    /// own CR LF counts as the first one. A "." line is the end of data only
+    /// after a clean line: `<LF>.<CR><LF>` must not end a message.
+    private var previousLineEndedCleanly = true
 
     init(maximumSize: Int, maximumLineLength: Int) {
         self.maximumSize = maximumSize
@@ -29,9 +33,16 @@ struct MessageAccumulator {
 
     /// Feeds one line; returns true when it was the end-of-data marker.
     mutating func append(_ line: InputLine) -> Bool {
-        if line.isClean, line.bytes.readableBytes == 1, line.bytes.readableBytesView.first == UInt8(ascii: ".") {
+        let isDotLine = line.bytes.readableBytes == 1 && line.bytes.readableBytesView.first == UInt8(ascii: ".")
+        if isDotLine, line.isClean, previousLineEndedCleanly {
             return true
         }
+        if isDotLine, line.isClean {
+            // A dot line after a bare LF or CR: someone tried to end the
+            // message the way a different server would parse it.
+            record(.badLineEnding)
+        }
+        previousLineEndedCleanly = line.ending == .crlf && !line.overlong
         if line.overlong || line.wireLength > maximumLineLength {
             record(.lineTooLong)
         } else if !line.isClean {

@@ -9,7 +9,7 @@ public enum SMTPCommandParser {
     ///   with SMTPUTF8, which allows non-ASCII in RCPT TO.
     public static func parse(_ line: String, utf8Recipients: Bool) -> Result<SMTPCommand, SMTPCommandError> {
         let verbEnd = line.firstIndex(of: " ") ?? line.endIndex
-        let verb = line[..<verbEnd].uppercased()
+        let verb = line[..<verbEnd].asciiUppercased()
         let argument = line[verbEnd...].drop(while: { $0 == " " })
         do {
             return .success(try parse(verb: verb, argument: argument, utf8Recipients: utf8Recipients))
@@ -55,7 +55,7 @@ public enum SMTPCommandParser {
     /// `MAIL FROM:<reverse-path> [SP Mail-parameters]`. One space after the
     /// colon is tolerated, as almost every server does.
     private static func parseMail(_ argument: Substring) throws(SMTPCommandError) -> SMTPCommand {
-        guard argument.uppercased().hasPrefix("FROM:") else {
+        guard argument.asciiUppercased().hasPrefix("FROM:") else {
             throw SMTPCommandError(501, .init(5, 5, 4), "Syntax: MAIL FROM:<address>")
         }
         let pathText = argument.dropFirst(5).drop(while: { $0 == " " })
@@ -81,7 +81,7 @@ public enum SMTPCommandParser {
         var seen: Set<String> = []
         for item in text.split(separator: " ") {
             let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let keyword = parts[0].uppercased()
+            let keyword = parts[0].asciiUppercased()
             let value = parts.count == 2 ? String(parts[1]) : nil
             guard seen.insert(keyword).inserted else {
                 throw SMTPCommandError(501, .init(5, 5, 4), "Duplicate parameter \(keyword)")
@@ -93,7 +93,7 @@ public enum SMTPCommandParser {
                 }
                 parameters.declaredSize = size
             case ("BODY", let value?):
-                guard let body = BodyType(rawValue: value.uppercased()) else {
+                guard let body = BodyType(rawValue: value.asciiUppercased()) else {
                     throw SMTPCommandError(555, .init(5, 5, 4), "Unsupported BODY type \(value)")
                 }
                 parameters.body = body
@@ -107,7 +107,7 @@ public enum SMTPCommandParser {
     }
 
     private static func parseRcpt(_ argument: Substring, allowUTF8: Bool) throws(SMTPCommandError) -> SMTPCommand {
-        guard argument.uppercased().hasPrefix("TO:") else {
+        guard argument.asciiUppercased().hasPrefix("TO:") else {
             throw SMTPCommandError(501, .init(5, 5, 4), "Syntax: RCPT TO:<address>")
         }
         let pathText = argument.dropFirst(3).drop(while: { $0 == " " })
@@ -124,6 +124,15 @@ public enum SMTPCommandParser {
             throw SMTPCommandError(555, .init(5, 5, 4), "Unsupported RCPT parameter")
         }
         return .rcpt(path)
+    }
+}
+
+extension StringProtocol {
+    /// Upper-cases ASCII letters only. Unicode case mapping would turn
+    /// "MA\u{131}L" (dotless i) into "MAIL"; another server would not, and
+    /// such disagreements between parsers are what smuggling attacks use.
+    func asciiUppercased() -> String {
+        String(decoding: utf8.map { (0x61...0x7A).contains($0) ? $0 - 0x20 : $0 }, as: UTF8.self)
     }
 }
 

@@ -167,7 +167,7 @@ public struct SMTPSession: Sendable {
             return failure(SMTPReply(503, .init(5, 5, 1), "TLS already active"))
         }
         guard configuration.startTLSAvailable else {
-            return failure(SMTPReply(454, .init(4, 7, 0), "TLS not available"))
+            return failure(SMTPReply(502, .init(5, 5, 1), "STARTTLS not available: no certificate configured"))
         }
         if case .awaitingHello = state {
             return failure(Replies.helloFirst)

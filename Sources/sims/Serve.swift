@@ -25,7 +25,7 @@ struct Serve: AsyncParsableCommand {
         for address in configuration.submissionListeners { print("  submission  \(address)") }
         print("  logs        \(dataDirectory.resolve(configuration.log.directory))/sims.log")
         print("Stop with Ctrl-C (SIGINT) or SIGTERM.")
-        fflush(stdout)
+        fflush(nil)  // all C streams: stdout may be a pipe
         try await MailServer(dataDirectory: dataDirectory, configuration: configuration).run()
     }
 }
