@@ -29,11 +29,13 @@ let package = Package(
             dependencies: ["MailCore", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict
         ),
+        // syncfs(2), which Swift's Glibc module does not expose.
+        .target(name: "CFileSync"),
         // Domains, accounts, aliases (SQLite via GRDB), password hashing, Maildir.
         .target(
             name: "MailStore",
             dependencies: [
-                "MailCore",
+                "MailCore", "CFileSync",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -63,6 +65,8 @@ let package = Package(
             dependencies: [
                 "Server", "MailStore", "MailCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

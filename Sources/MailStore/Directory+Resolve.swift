@@ -1,43 +1,37 @@
+import Foundation
 import GRDB
 import MailCore
+import Synchronization
 
 extension Directory {
-    /// Finds where mail for a recipient goes: an account, an alias's
-    /// targets, the domain's catch-all, or nowhere.
+    /// Finds where mail for a recipient goes (see `DirectorySnapshot.resolve`).
     ///
-    /// Only the domain decides whether an address is local; the local part is
-    /// looked up as an opaque string, so `user%remote@local` or
-    /// `"user@remote"@local` can only ever match a local account.
+    /// Answers from an in-memory snapshot, reloaded when the database files
+    /// change, so a `sims account add` is seen by the next RCPT without a
+    /// restart and without a query per recipient.
     public func resolve(_ path: EnvelopePath) throws -> LocalResolution {
-        try pool.read { db in
-            switch path {
-            case .null:
-                return .notLocal
-            case .localPostmaster:
-                return try Self.anyPostmaster(db).map { .accounts([$0]) } ?? .unknownUser
-            case .mailbox(let mailbox):
-                guard case .name(let domain) = mailbox.domain else { return .notLocal }
-                guard let domainRow = try Row.fetchOne(db, sql: "SELECT catchAll FROM domain WHERE name = ?", arguments: [domain])
-                else { return .notLocal }
-                let address = "\(mailbox.localPart.lowercased())@\(domain)"
-                if try Self.accountExists(db, address) { return .accounts([address]) }
-                let targets = try String.fetchAll(db, sql: "SELECT target FROM alias WHERE address = ? ORDER BY target", arguments: [address])
-                if !targets.isEmpty { return .accounts(targets) }
-                // RFC 5321 § 4.5.1: postmaster must exist for every domain we accept mail for.
-                if mailbox.localPart.lowercased() == "postmaster" {
-                    return try Self.anyPostmaster(db).map { .accounts([$0]) } ?? .unknownUser
-                }
-                if let catchAll: String = domainRow["catchAll"] { return .accounts([catchAll]) }
-                return .unknownUser
-            }
-        }
+        try currentSnapshot().resolve(path)
     }
 
-    /// The postmaster of the first local domain that has one.
-    private static func anyPostmaster(_ db: GRDB.Database) throws -> String? {
-        if let account = try String.fetchOne(db, sql: "SELECT address FROM account WHERE address LIKE 'postmaster@%' ORDER BY domain LIMIT 1") {
-            return account
+    func currentSnapshot() throws -> DirectorySnapshot {
+        let stamp = DatabaseFileStamp(databasePath: pool.path)
+        let now = ContinuousClock.now
+        if let cached = snapshotCache.withLock({ cache -> DirectorySnapshot? in
+            guard let cache, cache.stamp == stamp, now - cache.loaded < Self.snapshotMaximumAge else { return nil }
+            return cache.snapshot
+        }) {
+            return cached
         }
-        return try String.fetchOne(db, sql: "SELECT target FROM alias WHERE address LIKE 'postmaster@%' ORDER BY address LIMIT 1")
+        let snapshot = try pool.read { db in try DirectorySnapshot.load(db) }
+        snapshotCache.withLock { $0 = CachedSnapshot(snapshot: snapshot, stamp: stamp, loaded: now) }
+        return snapshot
     }
+
+    static let snapshotMaximumAge: Duration = .seconds(2)
+}
+
+struct CachedSnapshot: Sendable {
+    var snapshot: DirectorySnapshot
+    var stamp: DatabaseFileStamp
+    var loaded: ContinuousClock.Instant
 }

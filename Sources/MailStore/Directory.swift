@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// Errors from directory changes, worded for the person at the command line.
 public enum DirectoryError: Error, CustomStringConvertible, Equatable {
@@ -40,6 +41,7 @@ public enum DirectoryError: Error, CustomStringConvertible, Equatable {
 /// matched case-insensitively, as nearly every mail system does.
 public final class Directory: Sendable {
     let pool: DatabasePool
+    let snapshotCache = Mutex<CachedSnapshot?>(nil)
 
     public init(path: String) throws {
         var configuration = Configuration()

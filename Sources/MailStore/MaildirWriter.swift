@@ -15,18 +15,28 @@ public enum DeliveryError: Error, Equatable, CustomStringConvertible {
     }
 }
 
+/// How deliveries are made durable.
+public enum SyncMode: String, Sendable, CaseIterable {
+    /// fsync each file and each `new/` directory.
+    case fsync
+    /// Share one syncfs among concurrent deliveries (group commit).
+    case group
+}
+
 /// Writes messages into Maildirs (`tmp/` → `new/`), durably.
 ///
-/// The file is written once into the first mailbox's `tmp/`, fsynced, then
-/// hard-linked into every recipient's `new/`, and each `new/` directory is
-/// fsynced. Only then does `deliver` return, and only then may the SMTP
+/// The file is written once into the first mailbox's `tmp/` and made
+/// durable, then hard-linked into every recipient's `new/`, and the links are
+/// made durable. Only then does `deliver` return, and only then may the SMTP
 /// server say 250. A crash before that leaves at most a file in `tmp/`, which
 /// no reader looks at; a failure removes every link already made.
 public struct MaildirWriter: Sendable {
     public let mailRoot: String
     public let hostname: String
+    let groupCommit: GroupCommit?
 
-    public init(mailRoot: String, hostname: String) {
+    public init(mailRoot: String, hostname: String, sync: SyncMode = .fsync) {
+        groupCommit = sync == .group ? GroupCommit() : nil
         self.mailRoot = mailRoot
         self.hostname = hostname.replacingOccurrences(of: "/", with: "\\057").replacingOccurrences(of: ":", with: "\\072")
     }
@@ -57,7 +67,7 @@ public struct MaildirWriter: Sendable {
             do { try createMaildir(for: account) } catch { throw .ioError("cannot create Maildir for \(account): \(error)") }
         }
         let tmpPath = "\(maildirPath(for: first))/tmp/\(name)"
-        try writeDurably(message, to: tmpPath)
+        try write(message, to: tmpPath)
         defer { unlink(tmpPath) }
         var linked: [String] = []
         do throws(DeliveryError) {
@@ -66,11 +76,11 @@ public struct MaildirWriter: Sendable {
                 if link(tmpPath, target) != 0 {
                     let error = errno
                     guard error == EXDEV else { throw Self.error(error, "link \(target)") }
-                    try writeDurably(message, to: target)
+                    try write(message, to: target)
                 }
                 linked.append(target)
             }
-            for account in unique { try syncDirectory("\(maildirPath(for: account))/new") }
+            try makeLinksDurable(unique.map { "\(maildirPath(for: $0))/new" })
         } catch {
             for path in linked { unlink(path) }
             throw error
@@ -78,14 +88,28 @@ public struct MaildirWriter: Sendable {
         return linked
     }
 
-    private func writeDurably(_ bytes: [UInt8], to path: String) throws(DeliveryError) {
+    /// Links are durable once their directories are: fsync each, or one
+    /// shared syncfs.
+    private func makeLinksDurable(_ directories: [String]) throws(DeliveryError) {
+        guard let groupCommit else {
+            for directory in directories { try syncDirectory(directory) }
+            return
+        }
+        let fd = open(directories[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw Self.error(errno, "open \(directories[0])") }
+        defer { close(fd) }
+        try groupCommit.sync(fileSystemOf: fd)
+    }
+
+    /// Writes a new file and makes its content durable before returning.
+    private func write(_ bytes: [UInt8], to path: String) throws(DeliveryError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Self.error(errno, "open \(path)") }
         var failure: DeliveryError?
         bytes.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
-                let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                let written = Foundation.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
                     failure = Self.error(errno, "write \(path)")
@@ -94,7 +118,13 @@ public struct MaildirWriter: Sendable {
                 offset += written
             }
         }
-        if failure == nil, fsync(fd) != 0 { failure = Self.error(errno, "fsync \(path)") }
+        if failure == nil {
+            if let groupCommit {
+                do { try groupCommit.sync(fileSystemOf: fd) } catch { failure = error }
+            } else if fsync(fd) != 0 {
+                failure = Self.error(errno, "fsync \(path)")
+            }
+        }
         if close(fd) != 0, failure == nil { failure = Self.error(errno, "close \(path)") }
         if let failure {
             unlink(path)

@@ -33,7 +33,8 @@ public struct MailServer {
             timeouts: configuration.timeouts,
             directory: try dataDirectory.openDirectory(configuration),
             delivery: LocalDelivery(
-                writer: MaildirWriter(mailRoot: dataDirectory.resolve(configuration.storage.mailDirectory), hostname: configuration.hostname),
+                writer: MaildirWriter(mailRoot: dataDirectory.resolve(configuration.storage.mailDirectory), hostname: configuration.hostname,
+                    sync: configuration.storage.sync),
                 threadPool: threadPool),
             queueIDs: QueueIDGenerator(),
             tls: try loadTLS(logger: system),

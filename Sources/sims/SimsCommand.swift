@@ -2,7 +2,6 @@ import ArgumentParser
 
 /// `sims`: the one binary. Each subcommand is a thin layer over the Server
 /// and MailStore modules, so tests can exercise the same code directly.
-@main
 struct SimsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sims",

@@ -1,4 +1,5 @@
 import Foundation
+import MailStore
 import NIOCore
 import TOMLKit
 
@@ -72,6 +73,11 @@ private struct TableReader {
             case "log.directory": c.log.directory = string(full, value) ?? c.log.directory
             case "log.stderr": c.log.stderr = bool(full, value) ?? c.log.stderr
             case "storage.io_threads": c.storage.ioThreads = int(full, value, 1...256) ?? c.storage.ioThreads
+            case "storage.sync":
+                if let text = string(full, value) {
+                    if let mode = SyncMode(rawValue: text) { c.storage.sync = mode }
+                    else { problem(full, "must be \"group\" or \"fsync\"") }
+                }
             case "storage.mail_directory": c.storage.mailDirectory = string(full, value) ?? c.storage.mailDirectory
             case "storage.database": c.storage.database = string(full, value) ?? c.storage.database
             default:

@@ -1,4 +1,5 @@
 import Foundation
+import MailStore
 import NIOCore
 
 /// A listening address, `host:port` (IPv6 in brackets: `[::1]:2525`).
@@ -83,6 +84,9 @@ public struct ServerConfiguration: Sendable {
         /// Threads that write and fsync mail files, so that slow disks never
         /// block the network event loops.
         public var ioThreads = 16
+        /// How deliveries are made durable: `group` shares one syncfs among
+        /// concurrent deliveries; `fsync` syncs every file and directory.
+        public var sync: SyncMode = .group
         public var mailDirectory = "mail"
         public var database = "sims.sqlite"
     }

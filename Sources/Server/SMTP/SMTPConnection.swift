@@ -42,17 +42,27 @@ struct SMTPConnection {
         if services.timeouts.greetingDelay > .zero {
             try await Task.sleep(nanoseconds: UInt64(services.timeouts.greetingDelay.nanoseconds))
         }
+        var session = SMTPSession(configuration: services.sessionConfiguration(submission: submission), clientAddress: clientAddress)
+        guard case .reply(let greeting) = session.greet() else { return }
+        // One event-loop turn decides about early talk and sends the greeting,
+        // so no client byte can slip in between the check and the 220.
         let frame = self.frame
-        let clean = try await channel.channel.eventLoop.submit { frame.value.markGreeted() }.get()
+        let channel = self.channel.channel
+        let greetingText = greeting.wireText
+        let earlyTalkerText = Replies.earlyTalker.wireText
+        let clean = try await channel.eventLoop.submit {
+            let clean = frame.value.markGreeted()
+            let text = clean ? greetingText : earlyTalkerText
+            var buffer = channel.allocator.buffer(capacity: text.utf8.count)
+            buffer.writeString(text)
+            channel.writeAndFlush(buffer, promise: nil)
+            return clean
+        }.get()
         if !clean {
             logger.notice("refused: client talked before the greeting (early talker)")
-            try await write(Replies.earlyTalker.wireText)
             return
         }
-        var session = SMTPSession(configuration: services.sessionConfiguration(submission: submission), clientAddress: clientAddress)
         var output = ByteBuffer()
-        if case .reply(let greeting) = session.greet() { output.writeString(greeting.wireText) }
-        try await flush(&output)
         var awaitingTLS = false
 
         for try await element in inbound {
@@ -203,17 +213,15 @@ struct SMTPConnection {
         return text
     }
 
+    /// Sends the replies gathered so far. It does not wait for the write to
+    /// complete: replies are small, a session's commands are bounded, and a
+    /// failed write closes the channel, which ends the session's input. Not
+    /// waiting saves a suspension per reply (measured in bench/).
     private func flush(_ output: inout ByteBuffer) async throws {
         guard output.readableBytes > 0 else { return }
         let buffer = output
         output.clear()
-        try await channel.channel.writeAndFlush(buffer)
-    }
-
-    private func write(_ text: String) async throws {
-        var buffer = channel.channel.allocator.buffer(capacity: text.utf8.count)
-        buffer.writeString(text)
-        try await channel.channel.writeAndFlush(buffer)
+        channel.channel.writeAndFlush(buffer, promise: nil)
     }
 
     /// Writes the 220, inserts TLS in front of everything and drops buffered

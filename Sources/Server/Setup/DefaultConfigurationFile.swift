@@ -55,6 +55,7 @@ enum DefaultConfigurationFile {
 
         [storage]
         io_threads = 16                  # threads that write and fsync mail
+        sync = "group"                   # "group": one syncfs shared by concurrent deliveries; "fsync": per file
         mail_directory = "mail"          # mail/DOMAIN/USER/Maildir
         database = "sims.sqlite"
 
