@@ -15,7 +15,9 @@ public enum ReceivedHeader {
         helloName: String?, clientAddress: String, hostname: String, protocolName: String,
         id: QueueID, tls: TLSInfo?, recipients: [EnvelopePath], date: Date
     ) -> String {
-        var header = "Received: from \(sanitize(helloName ?? "unknown")) ([\(clientAddress)])\r\n"
+        // RFC 5321 § 4.1.3: an IPv6 address literal is written [IPv6:…].
+        let literal = clientAddress.contains(":") ? "IPv6:\(clientAddress)" : clientAddress
+        var header = "Received: from \(sanitize(helloName ?? "unknown")) ([\(literal)])\r\n"
         header += "\tby \(hostname) (SIMS) with \(protocolName) id \(id)"
         if let tls {
             header += "\r\n\t(using \(tls))"

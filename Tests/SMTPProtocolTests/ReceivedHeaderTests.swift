@@ -35,6 +35,14 @@ struct ReceivedHeaderTests {
         #expect(!header.contains("(using"))
     }
 
+    @Test("An IPv6 client is shown as an RFC 5321 IPv6 address literal")
+    func ipv6Client() {
+        let header = ReceivedHeader.make(
+            helloName: "client.test", clientAddress: "2001:db8::5", hostname: "mx.example.test", protocolName: "ESMTP",
+            id: QueueID(rawValue: "S.1A2B3C"), tls: nil, recipients: [Self.alice], date: Self.date)
+        #expect(header.hasPrefix("Received: from client.test ([IPv6:2001:db8::5])\r\n"))
+    }
+
     @Test("It ends with '; ' and the RFC 5322 date, then CR LF")
     func date() {
         #expect(Self.make().hasSuffix("; Sun, 29 Nov 2026 22:08:06 +0000\r\n"))
