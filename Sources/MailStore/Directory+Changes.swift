@@ -98,7 +98,8 @@ extension Directory {
 
     public func passwordHash(for rawAddress: String) throws -> String? {
         try pool.read { db in
-            try String.fetchOne(db, sql: "SELECT passwordHash FROM account WHERE address = ?", arguments: [rawAddress.lowercased()])
+            try String.fetchOne(
+                db, sql: "SELECT passwordHash FROM account WHERE address = ?", arguments: [rawAddress.lowercased()])
         }
     }
 
@@ -117,7 +118,9 @@ extension Directory {
             }
             if try Self.accountExists(db, alias) { throw DirectoryError.aliasShadowsAccount(alias) }
             guard try Self.accountExists(db, target) else { throw DirectoryError.accountNotFound(target) }
-            if try Row.fetchOne(db, sql: "SELECT 1 FROM alias WHERE address = ? AND target = ?", arguments: [alias, target]) != nil {
+            if try Row.fetchOne(db, sql: "SELECT 1 FROM alias WHERE address = ? AND target = ?", arguments: [alias, target])
+                != nil
+            {
                 throw DirectoryError.aliasExists(alias, target: target)
             }
             try db.execute(sql: "INSERT INTO alias (address, target) VALUES (?, ?)", arguments: [alias, target])

@@ -20,7 +20,8 @@ public enum DirectoryError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .invalidAddress(let address): return "'\(address)' is not a valid address (expected user@domain)"
         case .invalidDomain(let domain): return "'\(domain)' is not a valid domain name"
-        case .domainNotLocal(let domain): return "domain \(domain) is not a local domain; add it first with 'sims domain add \(domain)'"
+        case .domainNotLocal(let domain):
+            return "domain \(domain) is not a local domain; add it first with 'sims domain add \(domain)'"
         case .domainExists(let domain): return "domain \(domain) already exists"
         case .domainNotFound(let domain): return "domain \(domain) does not exist"
         case .domainInUse(let domain, let accounts): return "domain \(domain) still has \(accounts) account(s); remove them first"

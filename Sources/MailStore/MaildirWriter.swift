@@ -59,7 +59,9 @@ public struct MaildirWriter: Sendable {
 
     /// Stores `message` for every account; returns the paths in `new/`.
     @discardableResult
-    public func deliver(_ message: [UInt8], to accounts: [String], id: QueueID, now: Date = Date()) throws(DeliveryError) -> [String] {
+    public func deliver(_ message: [UInt8], to accounts: [String], id: QueueID, now: Date = Date()) throws(DeliveryError)
+        -> [String]
+    {
         let unique = Array(Set(accounts)).sorted()
         guard let first = unique.first else { return [] }
         let name = "\(Int(now.timeIntervalSince1970)).\(id).\(hostname),S=\(message.count)"

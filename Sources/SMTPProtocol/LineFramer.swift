@@ -21,7 +21,9 @@ public struct InputLine: Sendable {
     /// overlong line: the octets seen when the limit was crossed).
     public var wireLength: Int
 
-    public init(bytes: ByteBuffer, ending: LineEnding, containsBareCR: Bool = false, overlong: Bool = false, wireLength: Int? = nil) {
+    public init(
+        bytes: ByteBuffer, ending: LineEnding, containsBareCR: Bool = false, overlong: Bool = false, wireLength: Int? = nil
+    ) {
         self.bytes = bytes
         self.ending = ending
         self.containsBareCR = containsBareCR

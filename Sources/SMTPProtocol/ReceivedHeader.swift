@@ -34,8 +34,10 @@ public enum ReceivedHeader {
     /// The HELO name is client-controlled; keep it to printable ASCII without
     /// parentheses so it cannot forge structure inside the header.
     private static func sanitize(_ name: String) -> String {
-        String(String.UnicodeScalarView(name.unicodeScalars.prefix(255).map { scalar in
-            (scalar.value > 32 && scalar.value < 127 && scalar != "(" && scalar != ")") ? scalar : "?"
-        }))
+        String(
+            String.UnicodeScalarView(
+                name.unicodeScalars.prefix(255).map { scalar in
+                    (scalar.value > 32 && scalar.value < 127 && scalar != "(" && scalar != ")") ? scalar : "?"
+                }))
     }
 }

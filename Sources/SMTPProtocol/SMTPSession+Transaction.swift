@@ -84,9 +84,10 @@ extension SMTPSession {
             return failure(Replies.bareLineEndingInMessage)
         case .lineTooLong:
             state = .idle
-            return failure(SMTPReply(
-                554, .init(5, 6, 0),
-                "Message refused: a line is longer than \(configuration.textLineLimit) octets"))
+            return failure(
+                SMTPReply(
+                    554, .init(5, 6, 0),
+                    "Message refused: a line is longer than \(configuration.textLineLimit) octets"))
         case nil:
             transaction.message = accumulator.message
             state = .delivering(transaction)

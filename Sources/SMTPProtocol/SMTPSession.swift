@@ -140,10 +140,13 @@ public struct SMTPSession: Sendable {
         case .expn:
             return failure(SMTPReply(502, .init(5, 5, 1), "EXPN not available"))
         case .help:
-            return .reply(SMTPReply(214, .init(2, 0, 0), [
-                "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP STARTTLS",
-                "See RFC 5321",
-            ]))
+            return .reply(
+                SMTPReply(
+                    214, .init(2, 0, 0),
+                    [
+                        "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP STARTTLS",
+                        "See RFC 5321",
+                    ]))
         case .startTLS: return startTLS()
         }
     }

@@ -33,7 +33,8 @@ public struct MailServer {
             timeouts: configuration.timeouts,
             directory: try dataDirectory.openDirectory(configuration),
             delivery: LocalDelivery(
-                writer: MaildirWriter(mailRoot: dataDirectory.resolve(configuration.storage.mailDirectory), hostname: configuration.hostname,
+                writer: MaildirWriter(
+                    mailRoot: dataDirectory.resolve(configuration.storage.mailDirectory), hostname: configuration.hostname,
                     sync: configuration.storage.sync),
                 threadPool: threadPool),
             queueIDs: QueueIDGenerator(),
@@ -41,11 +42,13 @@ public struct MailServer {
             logs: logs)
         // One limiter across listeners: the per-address limit is about a
         // client, whichever port it uses.
-        let limiter = ConnectionLimiter(maximumTotal: configuration.limits.connections, maximumPerAddress: configuration.limits.connectionsPerIP)
+        let limiter = ConnectionLimiter(
+            maximumTotal: configuration.limits.connections, maximumPerAddress: configuration.limits.connectionsPerIP)
         let group = MultiThreadedEventLoopGroup.singleton
         var listeners: [SMTPListener] = []
         for address in configuration.smtpListeners {
-            listeners.append(SMTPListener(address: address, submission: false, services: services, limiter: limiter, group: group))
+            listeners.append(
+                SMTPListener(address: address, submission: false, services: services, limiter: limiter, group: group))
         }
         for address in configuration.submissionListeners {
             listeners.append(SMTPListener(address: address, submission: true, services: services, limiter: limiter, group: group))
@@ -78,7 +81,8 @@ public struct MailServer {
             return nil
         }
         let chain = try NIOSSLCertificate.fromPEMFile(certificatePath).map { NIOSSLCertificateSource.certificate($0) }
-        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: keyPath, format: .pem)))
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: keyPath, format: .pem)))
         tls.minimumTLSVersion = .tlsv12
         return try NIOSSLContext(configuration: tls)
     }

@@ -25,8 +25,10 @@ struct AccountCommand: ParsableCommand {
             let (directory, dataDirectory, configuration) = try openDirectory(options)
             let hash = try PasswordHasher.hash(try PasswordInput.read(fromStdin: passwordStdin))
             try directory.addAccount(address, passwordHash: hash)
-            try MaildirWriter(mailRoot: dataDirectory.resolve(configuration.storage.mailDirectory), hostname: configuration.hostname)
-                .createMaildir(for: address.lowercased())
+            try MaildirWriter(
+                mailRoot: dataDirectory.resolve(configuration.storage.mailDirectory), hostname: configuration.hostname
+            )
+            .createMaildir(for: address.lowercased())
             print("added account \(address.lowercased())")
         }
     }
@@ -46,7 +48,8 @@ struct AccountCommand: ParsableCommand {
         @OptionGroup var options: DataOption
         func run() throws {
             let directory = try openDirectory(options).0
-            try directory.setPasswordHash(address, passwordHash: try PasswordHasher.hash(try PasswordInput.read(fromStdin: passwordStdin)))
+            try directory.setPasswordHash(
+                address, passwordHash: try PasswordHasher.hash(try PasswordInput.read(fromStdin: passwordStdin)))
             print("changed the password of \(address.lowercased())")
         }
     }
@@ -74,7 +77,9 @@ struct DomainCommand: ParsableCommand {
         @OptionGroup var options: DataOption
         func run() throws {
             try openDirectory(options).0.addDomain(domain)
-            print("added domain \(domain.lowercased()); mail to postmaster@\(domain.lowercased()) goes to the first postmaster account until it has its own")
+            print(
+                "added domain \(domain.lowercased()); mail to postmaster@\(domain.lowercased()) goes to the first postmaster account until it has its own"
+            )
         }
     }
 
@@ -112,7 +117,10 @@ struct DomainCommand: ParsableCommand {
 
         func run() throws {
             try openDirectory(options).0.setCatchAll(domain: domain, target: off ? nil : account)
-            print(off ? "catch-all for \(domain.lowercased()) is off" : "mail for unknown users of \(domain.lowercased()) goes to \(account!.lowercased())")
+            print(
+                off
+                    ? "catch-all for \(domain.lowercased()) is off"
+                    : "mail for unknown users of \(domain.lowercased()) goes to \(account!.lowercased())")
         }
     }
 }

@@ -12,7 +12,8 @@ struct Serve: AsyncParsableCommand {
         let dataDirectory = DataDirectory(options.data)
         if !dataDirectory.exists {
             let created = try dataDirectory.create(hostname: "mail.example.test", domain: "example.test")
-            print("""
+            print(
+                """
                 Created a new data directory in \(dataDirectory.root)
                   domain:      example.test
                   account:     \(created.postmaster)
@@ -21,7 +22,9 @@ struct Serve: AsyncParsableCommand {
         }
         let configuration = try dataDirectory.loadConfiguration()
         print("SIMS \(configuration.hostname), data in \(dataDirectory.root)")
-        for address in configuration.smtpListeners { print("  SMTP        \(address)   e.g. swaks --server \(address) --to postmaster@example.test") }
+        for address in configuration.smtpListeners {
+            print("  SMTP        \(address)   e.g. swaks --server \(address) --to postmaster@example.test")
+        }
         for address in configuration.submissionListeners { print("  submission  \(address)") }
         print("  logs        \(dataDirectory.resolve(configuration.log.directory))/sims.log")
         print("Stop with Ctrl-C (SIGINT) or SIGTERM.")
@@ -43,7 +46,8 @@ struct Init: ParsableCommand {
     func run() throws {
         let dataDirectory = DataDirectory(options.data)
         let created = try dataDirectory.create(hostname: hostname, domain: domain)
-        print("""
+        print(
+            """
             Created \(dataDirectory.root)
               domain:    \(domain.lowercased())
               account:   \(created.postmaster)

@@ -9,7 +9,8 @@ public enum ConfigurationLoader {
     public static func load(file: String) throws -> ServerConfiguration {
         let text: String
         do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
-            throw InvalidConfiguration(file: file, problems: [.init(key: "", line: nil, message: "cannot read: \(error.localizedDescription)")])
+            throw InvalidConfiguration(
+                file: file, problems: [.init(key: "", line: nil, message: "cannot read: \(error.localizedDescription)")])
         }
         let (configuration, problems) = parse(text)
         guard problems.isEmpty else { throw InvalidConfiguration(file: file, problems: problems) }
@@ -22,7 +23,10 @@ public enum ConfigurationLoader {
         do {
             table = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
-            return (ServerConfiguration(), [.init(key: "", line: error.source.begin.line, message: "syntax error: \(error.description)")])
+            return (
+                ServerConfiguration(),
+                [.init(key: "", line: error.source.begin.line, message: "syntax error: \(error.description)")]
+            )
         } catch {
             return (ServerConfiguration(), [.init(key: "", line: nil, message: "syntax error: \(error)")])
         }
@@ -48,8 +52,11 @@ private struct TableReader {
             guard let value = table[key] else { continue }
             switch full {
             case "hostname":
-                if let name = string(full, value), !name.isEmpty, !name.contains(" ") { c.hostname = name }
-                else { problem(full, "must be a host name") }
+                if let name = string(full, value), !name.isEmpty, !name.contains(" ") {
+                    c.hostname = name
+                } else {
+                    problem(full, "must be a host name")
+                }
             case "smtp", "submission", "tls", "limits", "timeouts", "log", "log.modules", "storage":
                 guard let inner = value.table else { problem(full, "must be a table ([\(full)])"); continue }
                 read(inner, prefix: full, into: &c)
@@ -57,14 +64,20 @@ private struct TableReader {
             case "submission.listen": c.submissionListeners = listeners(full, value) ?? c.submissionListeners
             case "tls.certificate": c.tlsCertificate = string(full, value) ?? c.tlsCertificate
             case "tls.key": c.tlsKey = string(full, value) ?? c.tlsKey
-            case "limits.command_line_length": c.limits.commandLineLength = int(full, value, 512...65_536) ?? c.limits.commandLineLength
-            case "limits.text_line_length": c.limits.textLineLength = int(full, value, 1000...1_048_576) ?? c.limits.textLineLength
+            case "limits.command_line_length":
+                c.limits.commandLineLength = int(full, value, 512...65_536) ?? c.limits.commandLineLength
+            case "limits.text_line_length":
+                c.limits.textLineLength = int(full, value, 1000...1_048_576) ?? c.limits.textLineLength
             case "limits.message_size": c.limits.messageSize = int(full, value, 1024...2_147_483_647) ?? c.limits.messageSize
-            case "limits.recipients_per_message": c.limits.recipientsPerMessage = int(full, value, 1...100_000) ?? c.limits.recipientsPerMessage
-            case "limits.errors_per_session": c.limits.errorsPerSession = int(full, value, 1...10_000) ?? c.limits.errorsPerSession
-            case "limits.commands_per_session": c.limits.commandsPerSession = int(full, value, 10...10_000_000) ?? c.limits.commandsPerSession
+            case "limits.recipients_per_message":
+                c.limits.recipientsPerMessage = int(full, value, 1...100_000) ?? c.limits.recipientsPerMessage
+            case "limits.errors_per_session":
+                c.limits.errorsPerSession = int(full, value, 1...10_000) ?? c.limits.errorsPerSession
+            case "limits.commands_per_session":
+                c.limits.commandsPerSession = int(full, value, 10...10_000_000) ?? c.limits.commandsPerSession
             case "limits.connections": c.limits.connections = int(full, value, 1...1_000_000) ?? c.limits.connections
-            case "limits.connections_per_ip": c.limits.connectionsPerIP = int(full, value, 1...1_000_000) ?? c.limits.connectionsPerIP
+            case "limits.connections_per_ip":
+                c.limits.connectionsPerIP = int(full, value, 1...1_000_000) ?? c.limits.connectionsPerIP
             case "timeouts.greeting_delay": c.timeouts.greetingDelay = duration(full, value) ?? c.timeouts.greetingDelay
             case "timeouts.command": c.timeouts.command = duration(full, value, minimum: .seconds(1)) ?? c.timeouts.command
             case "timeouts.data_block": c.timeouts.dataBlock = duration(full, value, minimum: .seconds(1)) ?? c.timeouts.dataBlock
@@ -75,8 +88,11 @@ private struct TableReader {
             case "storage.io_threads": c.storage.ioThreads = int(full, value, 1...256) ?? c.storage.ioThreads
             case "storage.sync":
                 if let text = string(full, value) {
-                    if let mode = SyncMode(rawValue: text) { c.storage.sync = mode }
-                    else { problem(full, "must be \"group\" or \"fsync\"") }
+                    if let mode = SyncMode(rawValue: text) {
+                        c.storage.sync = mode
+                    } else {
+                        problem(full, "must be \"group\" or \"fsync\"")
+                    }
                 }
             case "storage.mail_directory": c.storage.mailDirectory = string(full, value) ?? c.storage.mailDirectory
             case "storage.database": c.storage.database = string(full, value) ?? c.storage.database
@@ -106,15 +122,21 @@ private struct TableReader {
 
     mutating func int(_ key: String, _ value: any TOMLValueConvertible, _ range: ClosedRange<Int>) -> Int? {
         guard let number = value.int else { problem(key, "must be a whole number"); return nil }
-        guard range.contains(number) else { problem(key, "must be between \(range.lowerBound) and \(range.upperBound)"); return nil }
+        guard range.contains(number) else {
+            problem(key, "must be between \(range.lowerBound) and \(range.upperBound)"); return nil
+        }
         return number
     }
 
     mutating func duration(_ key: String, _ value: any TOMLValueConvertible, minimum: TimeAmount = .zero) -> TimeAmount? {
         let parsed: TimeAmount?
-        if let seconds = value.int { parsed = seconds >= 0 ? .seconds(Int64(seconds)) : nil }
-        else if let text = value.string { parsed = DurationText.parse(text) }
-        else { parsed = nil }
+        if let seconds = value.int {
+            parsed = seconds >= 0 ? .seconds(Int64(seconds)) : nil
+        } else if let text = value.string {
+            parsed = DurationText.parse(text)
+        } else {
+            parsed = nil
+        }
         guard let parsed else { problem(key, "must be a duration such as \"30s\", \"5m\" or \"1h\""); return nil }
         guard parsed >= minimum else { problem(key, "must be at least \(DurationText.format(minimum))"); return nil }
         return parsed

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A mistake in sims.toml, named by key and line so the operator can fix it.
 public struct ConfigurationProblem: Error, Hashable, Sendable, CustomStringConvertible {
     public var key: String
@@ -29,7 +31,7 @@ struct KeyLocator {
         var section = ""
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
-            if line.hasPrefix("[") , let close = line.firstIndex(of: "]") {
+            if line.hasPrefix("["), let close = line.firstIndex(of: "]") {
                 section = line[line.index(after: line.startIndex)..<close].replacingOccurrences(of: " ", with: "")
                 lines.append((section, "", index + 1))
             } else if let equals = line.firstIndex(of: "="), !line.hasPrefix("#") {
@@ -47,5 +49,3 @@ struct KeyLocator {
         return nil
     }
 }
-
-import Foundation

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 
 /// Durations in sims.toml: `"30s"`, `"5m"`, `"1h"`, `"250ms"`, or a bare number of seconds.
@@ -24,5 +25,3 @@ enum DurationText {
         return "\(nanoseconds / 1_000_000)ms"
     }
 }
-
-import Foundation

@@ -42,7 +42,8 @@ struct SMTPConnection {
         if services.timeouts.greetingDelay > .zero {
             try await Task.sleep(nanoseconds: UInt64(services.timeouts.greetingDelay.nanoseconds))
         }
-        var session = SMTPSession(configuration: services.sessionConfiguration(submission: submission), clientAddress: clientAddress)
+        var session = SMTPSession(
+            configuration: services.sessionConfiguration(submission: submission), clientAddress: clientAddress)
         guard case .reply(let greeting) = session.greet() else { return }
         // One event-loop turn decides about early talk and sends the greeting,
         // so no client byte can slip in between the check and the 220.
@@ -160,7 +161,9 @@ struct SMTPConnection {
         for recipient in transaction.recipients {
             if case .local(let targets) = recipient.destination { accounts.append(contentsOf: targets) }
         }
-        logger.info("received \(transaction.message.readableBytes) bytes from \(transaction.reversePath) for \(transaction.recipients.count) recipients")
+        logger.info(
+            "received \(transaction.message.readableBytes) bytes from \(transaction.reversePath) for \(transaction.recipients.count) recipients"
+        )
         do {
             _ = try await services.delivery.deliver(bytes, to: accounts, id: transaction.id)
         } catch let error as DeliveryError {

@@ -1,7 +1,8 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import NIOConcurrencyHelpers
+import SMTPProtocol
 import ServiceLifecycle
 
 /// One listening socket (port 25-style SMTP, or submission) as a Service.
@@ -21,7 +22,8 @@ final class SMTPListener: Service {
     /// Filled once the socket is bound, for "listening on …" and tests.
     let boundPort = NIOLockedValueBox<Int?>(nil)
 
-    init(address: ListenAddress, submission: Bool, services: SMTPServices, limiter: ConnectionLimiter, group: any EventLoopGroup) {
+    init(address: ListenAddress, submission: Bool, services: SMTPServices, limiter: ConnectionLimiter, group: any EventLoopGroup)
+    {
         self.address = address
         self.submission = submission
         self.services = services
@@ -68,9 +70,13 @@ final class SMTPListener: Service {
         }
     }
 
-    private func serve(_ connection: NIOAsyncChannel<SMTPInbound, ByteBuffer>, frame: NIOLoopBound<SMTPFrameHandler>, timeout: ReadTimeout) async {
+    private func serve(
+        _ connection: NIOAsyncChannel<SMTPInbound, ByteBuffer>, frame: NIOLoopBound<SMTPFrameHandler>, timeout: ReadTimeout
+    ) async {
         let peer = connection.channel.remoteAddress?.ipAddress ?? "unknown"
-        let number = connectionNumbers.withLockedValue { $0 += 1; return $0 }
+        let number = connectionNumbers.withLockedValue {
+            $0 += 1; return $0
+        }
         var logger = self.logger
         logger[metadataKey: "conn"] = "\(moduleName)-\(number)"
         logger[metadataKey: "peer"] = "\(peer)"
@@ -79,7 +85,8 @@ final class SMTPListener: Service {
         case .admitted:
             break
         case let refusal:
-            let reply = refusal == .tooManyInTotal
+            let reply =
+                refusal == .tooManyInTotal
                 ? Replies.tooManyConnections(services.hostname) : Replies.tooManyConnectionsFromYou(services.hostname)
             logger.warning("refused connection: \(reply)")
             try? await connection.executeThenClose { _, _ in
@@ -97,5 +104,3 @@ final class SMTPListener: Service {
         await session.run()
     }
 }
-
-import SMTPProtocol

@@ -49,7 +49,8 @@ public struct DataDirectory: Sendable {
         let postmaster = "postmaster@\(domain.lowercased())"
         let password = PasswordHasher.generatePassword()
         try directory.addAccount(postmaster, passwordHash: try PasswordHasher.hash(password))
-        try MaildirWriter(mailRoot: resolve(configuration.storage.mailDirectory), hostname: hostname).createMaildir(for: postmaster)
+        try MaildirWriter(mailRoot: resolve(configuration.storage.mailDirectory), hostname: hostname).createMaildir(
+            for: postmaster)
         // Written last: its presence marks the directory as complete.
         try DefaultConfigurationFile.text(hostname: hostname).write(toFile: configurationFile, atomically: true, encoding: .utf8)
         return Created(postmaster: postmaster, password: password)
@@ -63,7 +64,8 @@ public enum SetupError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .alreadyExists(let path): return "\(path) already holds a SIMS data directory (sims.toml exists)"
-        case .missing(let path): return "\(path) is not a SIMS data directory (no sims.toml); create one with 'sims init --data \(path)'"
+        case .missing(let path):
+            return "\(path) is not a SIMS data directory (no sims.toml); create one with 'sims init --data \(path)'"
         }
     }
 }

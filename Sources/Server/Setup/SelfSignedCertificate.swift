@@ -28,7 +28,10 @@ public enum SelfSignedCertificate {
             issuerPrivateKey: Certificate.PrivateKey(key))
         let certificatePEM = try certificate.serializeAsPEM().pemString
         try (certificatePEM + "\n").write(toFile: certificatePath, atomically: true, encoding: .utf8)
-        guard FileManager.default.createFile(atPath: keyPath, contents: Data((key.pemRepresentation + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+        guard
+            FileManager.default.createFile(
+                atPath: keyPath, contents: Data((key.pemRepresentation + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: keyPath])
         }
     }
