@@ -86,7 +86,11 @@ final class SMTPFrameHandler: ChannelInboundHandler {
         buffer.clear()
     }
 
+    /// One timer per connection: when it fires early (there was input
+    /// since it was set) it re-arms for the remainder instead of being
+    /// rescheduled on every read.
     private func armTimer(context: ChannelHandlerContext) {
+        timer?.cancel()
         let deadline = lastRead + timeout.value
         timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
             guard context.channel.isActive else { return }
