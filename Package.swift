@@ -29,6 +29,31 @@ let package = Package(
             dependencies: ["MailCore", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict
         ),
+        // A stub resolver on SwiftNIO: A, AAAA, MX, TXT, PTR; UDP with TCP fallback; TTL cache.
+        .target(
+            name: "DNS",
+            dependencies: [
+                "MailCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // Outbound SMTP: EHLO, STARTTLS, PIPELINING, AUTH to a smarthost, per-recipient replies.
+        .target(
+            name: "SMTPClient",
+            dependencies: [
+                "MailCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // syncfs(2), which Swift's Glibc module does not expose.
         .target(name: "CFileSync"),
         // Domains, accounts, aliases (SQLite via GRDB), password hashing, Maildir.
@@ -76,6 +101,12 @@ let package = Package(
             dependencies: ["SMTPProtocol", "MailCore", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict
         ),
+        .testTarget(
+            name: "DNSTests", dependencies: ["DNS", .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strict),
+        .testTarget(
+            name: "SMTPClientTests",
+            dependencies: ["SMTPClient", "MailCore", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict),
         .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "MailCore"], swiftSettings: strict),
         .testTarget(name: "ServerTests", dependencies: ["Server", "MailStore", "MailCore"], swiftSettings: strict),
     ],

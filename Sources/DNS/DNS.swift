@@ -1,0 +1,1 @@
+// The DNS stub resolver lives here (issue 3).

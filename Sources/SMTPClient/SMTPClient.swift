@@ -1,0 +1,1 @@
+// The outbound SMTP client lives here (issue 3).
