@@ -67,11 +67,22 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The durable outbound queue: spool, retry schedule, delivery runner, DSNs.
+        .target(
+            name: "Queue",
+            dependencies: [
+                "MailCore", "MailStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         // Configuration, logging, listeners, NIO pipelines, TLS, service wiring.
         .target(
             name: "Server",
             dependencies: [
-                "MailCore", "SMTPProtocol", "MailStore",
+                "MailCore", "SMTPProtocol", "MailStore", "Queue",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -88,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "sims",
             dependencies: [
-                "Server", "MailStore", "MailCore",
+                "Server", "MailStore", "MailCore", "Queue",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -6,11 +6,21 @@ import MailCore
 public struct DomainRow: Sendable, Equatable {
     public var name: String
     public var catchAll: String?
+
+    public init(name: String, catchAll: String? = nil) {
+        self.name = name
+        self.catchAll = catchAll
+    }
 }
 
 public struct AliasRow: Sendable, Equatable {
     public var address: String
     public var target: String
+
+    public init(address: String, target: String) {
+        self.address = address
+        self.target = target
+    }
 }
 
 extension Directory {

@@ -33,10 +33,10 @@ public enum SyncMode: String, Sendable, CaseIterable {
 public struct MaildirWriter: Sendable {
     public let mailRoot: String
     public let hostname: String
-    let groupCommit: GroupCommit?
+    let files: DurableFiles
 
     public init(mailRoot: String, hostname: String, sync: SyncMode = .fsync) {
-        groupCommit = sync == .group ? GroupCommit() : nil
+        files = DurableFiles(sync: sync)
         self.mailRoot = mailRoot
         self.hostname = hostname.replacingOccurrences(of: "/", with: "\\057").replacingOccurrences(of: ":", with: "\\072")
     }
@@ -69,7 +69,7 @@ public struct MaildirWriter: Sendable {
             do { try createMaildir(for: account) } catch { throw .ioError("cannot create Maildir for \(account): \(error)") }
         }
         let tmpPath = "\(maildirPath(for: first))/tmp/\(name)"
-        try write(message, to: tmpPath)
+        try files.writeNewFile(message, to: tmpPath)
         defer { unlink(tmpPath) }
         var linked: [String] = []
         do throws(DeliveryError) {
@@ -77,12 +77,12 @@ public struct MaildirWriter: Sendable {
                 let target = "\(maildirPath(for: account))/new/\(name)"
                 if link(tmpPath, target) != 0 {
                     let error = errno
-                    guard error == EXDEV else { throw Self.error(error, "link \(target)") }
-                    try write(message, to: target)
+                    guard error == EXDEV else { throw DurableFiles.error(error, "link \(target)") }
+                    try files.writeNewFile(message, to: target)
                 }
                 linked.append(target)
             }
-            try makeLinksDurable(unique.map { "\(maildirPath(for: $0))/new" })
+            try files.syncDirectories(unique.map { "\(maildirPath(for: $0))/new" })
         } catch {
             for path in linked { unlink(path) }
             throw error
@@ -90,59 +90,4 @@ public struct MaildirWriter: Sendable {
         return linked
     }
 
-    /// Links are durable once their directories are: fsync each, or one
-    /// shared syncfs.
-    private func makeLinksDurable(_ directories: [String]) throws(DeliveryError) {
-        guard let groupCommit else {
-            for directory in directories { try syncDirectory(directory) }
-            return
-        }
-        let fd = open(directories[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw Self.error(errno, "open \(directories[0])") }
-        defer { close(fd) }
-        try groupCommit.sync(fileSystemOf: fd)
-    }
-
-    /// Writes a new file and makes its content durable before returning.
-    private func write(_ bytes: [UInt8], to path: String) throws(DeliveryError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw Self.error(errno, "open \(path)") }
-        var failure: DeliveryError?
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Foundation.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = Self.error(errno, "write \(path)")
-                    return
-                }
-                offset += written
-            }
-        }
-        if failure == nil {
-            if let groupCommit {
-                do { try groupCommit.sync(fileSystemOf: fd) } catch { failure = error }
-            } else if fsync(fd) != 0 {
-                failure = Self.error(errno, "fsync \(path)")
-            }
-        }
-        if close(fd) != 0, failure == nil { failure = Self.error(errno, "close \(path)") }
-        if let failure {
-            unlink(path)
-            throw failure
-        }
-    }
-
-    private func syncDirectory(_ path: String) throws(DeliveryError) {
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw Self.error(errno, "open \(path)") }
-        defer { close(fd) }
-        if fsync(fd) != 0 { throw Self.error(errno, "fsync \(path)") }
-    }
-
-    private static func error(_ code: Int32, _ what: String) -> DeliveryError {
-        let text = "\(what): \(String(cString: strerror(code)))"
-        return (code == ENOSPC || code == EDQUOT) ? .insufficientStorage(text) : .ioError(text)
-    }
 }

@@ -5,6 +5,8 @@ import NIOCore
 public enum RecipientDestination: Hashable, Sendable {
     /// Into the Maildirs of these accounts (an alias may name several).
     case local(accounts: [String])
+    /// Into the outbound queue, for a remote domain, with the permission that allowed it.
+    case relay(domain: String, permission: RelayPermission)
 }
 
 /// A recipient that RCPT accepted.

@@ -12,10 +12,15 @@ struct MessageAccumulator {
         case tooLarge
         case badLineEnding
         case lineTooLong
+        /// More Received headers than allowed: the message is looping.
+        case tooManyHops
     }
 
     let maximumSize: Int
     let maximumLineLength: Int
+    let maximumHops: Int
+    private var inHeader = true
+    private var receivedHeaders = 0
     private(set) var message: ByteBuffer
     private(set) var size = 0
     private(set) var problem: Problem?
@@ -24,9 +29,10 @@ struct MessageAccumulator {
     /// after a clean line: `<LF>.<CR><LF>` must not end a message.
     private var previousLineEndedCleanly = true
 
-    init(maximumSize: Int, maximumLineLength: Int) {
+    init(maximumSize: Int, maximumLineLength: Int, maximumHops: Int = 50) {
         self.maximumSize = maximumSize
         self.maximumLineLength = maximumLineLength
+        self.maximumHops = maximumHops
         message = ByteBuffer()
         message.reserveCapacity(4096)
     }
@@ -52,6 +58,7 @@ struct MessageAccumulator {
         if content.readableBytesView.first == UInt8(ascii: ".") {
             content.moveReaderIndex(forwardBy: 1)
         }
+        if inHeader { countHops(content) }
         size += content.readableBytes + 2
         if size > maximumSize {
             record(.tooLarge)
@@ -61,6 +68,20 @@ struct MessageAccumulator {
             message.writeStaticString("\r\n")
         }
         return false
+    }
+
+    /// RFC 5321 § 6.3: a message with very many Received headers is in a
+    /// loop; refusing it (instead of accepting and bouncing) ends the loop.
+    private mutating func countHops(_ line: ByteBuffer) {
+        if line.readableBytes == 0 {
+            inHeader = false
+            return
+        }
+        let prefix = line.readableBytesView.prefix(9).map { $0 | 0x20 }  // ASCII lower-case
+        if prefix.elementsEqual("received:".utf8) {
+            receivedHeaders += 1
+            if receivedHeaders > maximumHops { record(.tooManyHops) }
+        }
     }
 
     private mutating func record(_ newProblem: Problem) {

@@ -11,12 +11,13 @@ public struct RecipientDecision: Hashable, Sendable {
 /// Decides each recipient's fate at RCPT time.
 ///
 /// Promise 1 of SIMS lives here: a recipient that is not a local mailbox is
-/// accepted only for an explicit, positive relay permission. This issue
-/// grants none, so every non-local recipient is refused with 554 5.7.1 — at
-/// RCPT time, never accepted and bounced later (no backscatter).
+/// accepted only for an explicit, positive relay permission, and the
+/// permission travels with the recipient into the queue and the log. Without
+/// one, the recipient is refused with 554 5.7.1 — at RCPT time, never
+/// accepted and bounced later (no backscatter).
 public enum RecipientPolicy {
     public static func decide(
-        _ path: EnvelopePath, resolution: LocalResolution, clientAddress: String
+        _ path: EnvelopePath, resolution: LocalResolution, clientAddress: String, permission: RelayPermission? = nil
     ) -> RecipientDecision {
         switch resolution {
         case .accounts(let accounts):
@@ -26,6 +27,18 @@ public enum RecipientPolicy {
         case .unknownUser:
             return RecipientDecision(verdict: .reject(Replies.unknownUser), logText: "refused: unknown user")
         case .notLocal:
+            if let permission, case .mailbox(let mailbox) = path {
+                // Relaying goes to domains only: an address literal names a
+                // host, which is how relay tricks smuggle destinations past filters.
+                guard case .name(let domain) = mailbox.domain else {
+                    return RecipientDecision(
+                        verdict: .reject(SMTPReply(554, .init(5, 7, 1), "Relay to address literals is not allowed")),
+                        logText: "refused relay: address literal destination, even for \(permission)")
+                }
+                return RecipientDecision(
+                    verdict: .accept(.relay(domain: domain, permission: permission)),
+                    logText: "accepted for relay: \(permission)")
+            }
             return RecipientDecision(
                 verdict: .reject(Replies.relayDenied),
                 logText: "refused relay: client \(clientAddress) is not authenticated and not in a client network")

@@ -68,7 +68,8 @@ extension SMTPSession {
         }
         let accumulator = MessageAccumulator(
             maximumSize: configuration.maximumMessageSize,
-            maximumLineLength: configuration.textLineLimit
+            maximumLineLength: configuration.textLineLimit,
+            maximumHops: configuration.maximumHops
         )
         state = .data(transaction, accumulator)
         return .reply(SMTPReply(354, nil, "End data with <CR><LF>.<CR><LF>"))
@@ -82,6 +83,10 @@ extension SMTPSession {
         case .badLineEnding:
             state = .idle
             return failure(Replies.bareLineEndingInMessage)
+        case .tooManyHops:
+            state = .idle
+            return failure(SMTPReply(
+                554, .init(5, 4, 6), "Message refused: more than \(configuration.maximumHops) Received headers, mail loop?"))
         case .lineTooLong:
             state = .idle
             return failure(

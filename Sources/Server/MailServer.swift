@@ -5,6 +5,7 @@ import MailStore
 import NIOCore
 import NIOPosix
 import NIOSSL
+import Queue
 import ServiceLifecycle
 
 /// The whole server, built from a data directory, as a group of services
@@ -27,19 +28,30 @@ public struct MailServer {
         let threadPool = NIOThreadPool(numberOfThreads: configuration.storage.ioThreads)
         threadPool.start()
 
+        let directory = try dataDirectory.openDirectory(configuration)
+        let delivery = LocalDelivery(
+            writer: MaildirWriter(
+                mailRoot: dataDirectory.resolve(configuration.storage.mailDirectory), hostname: configuration.hostname,
+                sync: configuration.storage.sync),
+            threadPool: threadPool)
+        let queueIDs = QueueIDGenerator()
+        let spool = try Spool(root: dataDirectory.resolve(configuration.storage.queueDirectory), sync: configuration.storage.sync)
+        let bounces = ServerBounces(directory: directory, delivery: delivery, spool: spool, queueIDs: queueIDs)
+        let runner = QueueRunner(
+            spool: spool, transport: try makeTransport(logger: logs.logger(.delivery)), bounces: bounces,
+            settings: queueSettings(), logger: logs.logger(.queue))
+        bounces.runner.withLock { $0 = runner }
         let services = SMTPServices(
             hostname: configuration.hostname,
             limits: configuration.limits,
             timeouts: configuration.timeouts,
-            directory: try dataDirectory.openDirectory(configuration),
-            delivery: LocalDelivery(
-                writer: MaildirWriter(
-                    mailRoot: dataDirectory.resolve(configuration.storage.mailDirectory), hostname: configuration.hostname,
-                    sync: configuration.storage.sync),
-                threadPool: threadPool),
-            queueIDs: QueueIDGenerator(),
+            directory: directory,
+            delivery: delivery,
+            queueIDs: queueIDs,
             tls: try loadTLS(logger: system),
-            logs: logs)
+            logs: logs,
+            clientNetworks: configuration.clientNetworks,
+            outbound: OutboundQueue(spool: spool, runner: runner))
         // One limiter across listeners: the per-address limit is about a
         // client, whichever port it uses.
         let limiter = ConnectionLimiter(
@@ -53,8 +65,11 @@ public struct MailServer {
         for address in configuration.submissionListeners {
             listeners.append(SMTPListener(address: address, submission: true, services: services, limiter: limiter, group: group))
         }
+        // The queue runner starts first and stops last, so that nothing the
+        // listeners accept is left without a runner.
         var groupConfiguration = ServiceGroupConfiguration(
-            services: listeners.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+            services: [ServiceGroupConfiguration.ServiceConfiguration(service: runner)]
+                + listeners.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: system)
         groupConfiguration.maximumGracefulShutdownDuration = .nanoseconds(configuration.timeouts.shutdownGrace.nanoseconds)
@@ -68,6 +83,16 @@ public struct MailServer {
         // Deliveries in flight finish before the pool stops.
         try await threadPool.shutdownGracefully()
         system.notice("SIMS stopped")
+    }
+
+    private func queueSettings() -> QueueSettings {
+        var settings = QueueSettings(hostname: configuration.hostname)
+        settings.schedule = RetrySchedule(
+            delays: configuration.queue.retrySchedule.map { Double($0.nanoseconds) / 1e9 },
+            maximumLifetime: Double(configuration.queue.maximumLifetime.nanoseconds) / 1e9)
+        settings.concurrency = configuration.queue.concurrency
+        settings.concurrencyPerDomain = configuration.queue.concurrencyPerDomain
+        return settings
     }
 
     /// The TLS context for STARTTLS, or nil (with a logged reason) when the

@@ -172,8 +172,10 @@ struct ConfigCommand: ParsableCommand {
             let dataDirectory = DataDirectory(options.data)
             guard dataDirectory.exists else { throw SetupError.missing(dataDirectory.root) }
             do {
-                _ = try dataDirectory.loadConfiguration()
-                print("\(dataDirectory.configurationFile): OK")
+                let configuration = try dataDirectory.loadConfiguration()
+                let warnings = ConfigurationWarnings.check(configuration)
+                for warning in warnings { print("warning: \(warning)") }
+                print("\(dataDirectory.configurationFile): OK\(warnings.isEmpty ? "" : " (\(warnings.count) warning(s))")")
             } catch let error as InvalidConfiguration {
                 print(error.description)
                 throw ExitCode(1)

@@ -6,7 +6,9 @@ struct SimsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sims",
         abstract: "SIMS, the Swift Internet Mail Server.",
-        subcommands: [Serve.self, Init.self, AccountCommand.self, DomainCommand.self, AliasCommand.self, ConfigCommand.self]
+        subcommands: [Serve.self, Init.self, AccountCommand.self, DomainCommand.self, AliasCommand.self, ConfigCommand.self,
+            QueueCommand.self,
+        ]
     )
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import MailCore
 import MailStore
 import NIOCore
 import TOMLKit
@@ -57,7 +58,8 @@ private struct TableReader {
                 } else {
                     problem(full, "must be a host name")
                 }
-            case "smtp", "submission", "tls", "limits", "timeouts", "log", "log.modules", "storage":
+            case "smtp", "submission", "tls", "limits", "timeouts", "log", "log.modules", "storage", "relay", "queue",
+                "delivery", "delivery.routes":
                 guard let inner = value.table else { problem(full, "must be a table ([\(full)])"); continue }
                 read(inner, prefix: full, into: &c)
             case "smtp.listen": c.smtpListeners = listeners(full, value) ?? c.smtpListeners
@@ -86,6 +88,33 @@ private struct TableReader {
             case "log.directory": c.log.directory = string(full, value) ?? c.log.directory
             case "log.stderr": c.log.stderr = bool(full, value) ?? c.log.stderr
             case "storage.io_threads": c.storage.ioThreads = int(full, value, 1...256) ?? c.storage.ioThreads
+            case "relay.client_networks":
+                c.clientNetworks = networks(full, value) ?? c.clientNetworks
+            case "limits.received_headers": c.limits.receivedHeaders = int(full, value, 10...1000) ?? c.limits.receivedHeaders
+            case "queue.retry_schedule":
+                c.queue.retrySchedule = durations(full, value) ?? c.queue.retrySchedule
+            case "queue.maximum_lifetime": c.queue.maximumLifetime = duration(full, value, minimum: .seconds(1)) ?? c.queue.maximumLifetime
+            case "queue.concurrency": c.queue.concurrency = int(full, value, 1...1000) ?? c.queue.concurrency
+            case "queue.concurrency_per_domain": c.queue.concurrencyPerDomain = int(full, value, 1...1000) ?? c.queue.concurrencyPerDomain
+            case "delivery.dns_servers":
+                if let servers = strings(full, value) {
+                    if let bad = servers.first(where: { ListenAddress(parsing: $0) == nil }) {
+                        problem(full, "\(bad) is not \"address:port\"")
+                    } else {
+                        c.delivery.dnsServers = servers
+                    }
+                }
+            case "delivery.port": c.delivery.port = int(full, value, 1...65535) ?? c.delivery.port
+            case "delivery.relay_host":
+                if let host = string(full, value) { c.delivery.relayHost = host.isEmpty ? nil : host }
+            case "delivery.tls":
+                if let mode = string(full, value) {
+                    if ["opportunistic", "required", "none"].contains(mode) { c.delivery.tls = mode }
+                    else { problem(full, "must be \"opportunistic\", \"required\" or \"none\"") }
+                }
+            case "delivery.connect_timeout":
+                c.delivery.connectTimeout = duration(full, value, minimum: .milliseconds(100)) ?? c.delivery.connectTimeout
+            case "storage.queue_directory": c.storage.queueDirectory = string(full, value) ?? c.storage.queueDirectory
             case "storage.sync":
                 if let text = string(full, value) {
                     if let mode = SyncMode(rawValue: text) {
@@ -97,7 +126,9 @@ private struct TableReader {
             case "storage.mail_directory": c.storage.mailDirectory = string(full, value) ?? c.storage.mailDirectory
             case "storage.database": c.storage.database = string(full, value) ?? c.storage.database
             default:
-                if prefix == "log.modules" {
+                if prefix == "delivery.routes" {
+                    if let route = string(full, value) { c.delivery.routes[key.lowercased()] = route }
+                } else if prefix == "log.modules" {
                     guard LogModule(rawValue: key.uppercased()) != nil else {
                         problem(full, "unknown log module (known: \(LogModule.allCases.map(\.rawValue).joined(separator: ", ")))")
                         continue
@@ -140,6 +171,46 @@ private struct TableReader {
         guard let parsed else { problem(key, "must be a duration such as \"30s\", \"5m\" or \"1h\""); return nil }
         guard parsed >= minimum else { problem(key, "must be at least \(DurationText.format(minimum))"); return nil }
         return parsed
+    }
+
+    mutating func strings(_ key: String, _ value: any TOMLValueConvertible) -> [String]? {
+        guard let array = value.array else { problem(key, "must be a list of strings"); return nil }
+        var result: [String] = []
+        for item in array {
+            guard let text = item.string else { problem(key, "must be a list of strings"); return nil }
+            result.append(text)
+        }
+        return result
+    }
+
+    mutating func durations(_ key: String, _ value: any TOMLValueConvertible) -> [TimeAmount]? {
+        guard let texts = strings(key, value), !texts.isEmpty else {
+            problem(key, "must be a non-empty list of durations such as [\"5m\", \"1h\"]")
+            return nil
+        }
+        var result: [TimeAmount] = []
+        for text in texts {
+            guard let amount = DurationText.parse(text), amount > .zero else {
+                problem(key, "\(text) is not a duration such as \"5m\"")
+                return nil
+            }
+            result.append(amount)
+        }
+        return result
+    }
+
+    /// Client networks: single addresses, CIDR blocks, or `first-last` ranges.
+    mutating func networks(_ key: String, _ value: any TOMLValueConvertible) -> [IPAddressRange]? {
+        guard let texts = strings(key, value) else { return nil }
+        var result: [IPAddressRange] = []
+        for text in texts {
+            guard let range = IPAddressRange(text) else {
+                problem(key, "\(text) is not an address, a CIDR block (192.168.0.0/24) or a range (192.168.0.100-192.168.0.199)")
+                return nil
+            }
+            result.append(range)
+        }
+        return result
     }
 
     mutating func listeners(_ key: String, _ value: any TOMLValueConvertible) -> [ListenAddress]? {

@@ -1,10 +1,10 @@
 import Foundation
 import NIOCore
 
-/// Durations in sims.toml: `"30s"`, `"5m"`, `"1h"`, `"250ms"`, or a bare number of seconds.
+/// Durations in sims.toml: `"30s"`, `"5m"`, `"1h"`, `"5d"`, `"250ms"`, or a bare number of seconds.
 enum DurationText {
     static func parse(_ text: String) -> TimeAmount? {
-        let units: [(String, Int64)] = [("ms", 1_000_000), ("s", 1_000_000_000), ("m", 60_000_000_000), ("h", 3_600_000_000_000)]
+        let units: [(String, Int64)] = [("ms", 1_000_000), ("s", 1_000_000_000), ("m", 60_000_000_000), ("h", 3_600_000_000_000), ("d", 86_400_000_000_000)]
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         for (suffix, nanoseconds) in units where trimmed.hasSuffix(suffix) {
             let number = trimmed.dropLast(suffix.count)
@@ -19,6 +19,7 @@ enum DurationText {
 
     static func format(_ amount: TimeAmount) -> String {
         let nanoseconds = amount.nanoseconds
+        if nanoseconds % 86_400_000_000_000 == 0, nanoseconds > 0 { return "\(nanoseconds / 86_400_000_000_000)d" }
         if nanoseconds % 3_600_000_000_000 == 0, nanoseconds > 0 { return "\(nanoseconds / 3_600_000_000_000)h" }
         if nanoseconds % 60_000_000_000 == 0, nanoseconds > 0 { return "\(nanoseconds / 60_000_000_000)m" }
         if nanoseconds % 1_000_000_000 == 0 { return "\(nanoseconds / 1_000_000_000)s" }

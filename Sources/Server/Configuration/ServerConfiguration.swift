@@ -1,4 +1,5 @@
 import Foundation
+import MailCore
 import MailStore
 import NIOCore
 
@@ -45,6 +46,12 @@ public struct ServerConfiguration: Sendable {
     public var tlsCertificate = "tls/cert.pem"
     public var tlsKey = "tls/key.pem"
 
+    /// Clients whose address lets them relay (`[relay] client_networks`).
+    /// Empty by default: out of the box, nobody may relay.
+    public var clientNetworks: [IPAddressRange] = []
+    public var queue = QueueOptions()
+    public var delivery = DeliveryOptions()
+
     public var limits = Limits()
     public var timeouts = Timeouts()
     public var log = LogSettings()
@@ -59,6 +66,32 @@ public struct ServerConfiguration: Sendable {
         public var commandsPerSession = 10_000
         public var connections = 1000
         public var connectionsPerIP = 50
+        public var receivedHeaders = 50
+    }
+
+    public struct QueueOptions: Sendable {
+        /// Delays between attempts; the last repeats.
+        public var retrySchedule: [TimeAmount] = [.minutes(5), .minutes(10), .minutes(20), .minutes(40), .hours(1)]
+        /// After this, undelivered recipients are bounced (4.4.7).
+        public var maximumLifetime: TimeAmount = .hours(120)
+        /// Deliveries at once, in total and to one domain.
+        public var concurrency = 20
+        public var concurrencyPerDomain = 10
+    }
+
+    public struct DeliveryOptions: Sendable {
+        /// DNS servers, `"address:port"`; empty means /etc/resolv.conf.
+        public var dnsServers: [String] = []
+        /// The port remote MXes listen on (25; tests use others).
+        public var port = 25
+        /// Send everything through this host (`"host:port"`) instead of MX lookups.
+        public var relayHost: String?
+        /// Per-domain routes: domain → `"host:port"`, tried before MX lookups.
+        public var routes: [String: String] = [:]
+        /// `opportunistic` (STARTTLS when offered), `required`, or `none`.
+        public var tls = "opportunistic"
+        /// Timeouts for the outbound SMTP client (connect and each reply).
+        public var connectTimeout: TimeAmount = .seconds(30)
     }
 
     public struct Timeouts: Sendable {
@@ -88,6 +121,7 @@ public struct ServerConfiguration: Sendable {
         /// concurrent deliveries; `fsync` syncs every file and directory.
         public var sync: SyncMode = .group
         public var mailDirectory = "mail"
+        public var queueDirectory = "queue"
         public var database = "sims.sqlite"
     }
 

@@ -9,6 +9,11 @@ struct LocalDelivery: Sendable {
     let writer: MaildirWriter
     let threadPool: NIOThreadPool
 
+    /// Runs other blocking storage work (the queue's spool) on the same pool.
+    func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await threadPool.runIfActive(work)
+    }
+
     func deliver(_ message: [UInt8], to accounts: [String], id: QueueID) async throws -> [String] {
         try await threadPool.runIfActive { [writer] in
             try writer.deliver(message, to: accounts, id: id)

@@ -5,6 +5,7 @@ import MailStore
 import NIOCore
 import NIOSSL
 import SMTPProtocol
+import Queue
 import ServiceLifecycle
 
 /// Drives one SMTP session: feeds lines to the `SMTPSession` state machine and
@@ -17,6 +18,8 @@ struct SMTPConnection {
     let clientAddress: String
     let submission: Bool
     var logger: Logger
+    /// Decided once per connection from the client's address.
+    var relayPermission: RelayPermission? { services.permission(for: clientAddress) }
 
     func run() async {
         let control = ConnectionControl(channel: channel.channel, hostname: services.hostname)
@@ -138,7 +141,8 @@ struct SMTPConnection {
             logger.error("\(path) deferred: directory lookup failed: \(error)")
             return .reject(Replies.directoryUnavailable)
         }
-        let decision = RecipientPolicy.decide(path, resolution: resolution, clientAddress: clientAddress)
+        let decision = RecipientPolicy.decide(
+            path, resolution: resolution, clientAddress: clientAddress, permission: relayPermission)
         if case .reject = decision.verdict {
             logger.notice("\(path) \(decision.logText) (from \(transaction.reversePath))")
         } else {
@@ -157,15 +161,11 @@ struct SMTPConnection {
         var bytes = Array(header.utf8)
         bytes.reserveCapacity(bytes.count + transaction.message.readableBytes)
         bytes.append(contentsOf: transaction.message.readableBytesView)
-        var accounts: [String] = []
-        for recipient in transaction.recipients {
-            if case .local(let targets) = recipient.destination { accounts.append(contentsOf: targets) }
-        }
         logger.info(
-            "received \(transaction.message.readableBytes) bytes from \(transaction.reversePath) for \(transaction.recipients.count) recipients"
-        )
+            "received \(transaction.message.readableBytes) bytes from \(transaction.reversePath) for \(transaction.recipients.count) recipients")
+        let queued: QueuedMessage?
         do {
-            _ = try await services.delivery.deliver(bytes, to: accounts, id: transaction.id)
+            queued = try await store(bytes, transaction)
         } catch let error as DeliveryError {
             logger.error("deferred: message not stored, client told to retry: \(error)")
             if case .insufficientStorage = error {
@@ -177,11 +177,45 @@ struct SMTPConnection {
             return .temporaryFailure(SMTPReply(451, .init(4, 3, 0), "Local error in processing, try again later"))
         }
         for recipient in transaction.recipients {
-            if case .local(let targets) = recipient.destination {
+            switch recipient.destination {
+            case .local(let targets):
                 logger.info("\(recipient.path) delivered: local mailbox \(targets.joined(separator: ", "))")
+            case .relay(let domain, let permission):
+                logger.info("\(recipient.path) relayed: \(permission), queued for \(domain)")
             }
         }
+        // Only now, so that the log tells the story in order: relayed, then sent.
+        if let queued { services.outbound?.runner.submit(queued) }
         return .stored
+    }
+
+    /// Stores the message for every recipient: local ones into their
+    /// Maildirs, remote ones into the queue. Returns when all of it is durable.
+    private func store(_ bytes: [UInt8], _ transaction: MailTransaction) async throws -> QueuedMessage? {
+        var accounts: [String] = []
+        var remote: [QueuedRecipient] = []
+        for recipient in transaction.recipients {
+            switch recipient.destination {
+            case .local(let targets):
+                accounts.append(contentsOf: targets)
+            case .relay(let domain, let permission):
+                guard let mailbox = recipient.path.mailbox else { continue }
+                remote.append(QueuedRecipient(address: mailbox.description, domain: domain, permission: permission.description))
+            }
+        }
+        var queued: QueuedMessage?
+        if !remote.isEmpty {
+            guard let outbound = services.outbound else { throw DeliveryError.ioError("the outbound queue is not running") }
+            let envelope = QueuedMessage(
+                id: transaction.id.rawValue, reversePath: transaction.reversePath.mailbox?.description ?? "",
+                recipients: remote, created: Date(), receivedFrom: clientAddress)
+            try await services.delivery.run { try outbound.spool.enqueue(bytes, envelope: envelope) }
+            queued = envelope
+        }
+        if !accounts.isEmpty {
+            _ = try await services.delivery.deliver(bytes, to: accounts, id: transaction.id)
+        }
+        return queued
     }
 
     // MARK: - Output

@@ -15,6 +15,18 @@ struct SMTPServices: Sendable {
     let queueIDs: QueueIDGenerator
     let tls: NIOSSLContext?
     let logs: LogFactory
+    /// `relay.client_networks`: addresses that may relay.
+    let clientNetworks: [IPAddressRange]
+    /// Where relayed recipients go; nil when the queue is not running.
+    let outbound: OutboundQueue?
+
+    /// The relay permission a client has by its address alone, if any.
+    func permission(for clientAddress: String) -> RelayPermission? {
+        guard let address = IPAddress(clientAddress),
+            let network = clientNetworks.first(where: { $0.contains(address) })
+        else { return nil }
+        return .clientNetwork(network.text)
+    }
 
     func sessionConfiguration(submission: Bool) -> SMTPSessionConfiguration {
         var configuration = SMTPSessionConfiguration(hostname: hostname)
@@ -26,6 +38,7 @@ struct SMTPServices: Sendable {
         configuration.maximumCommands = limits.commandsPerSession
         configuration.startTLSAvailable = tls != nil
         configuration.authenticationRequired = submission
+        configuration.maximumHops = limits.receivedHeaders
         return configuration
     }
 }

@@ -1,0 +1,69 @@
+import Foundation
+
+/// Writes files and directory entries so that they survive a crash, with
+/// either per-file fsync or a shared group commit (see `SyncMode`). Used by
+/// the Maildir writer and the queue's spool alike.
+public struct DurableFiles: Sendable {
+    let groupCommit: GroupCommit?
+
+    public init(sync: SyncMode) {
+        groupCommit = sync == .group ? GroupCommit() : nil
+    }
+
+    /// Makes new directory entries (links, renames) in these directories
+    /// durable: fsync each directory, or one shared syncfs.
+    public func syncDirectories(_ directories: [String]) throws(DeliveryError) {
+        guard !directories.isEmpty else { return }
+        guard let groupCommit else {
+            for directory in directories { try syncDirectory(directory) }
+            return
+        }
+        let fd = open(directories[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw Self.error(errno, "open \(directories[0])") }
+        defer { close(fd) }
+        try groupCommit.sync(fileSystemOf: fd)
+    }
+
+    /// Writes a new file and makes its content durable before returning.
+    public func writeNewFile(_ bytes: [UInt8], to path: String) throws(DeliveryError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw Self.error(errno, "open \(path)") }
+        var failure: DeliveryError?
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Foundation.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = Self.error(errno, "write \(path)")
+                    return
+                }
+                offset += written
+            }
+        }
+        if failure == nil {
+            if let groupCommit {
+                do { try groupCommit.sync(fileSystemOf: fd) } catch { failure = error }
+            } else if fsync(fd) != 0 {
+                failure = Self.error(errno, "fsync \(path)")
+            }
+        }
+        if close(fd) != 0, failure == nil { failure = Self.error(errno, "close \(path)") }
+        if let failure {
+            unlink(path)
+            throw failure
+        }
+    }
+
+    private func syncDirectory(_ path: String) throws(DeliveryError) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw Self.error(errno, "open \(path)") }
+        defer { close(fd) }
+        if fsync(fd) != 0 { throw Self.error(errno, "fsync \(path)") }
+    }
+
+    public static func error(_ code: Int32, _ what: String) -> DeliveryError {
+        let text = "\(what): \(String(cString: strerror(code)))"
+        return (code == ENOSPC || code == EDQUOT) ? .insufficientStorage(text) : .ioError(text)
+    }
+}

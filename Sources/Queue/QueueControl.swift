@@ -1,0 +1,116 @@
+import Foundation
+
+/// What `sims queue` can ask of the running server.
+public enum QueueRequest: Sendable, Equatable {
+    /// Try now (one message, or all with id nil).
+    case retry(String?)
+    /// Remove without a bounce.
+    case delete(String)
+    /// Give up now and bounce every pending recipient.
+    case bounce(String)
+
+    var fileName: String {
+        let unique = "\(Int(Date().timeIntervalSince1970 * 1000))-\(UInt32.random(in: 0...UInt32.max))"
+        switch self {
+        case .retry(let id): return "\(unique).retry.\(id ?? "*")"
+        case .delete(let id): return "\(unique).delete.\(id)"
+        case .bounce(let id): return "\(unique).bounce.\(id)"
+        }
+    }
+
+    init?(fileName: String) {
+        let parts = fileName.split(separator: ".", maxSplits: 2).map(String.init)
+        guard parts.count == 3 else { return nil }
+        switch parts[1] {
+        case "retry": self = .retry(parts[2] == "*" ? nil : parts[2])
+        case "delete": self = .delete(parts[2])
+        case "bounce": self = .bounce(parts[2])
+        default: return nil
+        }
+    }
+}
+
+extension Spool {
+    /// Leaves a request for the running server (read within a second).
+    public func request(_ request: QueueRequest) throws {
+        let path = "\(controlDirectory)/\(request.fileName)"
+        guard FileManager.default.createFile(atPath: path, contents: Data()) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        }
+    }
+
+    /// Takes the waiting requests, oldest first.
+    func takeRequests() -> [QueueRequest] {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: controlDirectory)) ?? []).sorted()
+        return names.compactMap { name in
+            unlink("\(controlDirectory)/\(name)")
+            return QueueRequest(fileName: name)
+        }
+    }
+}
+
+extension QueueRunner {
+    /// Carries out waiting requests; returns the ids to bounce, which the
+    /// caller runs as tasks of its own group (a bounce may need the network).
+    func applyControlRequests() -> [String] {
+        var toBounce: [String] = []
+        for request in spool.takeRequests() {
+            switch request {
+            case .retry(let id):
+                let count = state.withLock { state -> Int in
+                    var count = 0
+                    for key in state.messages.keys where id == nil || key == id {
+                        state.messages[key]?.nextAttempt = now()
+                        count += 1
+                    }
+                    return count
+                }
+                logger.notice("administrator asked to retry \(id ?? "all messages"): \(count) message(s)")
+            case .delete(let id):
+                let removed = state.withLock { state -> Bool in
+                    guard !state.inFlight.contains(id) else { return false }
+                    return state.messages.removeValue(forKey: id) != nil
+                }
+                if removed {
+                    spool.remove(id)
+                    logger.notice("[\(id)] deleted from the queue by the administrator, no bounce sent")
+                } else {
+                    logger.warning("cannot delete \(id): not queued or being delivered right now")
+                }
+            case .bounce(let id):
+                let claimed = state.withLock { state -> Bool in
+                    guard !state.inFlight.contains(id), state.messages[id] != nil else { return false }
+                    state.inFlight.insert(id)
+                    return true
+                }
+                if claimed {
+                    toBounce.append(id)
+                } else {
+                    logger.warning("cannot bounce \(id): not queued or being delivered right now")
+                }
+            }
+        }
+        return toBounce
+    }
+
+    /// `sims queue bounce ID`: every pending recipient fails now, with a DSN.
+    /// The caller has marked the message in flight.
+    func administrativeBounce(_ id: String) async {
+        guard var envelope = state.withLock({ $0.messages[id] }) else { return }
+        var logger = self.logger
+        logger[metadataKey: "qid"] = "\(id)"
+        var failed: [FailedRecipient] = []
+        for index in envelope.recipients.indices where envelope.recipients[index].state == .pending {
+            envelope.recipients[index].state = .failed
+            envelope.recipients[index].status = "5.0.0"
+            let address = envelope.recipients[index].address
+            logger.notice("<\(address)> bounced: returned to the sender by the administrator")
+            failed.append(FailedRecipient(
+                address: address, action: "failed", status: "5.0.0", remoteHost: nil,
+                diagnostic: "returned to the sender by the mail administrator"))
+        }
+        let message = (try? spool.message(id)) ?? []
+        await bounce(failed, of: envelope, message: message, logger: logger)
+        finish(envelope, logger: logger)
+    }
+}

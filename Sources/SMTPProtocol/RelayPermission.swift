@@ -1,0 +1,14 @@
+/// The explicit, positive reason a client may send mail to a domain that is
+/// not ours. There is no other way to relay.
+public enum RelayPermission: Hashable, Sendable, CustomStringConvertible {
+    /// The client's address is in `relay.client_networks`; carries the entry
+    /// that matched, as the operator wrote it.
+    case clientNetwork(String)
+
+    /// How the log and the queue name the permission: `client network 192.168.0.0/24`.
+    public var description: String {
+        switch self {
+        case .clientNetwork(let entry): return "client network \(entry)"
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import MailCore
+
+/// Settings that are valid but risky, explained for `sims config check`.
+public enum ConfigurationWarnings {
+    public static func check(_ configuration: ServerConfiguration) -> [String] {
+        var warnings: [String] = []
+        let exposed = (configuration.smtpListeners + configuration.submissionListeners).filter(isExposed)
+        let privateNetworks = configuration.clientNetworks.filter(\.overlapsPrivateOrLoopback)
+        if !exposed.isEmpty, !privateNetworks.isEmpty {
+            warnings.append(
+                """
+                relay.client_networks contains private or loopback addresses \
+                (\(privateNetworks.map(\.text).joined(separator: ", "))) while \
+                \(exposed.map(\.description).joined(separator: ", ")) accepts connections from outside. \
+                Behind a router or load balancer that rewrites source addresses (NAT, a proxy, a \
+                port forward with masquerading), every outside connection can appear to come from \
+                a trusted private address, and the server becomes an open relay. Trust only the \
+                networks that really reach this host directly, or use SMTP AUTH for your users.
+                """)
+        }
+        if configuration.clientNetworks.contains(where: { $0.first == IPAddressRange("0.0.0.0/0")?.first && $0.last == IPAddressRange("0.0.0.0/0")?.last })
+            || configuration.clientNetworks.contains(where: { $0.text == "::/0" })
+        {
+            warnings.append("relay.client_networks contains 0.0.0.0/0 or ::/0: everyone may relay. This is an open relay.")
+        }
+        return warnings
+    }
+
+    /// A listener on a wildcard or a non-private, non-loopback address.
+    static func isExposed(_ listener: ListenAddress) -> Bool {
+        if listener.host == "0.0.0.0" || listener.host == "::" { return true }
+        guard let range = IPAddressRange(listener.host) else { return true }
+        return !range.overlapsPrivateOrLoopback
+    }
+}
