@@ -118,6 +118,9 @@ let package = Package(
             name: "SMTPClientTests",
             dependencies: ["SMTPClient", "MailCore", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict),
+        .testTarget(
+            name: "QueueTests", dependencies: ["Queue", "MailStore", "MailCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "MailCore"], swiftSettings: strict),
         .testTarget(name: "ServerTests", dependencies: ["Server", "MailStore", "MailCore"], swiftSettings: strict),
     ],

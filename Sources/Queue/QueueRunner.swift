@@ -68,7 +68,7 @@ public final class QueueRunner: Service, Sendable {
         logger.notice("queue runner started with \(envelopes.count) queued message(s)")
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
-                while !state.withLock({ $0.stopping }) {
+                while !state.withLock({ $0.stopping }) && !Task.isCancelled {
                     for id in applyControlRequests() {
                         group.addTask {
                             await self.administrativeBounce(id)
@@ -82,7 +82,11 @@ public final class QueueRunner: Service, Sendable {
                             self.wake.signal()
                         }
                     }
-                    await wake.wait(timeout: untilNextDue())
+                    await withTaskCancellationHandler {
+                        await wake.wait(timeout: untilNextDue())
+                    } onCancel: {
+                        self.wake.signal()
+                    }
                 }
             }
         } onGracefulShutdown: {

@@ -21,6 +21,30 @@ enum DefaultConfigurationFile {
         # SMTP AUTH, which a later release adds; until then it accepts no mail.
         listen = ["127.0.0.1:2587"]
 
+        [relay]
+        # Mail for other domains is relayed only for an explicit reason. Clients
+        # whose address is listed here may relay: single addresses, CIDR blocks
+        # ("192.168.0.0/24", "2001:db8::/32") or ranges ("192.168.0.100-192.168.0.199").
+        # Empty: nobody may relay. Beware of NAT (see 'sims config check').
+        client_networks = []
+
+        [queue]
+        retry_schedule = ["5m", "10m", "20m", "40m", "1h"]   # the last delay repeats
+        maximum_lifetime = "5d"          # then undelivered recipients are bounced
+        concurrency = 20                 # deliveries at once
+        concurrency_per_domain = 10      # deliveries at once to one domain
+
+        [delivery]
+        dns_servers = []                 # "address:port"; empty: /etc/resolv.conf
+        port = 25                        # the port of remote MX hosts
+        relay_host = ""                  # "host:port" to send everything through (smarthost)
+        tls = "opportunistic"            # "opportunistic", "required" or "none"
+        connect_timeout = "30s"
+
+        [delivery.routes]
+        # Per-domain routes, tried before MX lookups:
+        # "example.net" = "192.0.2.25:25"
+
         [tls]
         # PEM files, relative to this directory. A self-signed pair is made on
         # first run; replace them with a real certificate for your host name.
@@ -36,6 +60,7 @@ enum DefaultConfigurationFile {
         commands_per_session = 10000     # then 421 and disconnect
         connections = 1000               # open at once, in total
         connections_per_ip = 50          # open at once, from one client address
+        received_headers = 50            # more: refused as a mail loop (554 5.4.6)
 
         [timeouts]
         greeting_delay = "0s"            # wait before the greeting; clients that talk first are dropped
@@ -57,6 +82,7 @@ enum DefaultConfigurationFile {
         io_threads = 16                  # threads that write and fsync mail
         sync = "group"                   # "group": one syncfs shared by concurrent deliveries; "fsync": per file
         mail_directory = "mail"          # mail/DOMAIN/USER/Maildir
+        queue_directory = "queue"        # the outbound spool
         database = "sims.sqlite"
 
         """
