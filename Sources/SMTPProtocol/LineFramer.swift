@@ -14,11 +14,10 @@ public struct InputLine: Sendable {
     public var ending: LineEnding
     /// A CR inside the line that is not part of the final CR LF.
     public var containsBareCR: Bool
-    /// The line was longer than the framer's limit: `bytes` is empty and the
-    /// rest of the line, up to the next LF, is discarded unseen.
+    /// The line was longer than the framer's limit: `bytes` is empty (the
+    /// content was dropped as it arrived); `ending` is still the real one.
     public var overlong: Bool
-    /// How many octets the line had on the wire, its ending included (for an
-    /// overlong line: the octets seen when the limit was crossed).
+    /// How many octets the line had on the wire, its ending included.
     public var wireLength: Int
 
     public init(
@@ -46,56 +45,69 @@ public struct InputLine: Sendable {
 public struct LineFramer: Sendable {
     /// The longest line content accepted, without its ending.
     public let maximumLineLength: Int
+    /// Inside a line that crossed the limit: its bytes are dropped as they
+    /// arrive, and it is reported once, when its LF comes, with its real ending.
     private var discardingOverlongLine = false
+    private var discardedLength = 0
+    private var lastDiscardedByteWasCR = false
 
     public init(maximumLineLength: Int) {
         self.maximumLineLength = maximumLineLength
     }
 
     /// Takes the next complete line out of `buffer`, or returns nil when more
-    /// bytes are needed. An overlong line is reported once, as soon as the
-    /// limit is crossed, and its remainder is then dropped as it arrives.
+    /// bytes are needed. A line longer than the limit is reported once, as
+    /// `overlong`, when it ends; its content is never kept, so a client
+    /// sending megabytes without a newline costs no memory.
     public mutating func next(from buffer: inout ByteBuffer) -> InputLine? {
-        while true {
-            let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n"))
-            if discardingOverlongLine {
-                guard let newline else {
-                    buffer.moveReaderIndex(to: buffer.writerIndex)
-                    return nil
-                }
-                buffer.moveReaderIndex(to: newline + 1)
-                discardingOverlongLine = false
-                continue
-            }
+        let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n"))
+        let start = buffer.readerIndex
+        if discardingOverlongLine {
             guard let newline else {
-                // No LF yet. The line is already too long if what we hold
-                // exceeds the limit plus room for the CR.
-                if buffer.readableBytes > maximumLineLength + 1 {
-                    let seen = buffer.readableBytes
-                    buffer.moveReaderIndex(to: buffer.writerIndex)
-                    discardingOverlongLine = true
-                    return InputLine(bytes: ByteBuffer(), ending: .crlf, overlong: true, wireLength: seen)
-                }
+                discard(&buffer, upTo: buffer.writerIndex)
                 return nil
             }
-            let start = buffer.readerIndex
-            var contentLength = newline - start
-            let ending: LineEnding
-            if contentLength > 0, buffer.getInteger(at: newline - 1, as: UInt8.self) == UInt8(ascii: "\r") {
-                ending = .crlf
-                contentLength -= 1
-            } else {
-                ending = .bareLF
-            }
-            let wireLength = newline - start + 1
-            if contentLength > maximumLineLength {
-                buffer.moveReaderIndex(to: newline + 1)
-                return InputLine(bytes: ByteBuffer(), ending: ending, overlong: true, wireLength: wireLength)
-            }
-            let content = buffer.getSlice(at: start, length: contentLength)!
+            let crBeforeLF = newline > start
+                ? buffer.getInteger(at: newline - 1, as: UInt8.self) == UInt8(ascii: "\r")
+                : lastDiscardedByteWasCR
+            let wireLength = discardedLength + newline - start + 1
             buffer.moveReaderIndex(to: newline + 1)
-            let hasCR = content.readableBytesView.contains(UInt8(ascii: "\r"))
-            return InputLine(bytes: content, ending: ending, containsBareCR: hasCR, wireLength: wireLength)
+            discardingOverlongLine = false
+            return InputLine(bytes: ByteBuffer(), ending: crBeforeLF ? .crlf : .bareLF, overlong: true, wireLength: wireLength)
         }
+        guard let newline else {
+            // No LF yet. Past the limit (plus room for the CR) the line is
+            // overlong: stop keeping it.
+            if buffer.readableBytes > maximumLineLength + 1 {
+                discardingOverlongLine = true
+                discardedLength = 0
+                discard(&buffer, upTo: buffer.writerIndex)
+            }
+            return nil
+        }
+        var contentLength = newline - start
+        let ending: LineEnding
+        if contentLength > 0, buffer.getInteger(at: newline - 1, as: UInt8.self) == UInt8(ascii: "\r") {
+            ending = .crlf
+            contentLength -= 1
+        } else {
+            ending = .bareLF
+        }
+        let wireLength = newline - start + 1
+        if contentLength > maximumLineLength {
+            buffer.moveReaderIndex(to: newline + 1)
+            return InputLine(bytes: ByteBuffer(), ending: ending, overlong: true, wireLength: wireLength)
+        }
+        let content = buffer.getSlice(at: start, length: contentLength)!
+        buffer.moveReaderIndex(to: newline + 1)
+        let hasCR = content.readableBytesView.contains(UInt8(ascii: "\r"))
+        return InputLine(bytes: content, ending: ending, containsBareCR: hasCR, wireLength: wireLength)
+    }
+
+    private mutating func discard(_ buffer: inout ByteBuffer, upTo end: Int) {
+        guard end > buffer.readerIndex else { return }
+        lastDiscardedByteWasCR = buffer.getInteger(at: end - 1, as: UInt8.self) == UInt8(ascii: "\r")
+        discardedLength += end - buffer.readerIndex
+        buffer.moveReaderIndex(to: end)
     }
 }

@@ -48,7 +48,7 @@ struct MessageAccumulator {
             // message the way a different server would parse it.
             record(.badLineEnding)
         }
-        previousLineEndedCleanly = line.ending == .crlf && !line.overlong
+        previousLineEndedCleanly = line.ending == .crlf
         if line.overlong || line.wireLength > maximumLineLength {
             record(.lineTooLong)
         } else if !line.isClean {

@@ -113,25 +113,30 @@ struct LineFramerTests {
         #expect(over.last == FramedLine("NOOP"))
     }
 
-    @Test("An overlong line is reported once, as soon as the limit is crossed, before its LF arrives")
-    func overlongReportedImmediately() {
+    @Test("An overlong line is dropped as it arrives and reported once, when it ends, with its real ending")
+    func overlongReportedAtItsEnd() {
         var framer = LineFramer(maximumLineLength: 10)
-        var buffer = ByteBuffer(string: repeated("a", 11))
-        let waiting = nextLine(&framer, &buffer)
-        #expect(waiting == nil)  // 11 octets could still be 10 + CR
-        buffer.writeString("a")
-        let first = nextLine(&framer, &buffer)
-        #expect(first == FramedLine("", .crlf, overlong: true, wireLength: 12))
-        // The rest of the line is discarded as it arrives, up to and including the LF.
+        var buffer = ByteBuffer(string: repeated("a", 12))
+        #expect(nextLine(&framer, &buffer) == nil)
+        #expect(buffer.readableBytes == 0, "nothing past the limit is kept")
         buffer.writeString(repeated("b", 5000))
-        let discarded = nextLine(&framer, &buffer)
-        #expect(discarded == nil)
+        #expect(nextLine(&framer, &buffer) == nil)
         #expect(buffer.readableBytes == 0)
-        buffer.writeString("bbb\r\nNOOP\r\n")
-        let next = nextLine(&framer, &buffer)
-        #expect(next == FramedLine("NOOP"))
-        let end = nextLine(&framer, &buffer)
-        #expect(end == nil)
+        buffer.writeString("bbb\r")
+        #expect(nextLine(&framer, &buffer) == nil)
+        // The LF arrives in a read of its own: the CR before it was in the previous one.
+        buffer.writeString("\nNOOP\r\n")
+        #expect(nextLine(&framer, &buffer) == FramedLine("", .crlf, overlong: true, wireLength: 12 + 5000 + 5))
+        #expect(nextLine(&framer, &buffer) == FramedLine("NOOP"))
+        #expect(nextLine(&framer, &buffer) == nil)
+    }
+
+    @Test("An overlong line that ends in a bare LF says so, so it cannot end DATA by accident")
+    func overlongBareLF() {
+        var framer = LineFramer(maximumLineLength: 10)
+        var buffer = ByteBuffer(string: repeated("a", 50) + "\n.\r\n")
+        #expect(nextLine(&framer, &buffer) == FramedLine("", .bareLF, overlong: true, wireLength: 51))
+        #expect(nextLine(&framer, &buffer) == FramedLine("."))
     }
 
     @Test("After an overlong line, normal lines continue, whether fed at once or one byte at a time", arguments: [nil, 1, 7])

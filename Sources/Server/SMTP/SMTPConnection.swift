@@ -92,7 +92,12 @@ struct SMTPConnection {
                     }
                 }
                 try await flush(&output)
-                timeout.value = session.isReadingData ? services.timeouts.dataBlock : services.timeouts.command
+                let wanted = session.isReadingData ? services.timeouts.dataBlock : services.timeouts.command
+                if wanted != timeout.value {
+                    timeout.value = wanted
+                    let frame = self.frame
+                    channel.eventLoop.execute { frame.value.readTimeoutChanged() }
+                }
                 if control.setBusyWithMessage(session.isReadingData) {
                     logger.info("closing for shutdown")
                     control.sayGoodbyeAndClose()

@@ -33,8 +33,24 @@ final class SMTPFrameHandler: ChannelInboundHandler {
         self.logger = logger
     }
 
+    /// Kept to re-arm the timer when the session switches timeouts.
+    private var context: ChannelHandlerContext?
+
     func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
         if context.channel.isActive { armTimer(context: context) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        self.context = nil
+    }
+
+    /// Called on the event loop after `ReadTimeout.value` changed, so that a
+    /// shorter timeout (DATA's) takes effect at once.
+    func readTimeoutChanged() {
+        guard let context, context.channel.isActive else { return }
+        armTimer(context: context)
     }
 
     func channelActive(context: ChannelHandlerContext) {
