@@ -78,6 +78,9 @@ extension Directory {
                 throw DirectoryError.domainNotLocal(domain)
             }
             if try Self.accountExists(db, address) { throw DirectoryError.accountExists(address) }
+            if try Row.fetchOne(db, sql: "SELECT 1 FROM alias WHERE address = ?", arguments: [address]) != nil {
+                throw DirectoryError.accountShadowsAlias(address)
+            }
             try db.execute(
                 sql: "INSERT INTO account (address, domain, passwordHash, created) VALUES (?, ?, ?, ?)",
                 arguments: [address, domain, passwordHash, Date()])

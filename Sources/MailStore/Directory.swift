@@ -15,6 +15,7 @@ public enum DirectoryError: Error, CustomStringConvertible, Equatable {
     case aliasExists(String, target: String)
     case aliasNotFound(String)
     case aliasShadowsAccount(String)
+    case accountShadowsAlias(String)
 
     public var description: String {
         switch self {
@@ -30,6 +31,7 @@ public enum DirectoryError: Error, CustomStringConvertible, Equatable {
         case .aliasExists(let alias, let target): return "alias \(alias) -> \(target) already exists"
         case .aliasNotFound(let alias): return "alias \(alias) does not exist"
         case .aliasShadowsAccount(let alias): return "\(alias) is an account; an alias cannot have the same address"
+        case .accountShadowsAlias(let address): return "\(address) is an alias; remove it first with 'sims alias remove \(address)'"
         }
     }
 }
@@ -49,6 +51,8 @@ public final class Directory: Sendable {
         configuration.busyMode = .timeout(5)
         pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(pool)
+        // It holds password hashes: owner only (SQLite gives -wal/-shm the same mode).
+        chmod(path, 0o600)
     }
 
     static var migrator: DatabaseMigrator {

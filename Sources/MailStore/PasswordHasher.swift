@@ -20,7 +20,9 @@ public enum PasswordHasher {
     /// Checks a password against a stored hash in constant time.
     public static func verify(_ password: String, against stored: String) -> Bool {
         let parts = stored.split(separator: "$", omittingEmptySubsequences: true)
-        guard parts.count == 4, parts[0] == "pbkdf2-sha256", let rounds = Int(parts[1]),
+        // The round count comes from storage; a corrupt one must fail the
+        // check, not trap in the KDF (which takes a UInt32) or run for hours.
+        guard parts.count == 4, parts[0] == "pbkdf2-sha256", let rounds = Int(parts[1]), (1...10_000_000).contains(rounds),
             let salt = Data(base64Encoded: String(parts[2])),
             let expected = Data(base64Encoded: String(parts[3])),
             let actual = try? derive(password, salt: Array(salt), rounds: rounds)

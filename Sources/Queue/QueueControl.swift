@@ -39,12 +39,17 @@ extension Spool {
         }
     }
 
-    /// Takes the waiting requests, oldest first.
-    func takeRequests() -> [QueueRequest] {
+    /// The waiting requests, oldest first, each with a function that
+    /// removes it once it has been carried out.
+    func pendingRequests() -> [(request: QueueRequest, done: @Sendable () -> Void)] {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: controlDirectory)) ?? []).sorted()
+        let directory = controlDirectory
         return names.compactMap { name in
-            unlink("\(controlDirectory)/\(name)")
-            return QueueRequest(fileName: name)
+            guard let request = QueueRequest(fileName: name) else {
+                unlink("\(directory)/\(name)")  // not ours: do not trip over it every second
+                return nil
+            }
+            return (request, { unlink("\(directory)/\(name)") })
         }
     }
 }
@@ -54,7 +59,7 @@ extension QueueRunner {
     /// caller runs as tasks of its own group (a bounce may need the network).
     func applyControlRequests() -> [String] {
         var toBounce: [String] = []
-        for request in spool.takeRequests() {
+        for (request, done) in spool.pendingRequests() {
             switch request {
             case .retry(let id):
                 let count = state.withLock { state -> Int in
@@ -66,27 +71,34 @@ extension QueueRunner {
                     return count
                 }
                 logger.notice("administrator asked to retry \(id ?? "all messages"): \(count) message(s)")
+                done()
             case .delete(let id):
-                let removed = state.withLock { state -> Bool in
-                    guard !state.inFlight.contains(id) else { return false }
+                // A message being delivered right now is dealt with on a later tick.
+                let outcome = state.withLock { state -> Bool? in
+                    if state.inFlight.contains(id) { return nil }
                     return state.messages.removeValue(forKey: id) != nil
                 }
+                guard let removed = outcome else { continue }
+                done()
                 if removed {
                     spool.remove(id)
                     logger.notice("[\(id)] deleted from the queue by the administrator, no bounce sent")
                 } else {
-                    logger.warning("cannot delete \(id): not queued or being delivered right now")
+                    logger.warning("cannot delete \(id): no such queued message")
                 }
             case .bounce(let id):
-                let claimed = state.withLock { state -> Bool in
-                    guard !state.inFlight.contains(id), state.messages[id] != nil else { return false }
+                let claimed = state.withLock { state -> Bool? in
+                    if state.inFlight.contains(id) { return nil }
+                    guard state.messages[id] != nil else { return false }
                     state.inFlight.insert(id)
                     return true
                 }
+                guard let claimed else { continue }
+                done()
                 if claimed {
                     toBounce.append(id)
                 } else {
-                    logger.warning("cannot bounce \(id): not queued or being delivered right now")
+                    logger.warning("cannot bounce \(id): no such queued message")
                 }
             }
         }

@@ -1,1 +1,116 @@
-// The outbound SMTP client lives here (issue 3).
+import Logging
+import MailCore
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+/// Delivers one message per connection to one SMTP server.
+///
+/// Each `send` opens a connection, runs an `SMTPClientSession` on it and
+/// closes it; connections are not reused across messages.
+public struct SMTPClient: Sendable {
+    public let configuration: SMTPClientConfiguration
+    private let group: any EventLoopGroup
+    private let logger: Logger
+    /// Built once: creating a context reads certificates from disk.
+    private let tlsContext: Result<NIOSSLContext, any Error>?
+
+    public init(configuration: SMTPClientConfiguration, group: any EventLoopGroup, logger: Logger) {
+        self.configuration = configuration
+        self.group = group
+        self.logger = logger
+        tlsContext = TLSClientSetup.makeContext(
+            for: configuration.tls, trustedCertificatesFile: configuration.trustedCertificatesFile)
+    }
+
+    /// A client on the process-wide NIO event-loop group.
+    public init(configuration: SMTPClientConfiguration, logger: Logger = Logger(label: "SMTPClient")) {
+        self.init(configuration: configuration, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+    }
+
+    /// Makes one delivery attempt.
+    /// - Parameters:
+    ///   - message: the message as CRLF lines, not dot-stuffed.
+    ///   - host: the server's IP address (the caller has resolved MX and A/AAAA).
+    ///   - serverName: the server's host name, for TLS (SNI, and the
+    ///     certificate check under `.required(serverName: nil)`).
+    public func send(
+        _ message: [UInt8], envelope: OutboundEnvelope, to host: String, port: Int, serverName: String? = nil
+    ) async -> AttemptOutcome {
+        let first = await attempt(message, envelope: envelope, host: host, port: port, serverName: serverName, tls: configuration.tls)
+        // An opportunistic handshake that fails has broken this connection,
+        // but not the server's willingness to take mail in plaintext: one
+        // more try without STARTTLS, as opportunistic TLS prescribes
+        // (RFC 7435 § 3: never fail worse than with no protection at all).
+        guard first.tlsHandshakeFailed, case .opportunistic = configuration.tls else { return first.outcome }
+        logger.notice("retrying \(host):\(port) without TLS after the failed handshake")
+        return await attempt(message, envelope: envelope, host: host, port: port, serverName: serverName, tls: .disabled).outcome
+    }
+
+    private func attempt(
+        _ message: [UInt8], envelope: OutboundEnvelope, host: String, port: Int, serverName: String?, tls policy: TLSPolicy
+    ) async -> AttemptResult {
+        let remote = Self.remoteText(host: host, port: port)
+        var logger = self.logger
+        logger[metadataKey: "remote"] = "\(remote)"
+        var configuration = self.configuration
+        configuration.tls = policy
+
+        var tls: TLSClientSetup?
+        if policy != .disabled, let tlsContext {
+            switch tlsContext {
+            case .success(let context):
+                tls = TLSClientSetup(
+                    context: context, serverHostname: TLSClientSetup.hostname(for: policy, serverName: serverName),
+                    verifies: policy != .opportunistic)
+            case .failure(let error):
+                logger.error("TLS context could not be created: \(error)")
+                if case .required = policy {
+                    return AttemptResult(
+                        outcome: .failed(
+                            reason: "TLS is required but no TLS context could be created: \(error)", reply: nil,
+                            isPermanent: false))
+                }
+                configuration.tls = .disabled
+            }
+        }
+
+        let session = SMTPClientSession(configuration: configuration, envelope: envelope, message: message, remote: remote)
+        let loop = group.next()
+        let promise = loop.makePromise(of: AttemptResult.self)
+        let timeouts = configuration.timeouts
+        let bootstrap = ClientBootstrap(group: loop)
+            .connectTimeout(timeouts.connect)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { [tls, logger] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let handler = SMTPClientHandler(
+                        session: session, timeouts: timeouts, tls: tls, logger: logger, promise: promise)
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                }
+            }
+        do {
+            _ = try await bootstrap.connect(host: host, port: port).get()
+        } catch {
+            let outcome = AttemptOutcome.failed(reason: "cannot connect to \(remote): \(error)", reply: nil, isPermanent: false)
+            logger.notice("\(outcome.logText)")
+            // The handler may never have seen an active channel: settle the
+            // promise (a second completion is ignored) and report the cause.
+            promise.succeed(AttemptResult(outcome: outcome))
+            return AttemptResult(outcome: outcome)
+        }
+        let result: AttemptResult
+        do {
+            result = try await promise.futureResult.get()
+        } catch {
+            result = AttemptResult(outcome: .failed(reason: "\(error)", reply: nil, isPermanent: false))
+        }
+        logger.info("\(result.outcome.logText)")
+        return result
+    }
+
+    /// "host:port", with brackets around an IPv6 address.
+    static func remoteText(host: String, port: Int) -> String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}

@@ -58,7 +58,7 @@ func envelope(_ id: String, from sender: String = "alice@example.test", to recip
 let sampleMessage = Array("Received: from client ([127.0.0.2])\r\nSubject: hello\r\nFrom: alice@example.test\r\n\r\nbody\r\n".utf8)
 
 /// Polls `condition` until it holds or the deadline passes.
-func eventually(within seconds: Double = 5, _ condition: () -> Bool) async -> Bool {
+func eventually(within seconds: Double = 20, _ condition: () -> Bool) async -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if condition() { return true }

@@ -53,10 +53,8 @@ private struct TableReader {
             guard let value = table[key] else { continue }
             switch full {
             case "hostname":
-                if let name = string(full, value), !name.isEmpty, !name.contains(" ") {
-                    c.hostname = name
-                } else {
-                    problem(full, "must be a host name")
+                if let name = string(full, value) {
+                    if !name.isEmpty, !name.contains(" ") { c.hostname = name } else { problem(full, "must be a host name") }
                 }
             case "smtp", "submission", "tls", "limits", "timeouts", "log", "log.modules", "storage", "relay", "queue",
                 "delivery", "delivery.routes":
@@ -162,7 +160,7 @@ private struct TableReader {
     mutating func duration(_ key: String, _ value: any TOMLValueConvertible, minimum: TimeAmount = .zero) -> TimeAmount? {
         let parsed: TimeAmount?
         if let seconds = value.int {
-            parsed = seconds >= 0 ? .seconds(Int64(seconds)) : nil
+            parsed = DurationText.parse(String(seconds))
         } else if let text = value.string {
             parsed = DurationText.parse(text)
         } else {

@@ -29,7 +29,8 @@ struct KeyLocator {
 
     init(text: String) {
         var section = ""
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // isNewline also splits CR LF, which Swift treats as one Character.
+        for (index, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.hasPrefix("["), let close = line.firstIndex(of: "]") {
                 section = line[line.index(after: line.startIndex)..<close].replacingOccurrences(of: " ", with: "")

@@ -11,10 +11,12 @@ enum DurationText {
             // "ms" must not be read as minutes of "5m" + "s"
             if suffix == "s", number.hasSuffix("m") { continue }
             guard let value = Int64(number), value >= 0 else { return nil }
-            return .nanoseconds(value * nanoseconds)
+            let (total, overflow) = value.multipliedReportingOverflow(by: nanoseconds)
+            return overflow ? nil : .nanoseconds(total)
         }
         guard let seconds = Int64(trimmed), seconds >= 0 else { return nil }
-        return .seconds(seconds)
+        let (total, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? nil : .nanoseconds(total)
     }
 
     static func format(_ amount: TimeAmount) -> String {

@@ -1,1 +1,0 @@
-// The DNS stub resolver lives here (issue 3).

@@ -1,0 +1,62 @@
+/// A resource record TYPE (RFC 1035 § 3.2.2, RFC 3596 § 2.1).
+///
+/// A struct rather than an enum: a reply may carry any of the 65536 types and
+/// the decoder must keep (and skip) the ones it does not understand.
+public struct DNSRecordType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+    public static let a = DNSRecordType(rawValue: 1)
+    public static let cname = DNSRecordType(rawValue: 5)
+    public static let soa = DNSRecordType(rawValue: 6)
+    public static let ptr = DNSRecordType(rawValue: 12)
+    public static let mx = DNSRecordType(rawValue: 15)
+    public static let txt = DNSRecordType(rawValue: 16)
+    public static let aaaa = DNSRecordType(rawValue: 28)
+
+    public var description: String {
+        switch self {
+        case .a: return "A"
+        case .cname: return "CNAME"
+        case .soa: return "SOA"
+        case .ptr: return "PTR"
+        case .mx: return "MX"
+        case .txt: return "TXT"
+        case .aaaa: return "AAAA"
+        default: return "TYPE\(rawValue)"
+        }
+    }
+}
+
+/// A resource record CLASS (RFC 1035 § 3.2.4). Mail only ever asks for IN.
+public struct DNSRecordClass: RawRepresentable, Hashable, Sendable {
+    public var rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+    public static let internet = DNSRecordClass(rawValue: 1)
+}
+
+/// A response code (RFC 1035 § 4.1.1).
+public struct DNSResponseCode: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    public static let noError = DNSResponseCode(rawValue: 0)
+    public static let formatError = DNSResponseCode(rawValue: 1)
+    public static let serverFailure = DNSResponseCode(rawValue: 2)
+    public static let nameError = DNSResponseCode(rawValue: 3)
+    public static let notImplemented = DNSResponseCode(rawValue: 4)
+    public static let refused = DNSResponseCode(rawValue: 5)
+
+    public var description: String {
+        switch self {
+        case .noError: return "NOERROR"
+        case .formatError: return "FORMERR"
+        case .serverFailure: return "SERVFAIL"
+        case .nameError: return "NXDOMAIN"
+        case .notImplemented: return "NOTIMP"
+        case .refused: return "REFUSED"
+        default: return "RCODE\(rawValue)"
+        }
+    }
+}
