@@ -29,19 +29,19 @@ struct NIODNSTransport: DNSTransport {
                 do {
                     var reply = try await exchangeOverUDP(query, with: server)
                     if reply.isTruncated {
-                        logger.debug("truncated UDP reply, retrying over TCP", metadata: ["server": "\(server)"])
+                        logger.debug("truncated UDP reply, retrying over TCP", metadata: ["server": "\(server.hostAndPort)"])
                         reply = try await exchangeOverTCP(query, with: server)
                     }
                     switch reply.responseCode {
                     case .noError, .nameError:
                         return reply
                     default:
-                        lastError = .serverFailure("\(server) answered \(reply.responseCode) for \(question)")
+                        lastError = .serverFailure("\(server.hostAndPort) answered \(reply.responseCode) for \(question)")
                     }
                 } catch {
                     lastError = Self.describe(error, server: server, question: question)
                 }
-                logger.debug("\(lastError)", metadata: ["server": "\(server)"])
+                logger.debug("\(lastError)", metadata: ["server": "\(server.hostAndPort)"])
             }
         }
         throw lastError
@@ -120,17 +120,27 @@ struct NIODNSTransport: DNSTransport {
     private static func describe(_ error: any Error, server: SocketAddress, question: DNSQuestion) -> DNSError {
         switch error {
         case DNSExchangeFailure.timedOut:
-            return .timeout("no reply from \(server) for \(question)")
+            return .timeout("no reply from \(server.hostAndPort) for \(question)")
         case DNSExchangeFailure.invalid(let problem):
-            return .malformedResponse("\(server) for \(question): \(problem)")
+            return .malformedResponse("\(server.hostAndPort) for \(question): \(problem)")
         case DNSExchangeFailure.closed:
-            return .serverFailure("\(server) closed the connection before replying to \(question)")
+            return .serverFailure("\(server.hostAndPort) closed the connection before replying to \(question)")
         case DNSExchangeFailure.io(let underlying):
-            return .serverFailure("\(server) for \(question): \(underlying)")
+            return .serverFailure("\(server.hostAndPort) for \(question): \(underlying)")
         case ChannelError.connectTimeout:
-            return .timeout("no TCP connection to \(server) for \(question)")
+            return .timeout("no TCP connection to \(server.hostAndPort) for \(question)")
         default:
-            return .serverFailure("\(server) for \(question): \(error)")
+            return .serverFailure("\(server.hostAndPort) for \(question): \(error)")
         }
+    }
+}
+
+extension SocketAddress {
+    /// `192.0.2.53:53` or `[2001:db8::53]:53`, the form servers are configured
+    /// in, for messages and logs (`description` adds NIO's own decoration).
+    var hostAndPort: String {
+        let host = ipAddress ?? "?"
+        let port = self.port.map(String.init) ?? "?"
+        return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 }
