@@ -37,7 +37,8 @@ public struct SMTPClient: Sendable {
     public func send(
         _ message: [UInt8], envelope: OutboundEnvelope, to host: String, port: Int, serverName: String? = nil
     ) async -> AttemptOutcome {
-        let first = await attempt(message, envelope: envelope, host: host, port: port, serverName: serverName, tls: configuration.tls)
+        let first = await attempt(
+            message, envelope: envelope, host: host, port: port, serverName: serverName, tls: configuration.tls)
         // An opportunistic handshake that fails has broken this connection,
         // but not the server's willingness to take mail in plaintext: one
         // more try without STARTTLS, as opportunistic TLS prescribes

@@ -81,31 +81,42 @@ final class SMTPClientHandler: ChannelInboundHandler {
             }
             guard let reply else { return }
             logger.debug("< \(reply)")
-            let awaitingHandshake = session.stage == .tlsHandshake
+            // After "220" to STARTTLS, `startTLS` has emptied the decoder:
+            // whatever else was read came in plaintext and is never
+            // interpreted (RFC 3207 § 4.2), so the loop ends here.
             perform(session.receive(reply), context: context)
-            // After "220" to STARTTLS, whatever else was read came in
-            // plaintext and is never interpreted (RFC 3207 § 4.2).
-            if !awaitingHandshake && session.stage == .tlsHandshake { return }
         }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case TLSUserEvent.handshakeCompleted = event, !finished, session.stage == .tlsHandshake, let tls {
-            let handler = try? context.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self)
-            let version = TLSClientSetup.describe(handler?.tlsVersion)
-            let description: String
-            if tls.verifies {
-                description = "\(version), certificate verified for \(tls.serverHostname ?? "the server's IP address")"
-                logger.info("TLS established: \(description)")
-            } else {
-                description = "\(version), certificate not verified"
-                // Opportunistic TLS keeps passive listeners out, not an active
-                // attacker; say so where an operator will see it.
-                logger.info("TLS established: \(description) (opportunistic policy)")
-            }
-            perform(session.tlsEstablished(description), context: context)
+            handshakeCompleted(tls, context: context)
         }
         context.fireUserInboundEventTriggered(event)
+    }
+
+    private func handshakeCompleted(_ tls: TLSClientSetup, context: ChannelHandlerContext) {
+        let handler = try? context.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self)
+        let version = TLSClientSetup.describe(handler?.tlsVersion)
+        guard tls.verifies else {
+            // Opportunistic TLS keeps passive listeners out, not an active
+            // attacker; say so where an operator will see it.
+            logger.info("TLS established: \(version), certificate not verified (opportunistic policy)")
+            perform(session.tlsEstablished("\(version), certificate not verified"), context: context)
+            return
+        }
+        if let name = tls.serverHostname {
+            let named = handler?.peerCertificate.map { CertificateNameCheck.certificate($0, names: name) } ?? false
+            guard named else {
+                logger.warning("TLS certificate does not name \(name)")
+                tlsHandshakeFailed = true
+                perform(session.tlsFailed("the certificate does not name \(name)"), context: context)
+                return
+            }
+        }
+        let description = "\(version), certificate verified for \(tls.serverHostname ?? "the server's IP address")"
+        logger.info("TLS established: \(description)")
+        perform(session.tlsEstablished(description), context: context)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -72,7 +72,8 @@ extension SMTPClientSession {
 
     mutating func transactionReply(_ reply: SMTPReply) -> ClientAction {
         guard !expected.isEmpty else {
-            return close(.failed(reason: "protocol error from \(remoteName): unexpected reply \(reply)", reply: reply, isPermanent: false))
+            return close(
+                .failed(reason: "protocol error from \(remoteName): unexpected reply \(reply)", reply: reply, isPermanent: false))
         }
         let what = expected.removeFirst()
         // RFC 5321 § 3.8: 421 means the server is closing the connection now;
