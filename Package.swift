@@ -82,7 +82,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "MailCore", "SMTPProtocol", "MailStore", "Queue",
+                "MailCore", "SMTPProtocol", "MailStore", "Queue", "DNS", "SMTPClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

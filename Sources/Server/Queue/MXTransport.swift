@@ -1,0 +1,156 @@
+import DNS
+import Foundation
+import Logging
+import MailCore
+import Queue
+import SMTPClient
+
+/// Delivers queued mail the way RFC 5321 § 5 says: find the destination's
+/// mail exchangers (or use a configured route or smarthost), try them in
+/// order, and turn each recipient's reply into sent, deferred or failed.
+struct MXTransport: MessageTransport {
+    /// A host to try: its name (for TLS and logs), an address, a port.
+    struct Target: Sendable, Equatable {
+        var host: String
+        var address: String
+        var port: Int
+    }
+
+    let resolver: any DNSResolving
+    let lookup: MailExchangerLookup
+    let client: SMTPClient
+    let port: Int
+    let relayHost: String?
+    let routes: [String: String]
+    let hostname: String
+    /// Our own SMTP listeners: delivering to one of them would be a loop.
+    let ownListeners: [ListenAddress]
+    let logger: Logger
+
+    func deliver(_ message: [UInt8], reversePath: String, recipients: [String], domain: String) async -> [String: TransportResult]
+    {
+        func all(_ result: TransportResult) -> [String: TransportResult] {
+            Dictionary(uniqueKeysWithValues: recipients.map { ($0, result) })
+        }
+        let targets: [Target]
+        switch await self.targets(for: domain) {
+        case .success(let found): targets = found
+        case .failure(let result): return all(result)
+        }
+        if let loop = targets.first(where: isOurself) {
+            return all(
+                .failed(
+                    status: "5.4.6", reason: "mail for \(domain) loops back to myself (\(loop.host) is this server)", remote: nil)
+            )
+        }
+        var lastProblem = "no mail exchanger could be reached"
+        for target in targets {
+            let outcome = await client.send(
+                message, envelope: OutboundEnvelope(reversePath: reversePath, recipients: recipients),
+                to: target.address, port: target.port, serverName: target.host)
+            switch outcome {
+            case .transaction(let replies, let remote):
+                return Dictionary(
+                    uniqueKeysWithValues: recipients.map { recipient in
+                        (recipient, Self.result(for: replies[recipient], remote: remote))
+                    })
+            case .failed(let reason, let reply, let isPermanent):
+                let remote = "\(target.host)[\(target.address)]:\(target.port)"
+                if isPermanent, let reply {
+                    // The server refused the whole transaction (e.g. 5xx to MAIL): another MX of the same domain would say the same.
+                    return all(.failed(status: reply.enhanced?.description ?? "5.0.0", reason: "\(reply)", remote: remote))
+                }
+                lastProblem = "\(remote): \(reason)"
+                logger.info("delivery to \(remote) for \(domain) failed, trying the next host: \(reason)")
+            }
+        }
+        return all(.deferred(reason: lastProblem, remote: nil))
+    }
+
+    /// A recipient's reply as a queue result.
+    static func result(for reply: SMTPReply?, remote: String) -> TransportResult {
+        guard let reply else { return .deferred(reason: "no reply for this recipient", remote: remote) }
+        if reply.isPositive { return .sent(remote: remote, reply: "\(reply)") }
+        if reply.isTransientFailure { return .deferred(reason: "\(reply)", remote: remote) }
+        return .failed(status: reply.enhanced?.description ?? "5.0.0", reason: "\(reply)", remote: remote)
+    }
+
+    /// Where mail for `domain` goes, in the order to try.
+    func targets(for domain: String) async -> Result<[Target], TargetFailure> {
+        if let route = routes[domain] ?? relayHost {
+            return await resolveRoute(route)
+        }
+        do {
+            switch try await lookup.route(for: domain) {
+            case .nullMX:
+                // RFC 7505 § 4.1: a null MX means the domain accepts no mail.
+                return .failure(.failed(status: "5.1.10", reason: "\(domain) accepts no mail (null MX)", remote: nil))
+            case .noSuchDomain:
+                return .failure(.failed(status: "5.1.2", reason: "domain \(domain) does not exist", remote: nil))
+            case .exchangers(let exchangers):
+                let targets = exchangers.flatMap { exchanger in
+                    exchanger.addresses.map { Target(host: exchanger.host, address: $0, port: port) }
+                }
+                if targets.isEmpty {
+                    return .failure(.deferred(reason: "no address found for any mail exchanger of \(domain)", remote: nil))
+                }
+                return .success(targets)
+            }
+        } catch {
+            if error.isTemporary { return .failure(.deferred(reason: "DNS: \(error)", remote: nil)) }
+            return .failure(.failed(status: "5.1.2", reason: "DNS: \(error)", remote: nil))
+        }
+    }
+
+    /// A configured `host:port` route; the host may be a name or an address.
+    func resolveRoute(_ route: String) async -> Result<[Target], TargetFailure> {
+        guard let parsed = HostAndPort(route, defaultPort: port) else {
+            return .failure(.deferred(reason: "route \(route) is not host:port", remote: nil))
+        }
+        if MailCore.IPAddress(parsed.host) != nil {
+            return .success([Target(host: parsed.host, address: parsed.host, port: parsed.port)])
+        }
+        do {
+            let addresses = try await resolver.a(parsed.host) + resolver.aaaa(parsed.host)
+            guard !addresses.isEmpty else {
+                return .failure(.deferred(reason: "route host \(parsed.host) has no address", remote: nil))
+            }
+            return .success(addresses.map { Target(host: parsed.host, address: $0, port: parsed.port) })
+        } catch {
+            return .failure(.deferred(reason: "DNS for route host \(parsed.host): \(error)", remote: nil))
+        }
+    }
+
+    /// RFC 5321 § 5.1: an MX that is this host, for a domain that is not
+    /// local, would hand the message back to us forever.
+    func isOurself(_ target: Target) -> Bool {
+        if target.host.lowercased() == hostname.lowercased() { return true }
+        return ownListeners.contains {
+            $0.port == target.port && ($0.host == target.address || $0.host == "0.0.0.0" || $0.host == "::")
+        }
+    }
+}
+
+typealias TargetFailure = TransportResult
+extension TransportResult: Error {}
+
+/// `host:port`, `[v6]:port` or a bare host with a default port.
+struct HostAndPort: Equatable {
+    var host: String
+    var port: Int
+
+    init?(_ text: String, defaultPort: Int) {
+        if let address = ListenAddress(parsing: text) {
+            (host, port) = (address.host, address.port)
+            return
+        }
+        let parts = text.split(separator: ":")
+        if parts.count == 2, let port = Int(parts[1]), (1...65535).contains(port), !parts[0].isEmpty {
+            (host, self.port) = (String(parts[0]), port)
+        } else if parts.count == 1, !text.isEmpty {
+            (host, port) = (text, defaultPort)
+        } else {
+            return nil
+        }
+    }
+}
