@@ -38,8 +38,7 @@ public struct Spool: Sendable {
         let encoded: [UInt8]
         do { encoded = Array(try Self.encoder.encode(envelope)) } catch { throw .ioError("encode envelope: \(error)") }
         do throws(DeliveryError) {
-            try files.writeNewFile(message, to: tmpMessage)
-            try files.writeNewFile(encoded, to: tmpEnvelope)
+            try files.writeNewFiles([(message, tmpMessage), (encoded, tmpEnvelope)])
             try move(tmpMessage, to: messagePath(envelope.id))
             try move(tmpEnvelope, to: envelopePath(envelope.id))
             try files.syncDirectories(["\(root)/messages", "\(root)/envelopes"])

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Sets up and starts a private Postfix instance that accepts mail for
-# example.test on 127.0.0.1:PORT and delivers it into one Maildir, with its
-# default durability (queue file fsync, Maildir fsync by the virtual agent).
-# Usage: postfix-maildir.sh start DIR PORT | stop DIR
+# Sets up and starts a private Postfix instance on 127.0.0.1:PORT, with its
+# default durability (queue file fsync, Maildir fsync by the virtual agent):
+#   start DIR PORT            accepts mail for example.test into one Maildir
+#   start DIR PORT RELAYHOST  relays everything from 127.0.0.0/8 to RELAYHOST (host:port)
+#   stop DIR
 set -euo pipefail
 action=$1 dir=$2
 case "$action" in
 start)
-  port=$3
+  port=$3 relayhost=${4:-}
   # Postfix's scripts read the default main.cf even for another config
   # directory; the "No configuration" install has none, so give it an inert one.
   if [ ! -f /etc/postfix/main.cf ]; then
@@ -51,6 +52,16 @@ alias_maps =
 alias_database =
 biff = no
 CF
+  if [ -n "$relayhost" ]; then
+    host=${relayhost%:*} rport=${relayhost##*:}
+    cat >> "$dir/etc/main.cf" <<CF
+relayhost = [$host]:$rport
+default_destination_concurrency_limit = 20
+smtp_destination_concurrency_limit = 20
+initial_destination_concurrency = 20
+smtp_tls_security_level = none
+CF
+  fi
   postfix -c "$dir/etc" post-install create-missing >/dev/null 2>&1
   postfix -c "$dir/etc" check
   postfix -c "$dir/etc" start
