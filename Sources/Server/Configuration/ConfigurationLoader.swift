@@ -91,9 +91,11 @@ private struct TableReader {
             case "limits.received_headers": c.limits.receivedHeaders = int(full, value, 10...1000) ?? c.limits.receivedHeaders
             case "queue.retry_schedule":
                 c.queue.retrySchedule = durations(full, value) ?? c.queue.retrySchedule
-            case "queue.maximum_lifetime": c.queue.maximumLifetime = duration(full, value, minimum: .seconds(1)) ?? c.queue.maximumLifetime
+            case "queue.maximum_lifetime":
+                c.queue.maximumLifetime = duration(full, value, minimum: .seconds(1)) ?? c.queue.maximumLifetime
             case "queue.concurrency": c.queue.concurrency = int(full, value, 1...1000) ?? c.queue.concurrency
-            case "queue.concurrency_per_domain": c.queue.concurrencyPerDomain = int(full, value, 1...1000) ?? c.queue.concurrencyPerDomain
+            case "queue.concurrency_per_domain":
+                c.queue.concurrencyPerDomain = int(full, value, 1...1000) ?? c.queue.concurrencyPerDomain
             case "delivery.dns_servers":
                 if let servers = strings(full, value) {
                     if let bad = servers.first(where: { ListenAddress(parsing: $0) == nil }) {
@@ -105,10 +107,17 @@ private struct TableReader {
             case "delivery.port": c.delivery.port = int(full, value, 1...65535) ?? c.delivery.port
             case "delivery.relay_host":
                 if let host = string(full, value) { c.delivery.relayHost = host.isEmpty ? nil : host }
+            case "delivery.relay_host_username":
+                if let user = string(full, value) { c.delivery.relayHostUsername = user.isEmpty ? nil : user }
+            case "delivery.relay_host_password_file":
+                if let path = string(full, value) { c.delivery.relayHostPasswordFile = path.isEmpty ? nil : path }
             case "delivery.tls":
                 if let mode = string(full, value) {
-                    if ["opportunistic", "required", "none"].contains(mode) { c.delivery.tls = mode }
-                    else { problem(full, "must be \"opportunistic\", \"required\" or \"none\"") }
+                    if ["opportunistic", "required", "none"].contains(mode) {
+                        c.delivery.tls = mode
+                    } else {
+                        problem(full, "must be \"opportunistic\", \"required\" or \"none\"")
+                    }
                 }
             case "delivery.connect_timeout":
                 c.delivery.connectTimeout = duration(full, value, minimum: .milliseconds(100)) ?? c.delivery.connectTimeout

@@ -4,7 +4,9 @@ import NIOCore
 /// Durations in sims.toml: `"30s"`, `"5m"`, `"1h"`, `"5d"`, `"250ms"`, or a bare number of seconds.
 enum DurationText {
     static func parse(_ text: String) -> TimeAmount? {
-        let units: [(String, Int64)] = [("ms", 1_000_000), ("s", 1_000_000_000), ("m", 60_000_000_000), ("h", 3_600_000_000_000), ("d", 86_400_000_000_000)]
+        let units: [(String, Int64)] = [
+            ("ms", 1_000_000), ("s", 1_000_000_000), ("m", 60_000_000_000), ("h", 3_600_000_000_000), ("d", 86_400_000_000_000),
+        ]
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         for (suffix, nanoseconds) in units where trimmed.hasSuffix(suffix) {
             let number = trimmed.dropLast(suffix.count)

@@ -86,6 +86,10 @@ public struct ServerConfiguration: Sendable {
         public var port = 25
         /// Send everything through this host (`"host:port"`) instead of MX lookups.
         public var relayHost: String?
+        /// SMTP AUTH at the relay host: the user name, and a file holding the
+        /// password (kept out of sims.toml, which is often world-readable).
+        public var relayHostUsername: String?
+        public var relayHostPasswordFile: String?
         /// Per-domain routes: domain → `"host:port"`, tried before MX lookups.
         public var routes: [String: String] = [:]
         /// `opportunistic` (STARTTLS when offered), `required`, or `none`.

@@ -14,11 +14,14 @@ struct MXTransport: MessageTransport {
         var host: String
         var address: String
         var port: Int
+        var isRelayHost = false
     }
 
     let resolver: any DNSResolving
     let lookup: MailExchangerLookup
     let client: SMTPClient
+    /// The client for the smarthost (`relay_host`), with its credentials.
+    let relayClient: SMTPClient
     let port: Int
     let relayHost: String?
     let routes: [String: String]
@@ -45,7 +48,7 @@ struct MXTransport: MessageTransport {
         }
         var lastProblem = "no mail exchanger could be reached"
         for target in targets {
-            let outcome = await client.send(
+            let outcome = await (target.isRelayHost ? relayClient : client).send(
                 message, envelope: OutboundEnvelope(reversePath: reversePath, recipients: recipients),
                 to: target.address, port: target.port, serverName: target.host)
             switch outcome {
@@ -77,8 +80,11 @@ struct MXTransport: MessageTransport {
 
     /// Where mail for `domain` goes, in the order to try.
     func targets(for domain: String) async -> Result<[Target], TargetFailure> {
-        if let route = routes[domain] ?? relayHost {
-            return await resolveRoute(route)
+        if let route = routes[domain] {
+            return await resolveRoute(route, isRelayHost: false)
+        }
+        if let relayHost {
+            return await resolveRoute(relayHost, isRelayHost: true)
         }
         do {
             switch try await lookup.route(for: domain) {
@@ -103,19 +109,19 @@ struct MXTransport: MessageTransport {
     }
 
     /// A configured `host:port` route; the host may be a name or an address.
-    func resolveRoute(_ route: String) async -> Result<[Target], TargetFailure> {
+    func resolveRoute(_ route: String, isRelayHost: Bool) async -> Result<[Target], TargetFailure> {
         guard let parsed = HostAndPort(route, defaultPort: port) else {
             return .failure(.deferred(reason: "route \(route) is not host:port", remote: nil))
         }
         if MailCore.IPAddress(parsed.host) != nil {
-            return .success([Target(host: parsed.host, address: parsed.host, port: parsed.port)])
+            return .success([Target(host: parsed.host, address: parsed.host, port: parsed.port, isRelayHost: isRelayHost)])
         }
         do {
             let addresses = try await resolver.a(parsed.host) + resolver.aaaa(parsed.host)
             guard !addresses.isEmpty else {
                 return .failure(.deferred(reason: "route host \(parsed.host) has no address", remote: nil))
             }
-            return .success(addresses.map { Target(host: parsed.host, address: $0, port: parsed.port) })
+            return .success(addresses.map { Target(host: parsed.host, address: $0, port: parsed.port, isRelayHost: isRelayHost) })
         } catch {
             return .failure(.deferred(reason: "DNS for route host \(parsed.host): \(error)", remote: nil))
         }

@@ -1,4 +1,5 @@
 import DNS
+import Foundation
 import Logging
 import NIOPosix
 import Queue
@@ -18,9 +19,25 @@ extension MailServer {
         default: client.tls = .opportunistic
         }
         client.timeouts.connect = delivery.connectTimeout
+        // Credentials go to the smarthost only, never to MX hosts or routes.
+        var relayClient = client
+        if let username = delivery.relayHostUsername, let file = delivery.relayHostPasswordFile {
+            let path = dataDirectory.resolve(file)
+            guard let password = try? String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .newlines),
+                !password.isEmpty
+            else {
+                throw InvalidConfiguration(
+                    file: dataDirectory.configurationFile,
+                    problems: [
+                        .init(key: "delivery.relay_host_password_file", line: nil, message: "cannot read a password from \(path)")
+                    ])
+            }
+            relayClient.credentials = Credentials(username: username, password: password)
+        }
         return MXTransport(
             resolver: resolver, lookup: MailExchangerLookup(resolver: resolver),
             client: SMTPClient(configuration: client, group: MultiThreadedEventLoopGroup.singleton, logger: logger),
+            relayClient: SMTPClient(configuration: relayClient, group: MultiThreadedEventLoopGroup.singleton, logger: logger),
             port: delivery.port, relayHost: delivery.relayHost, routes: delivery.routes, hostname: configuration.hostname,
             ownListeners: configuration.smtpListeners + configuration.submissionListeners, logger: logger)
     }

@@ -38,6 +38,8 @@ enum DefaultConfigurationFile {
         dns_servers = []                 # "address:port"; empty: /etc/resolv.conf
         port = 25                        # the port of remote MX hosts
         relay_host = ""                  # "host:port" to send everything through (smarthost)
+        relay_host_username = ""         # SMTP AUTH at the relay host (inside TLS only)
+        relay_host_password_file = ""    # file holding that password
         tls = "opportunistic"            # "opportunistic", "required" or "none"
         connect_timeout = "30s"
 
