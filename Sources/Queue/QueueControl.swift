@@ -64,8 +64,10 @@ extension QueueRunner {
             case .retry(let id):
                 let count = state.withLock { state -> Int in
                     var count = 0
-                    for key in state.messages.keys where id == nil || key == id {
-                        state.messages[key]?.nextAttempt = now()
+                    for key in state.index.ids where id == nil || key == id {
+                        guard var envelope = state.index[key] else { continue }
+                        envelope.nextAttempt = now()
+                        state.index.put(envelope)
                         count += 1
                     }
                     return count
@@ -75,8 +77,8 @@ extension QueueRunner {
             case .delete(let id):
                 // A message being delivered right now is dealt with on a later tick.
                 let outcome = state.withLock { state -> Bool? in
-                    if state.inFlight.contains(id) { return nil }
-                    return state.messages.removeValue(forKey: id) != nil
+                    if state.index.isInFlight(id) { return nil }
+                    return state.index.remove(id) != nil
                 }
                 guard let removed = outcome else { continue }
                 done()
@@ -88,9 +90,9 @@ extension QueueRunner {
                 }
             case .bounce(let id):
                 let claimed = state.withLock { state -> Bool? in
-                    if state.inFlight.contains(id) { return nil }
-                    guard state.messages[id] != nil else { return false }
-                    state.inFlight.insert(id)
+                    if state.index.isInFlight(id) { return nil }
+                    guard state.index[id] != nil else { return false }
+                    state.index.claim(id)
                     return true
                 }
                 guard let claimed else { continue }
@@ -108,7 +110,7 @@ extension QueueRunner {
     /// `sims queue bounce ID`: every pending recipient fails now, with a DSN.
     /// The caller has marked the message in flight.
     func administrativeBounce(_ id: String) async {
-        guard var envelope = state.withLock({ $0.messages[id] }) else { return }
+        guard var envelope = state.withLock({ $0.index[id] }) else { return }
         var logger = self.logger
         logger[metadataKey: "qid"] = "\(id)"
         var failed: [FailedRecipient] = []

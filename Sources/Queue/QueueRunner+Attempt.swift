@@ -5,7 +5,7 @@ import MailCore
 extension QueueRunner {
     /// One delivery attempt for every pending recipient of a message.
     func attempt(_ id: String) async {
-        guard var envelope = state.withLock({ $0.messages[id] }) else { return }
+        guard var envelope = state.withLock({ $0.index[id] }) else { return }
         var logger = self.logger
         logger[metadataKey: "qid"] = "\(id)"
         let message: [UInt8]
@@ -14,7 +14,7 @@ extension QueueRunner {
         } catch {
             logger.error("message file unreadable, cannot deliver: \(error)")
             envelope.nextAttempt = now().addingTimeInterval(settings.schedule.delays[0])
-            state.withLock { $0.messages[id] = envelope }
+            state.withLock { $0.index.put(envelope) }
             return
         }
         var newlyFailed: [FailedRecipient] = []
@@ -108,7 +108,7 @@ extension QueueRunner {
     func finish(_ envelope: QueuedMessage, logger: Logger) {
         if envelope.isFinished {
             spool.remove(envelope.id)
-            state.withLock { _ = $0.messages.removeValue(forKey: envelope.id) }
+            state.withLock { _ = $0.index.remove(envelope.id) }
             logger.info("removed from queue: all recipients done")
             return
         }
@@ -117,7 +117,7 @@ extension QueueRunner {
         } catch {
             logger.error("could not save the queue state (the last attempt may be repeated): \(error)")
         }
-        state.withLock { $0.messages[envelope.id] = envelope }
+        state.withLock { $0.index.put(envelope) }
     }
 
     static func isoTime(_ date: Date) -> String {

@@ -22,9 +22,9 @@ public struct QueueSettings: Sendable {
 /// bounces (RFC 3464) what fails for good.
 public final class QueueRunner: Service, Sendable {
     struct State {
-        var messages: [String: QueuedMessage] = [:]
-        var inFlight: Set<String> = []
+        var index = QueueIndex()
         var stopping = false
+        var recovered = false
     }
 
     let spool: Spool
@@ -52,33 +52,42 @@ public final class QueueRunner: Service, Sendable {
 
     /// Called after `Spool.enqueue` succeeded: the message is tried at once.
     public func submit(_ envelope: QueuedMessage) {
-        state.withLock { $0.messages[envelope.id] = envelope }
+        state.withLock { $0.index.put(envelope) }
         wake.signal()
     }
 
     /// Messages in the queue right now (for metrics and tests).
-    public var count: Int { state.withLock { $0.messages.count } }
+    public var count: Int { state.withLock { $0.index.count } }
 
-    public func run() async throws {
+    /// Loads the spool and cleans up what a crash left behind. Call it
+    /// before any listener starts: it removes unfinished files in the
+    /// spool's tmp/, which would race with a session writing there.
+    public func recover() throws {
+        guard !state.withLock({ $0.recovered }) else { return }
         let (envelopes, problems) = try spool.recover()
         for problem in problems { logger.warning("queue recovery: \(problem)") }
         state.withLock { state in
-            for envelope in envelopes { state.messages[envelope.id] = envelope }
+            for envelope in envelopes { state.index.put(envelope) }
+            state.recovered = true
         }
-        logger.notice("queue runner started with \(envelopes.count) queued message(s)")
+    }
+
+    public func run() async throws {
+        try recover()
+        logger.notice("queue runner started with \(count) queued message(s)")
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 while !state.withLock({ $0.stopping }) && !Task.isCancelled {
                     for id in applyControlRequests() {
                         group.addTask {
                             await self.administrativeBounce(id)
-                            self.state.withLock { _ = $0.inFlight.remove(id) }
+                            self.state.withLock { $0.index.release(id) }
                         }
                     }
                     for id in dueMessages() {
                         group.addTask {
                             await self.attempt(id)
-                            self.state.withLock { _ = $0.inFlight.remove(id) }
+                            self.state.withLock { $0.index.release(id) }
                             self.wake.signal()
                         }
                     }
@@ -100,25 +109,14 @@ public final class QueueRunner: Service, Sendable {
     private func dueMessages() -> [String] {
         let now = self.now()
         return state.withLock { state in
-            let free = settings.concurrency - state.inFlight.count
-            guard free > 0 else { return [] }
-            let due = state.messages.values
-                .filter { $0.nextAttempt <= now && !state.inFlight.contains($0.id) }
-                .sorted { $0.nextAttempt < $1.nextAttempt }
-                .prefix(free)
-                .map(\.id)
-            state.inFlight.formUnion(due)
-            return due
+            state.index.takeDue(now: now, limit: settings.concurrency - state.index.inFlight.count)
         }
     }
 
     /// How long to sleep: until the next attempt is due, at most a second
     /// (control requests from `sims queue` are read once a second).
     private func untilNextDue() -> Duration {
-        let next = state.withLock { state in
-            state.messages.values.filter { !state.inFlight.contains($0.id) }.map(\.nextAttempt).min()
-        }
-        guard let next else { return .seconds(1) }
+        guard let next = state.withLock({ $0.index.nextDue() }) else { return .seconds(1) }
         let seconds = max(0, min(1, next.timeIntervalSince(now())))
         return .milliseconds(Int(seconds * 1000))
     }

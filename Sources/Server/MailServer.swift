@@ -41,6 +41,7 @@ public struct MailServer {
             spool: spool, transport: try makeTransport(logger: logs.logger(.delivery)), bounces: bounces,
             settings: queueSettings(), logger: logs.logger(.queue))
         bounces.runner.withLock { $0 = runner }
+        try runner.recover()
         let services = SMTPServices(
             hostname: configuration.hostname,
             limits: configuration.limits,

@@ -77,6 +77,7 @@ func withRunner(
     settings.schedule = schedule
     let runner = QueueRunner(
         spool: spool, transport: transport, bounces: bounces, settings: settings, logger: Logger(label: "test"))
+    try runner.recover()
     let task = Task { try await runner.run() }
     do {
         try await body(runner)
