@@ -13,6 +13,12 @@ public enum TransportResult: Sendable, Hashable {
 /// The real one looks up MX records and speaks SMTP; tests use fakes.
 public protocol MessageTransport: Sendable {
     func deliver(_ message: [UInt8], reversePath: String, recipients: [String], domain: String) async -> [String: TransportResult]
+    /// Closes what the transport keeps open (cached connections) at shutdown.
+    func shutdown() async
+}
+
+extension MessageTransport {
+    public func shutdown() async {}
 }
 
 /// Where bounces go: the Server delivers them locally when the sender is a

@@ -102,6 +102,7 @@ public final class QueueRunner: Service, Sendable {
             self.state.withLock { $0.stopping = true }
             self.wake.signal()
         }
+        await transport.shutdown()
         logger.notice("queue runner stopped; \(count) message(s) remain queued")
     }
 

@@ -33,4 +33,27 @@ public enum ClientAction: Sendable, Hashable {
     case startTLS
     /// Close the connection: the attempt is over.
     case close(AttemptOutcome)
+    /// The attempt is over and the connection is ready for another
+    /// transaction (`SMTPClientSession.keepsConnectionOpen`): keep it open.
+    case keepOpen(AttemptOutcome)
+}
+
+/// What a session negotiated on a connection (EHLO, STARTTLS), which the next
+/// session on the same connection starts from.
+public struct EstablishedConnection: Sendable, Hashable {
+    /// "host:port".
+    public var baseRemote: String
+    /// "host:port" with the TLS note, as in outcomes.
+    public var remote: String
+    public var capabilities: ServerCapabilities
+    public var usedEHLO: Bool
+    public var tlsActive: Bool
+
+    public init(baseRemote: String, remote: String, capabilities: ServerCapabilities, usedEHLO: Bool, tlsActive: Bool) {
+        self.baseRemote = baseRemote
+        self.remote = remote
+        self.capabilities = capabilities
+        self.usedEHLO = usedEHLO
+        self.tlsActive = tlsActive
+    }
 }

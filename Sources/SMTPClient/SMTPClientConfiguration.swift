@@ -85,6 +85,19 @@ public struct SMTPClientConfiguration: Sendable {
     /// system's roots (nil: the system's). For a private smarthost, and tests.
     public var trustedCertificatesFile: String?
 
+    /// Connection reuse (RFC 5321 § 3.3: a session may carry several
+    /// transactions). After a transaction that got its reply to the final
+    /// ".", the connection is kept open for the next message to the same
+    /// server (same address, port, TLS policy, credentials and server name)
+    /// instead of QUIT. At most this many transactions run on one
+    /// connection; 1 (or less) turns reuse off.
+    public var maximumReuse: Int = 100
+    /// How long a connection may sit unused before it is QUIT and closed.
+    public var idleTimeout: TimeAmount = .seconds(5)
+    /// At most this many unused connections are kept per destination; one
+    /// more is QUIT and closed.
+    public var maximumIdleConnections: Int = 20
+
     public init(heloName: String) {
         self.heloName = heloName
     }

@@ -10,6 +10,9 @@ struct AttemptResult: Sendable {
     /// The STARTTLS handshake failed (an opportunistic attempt may then be
     /// repeated in plaintext).
     var tlsHandshakeFailed = false
+    /// The session ran on a cached connection that turned out to be dead
+    /// before anything of the message was committed: try a fresh one.
+    var reusedConnectionFailed = false
 }
 
 /// Runs one `SMTPClientSession` on a channel: bytes → replies → session →
@@ -18,7 +21,20 @@ struct AttemptResult: Sendable {
 /// Everything happens on the channel's event loop, so inserting the TLS
 /// handler and discarding buffered plaintext after the "220" to STARTTLS
 /// (RFC 3207 § 4.2) happen in the same turn as reading that reply.
+///
+/// With a `ReuseContext`, a transaction that ends cleanly leaves the
+/// connection open: the handler puts it into the cache and waits, idle, for
+/// `resume(_:promise:)` with the next session, or for its idle timeout.
 final class SMTPClientHandler: ChannelInboundHandler {
+    private enum Mode {
+        /// A session runs (or ran and the connection is closing with it).
+        case active
+        /// Between transactions, in the cache.
+        case idle
+        /// QUIT sent after idling; any reply (or a short wait) closes.
+        case closing
+    }
+
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -30,20 +46,31 @@ final class SMTPClientHandler: ChannelInboundHandler {
     private let timeouts: Timeouts
     private let tls: TLSClientSetup?
     private let logger: Logger
-    private let promise: EventLoopPromise<AttemptResult>
+    private var promise: EventLoopPromise<AttemptResult>
     private var timer: Scheduled<Void>?
     private var finished = false
     private var tlsHandshakeFailed = false
+    private let reuse: ReuseContext?
+    private var mode = Mode.active
+    /// Transactions completed on this connection.
+    private var transactions = 0
+    /// Bumped for each session, so that a late timer or write completion of
+    /// an earlier one does nothing.
+    private var generation = 0
+    private var idleTimer: Scheduled<Void>?
+    private var context: ChannelHandlerContext?
 
     init(
         session: SMTPClientSession, timeouts: Timeouts, tls: TLSClientSetup?, logger: Logger,
-        promise: EventLoopPromise<AttemptResult>
+        promise: EventLoopPromise<AttemptResult>, reuse: ReuseContext? = nil
     ) {
         self.session = session
         self.timeouts = timeouts
         self.tls = tls
         self.logger = logger
         self.promise = promise
+        self.reuse = reuse
+        self.session.keepsConnectionOpen = (reuse?.maximumReuse ?? 0) > 1
     }
 
     // MARK: - Channel events
@@ -59,16 +86,48 @@ final class SMTPClientHandler: ChannelInboundHandler {
             let outcome = session.connectionClosed()
             finish(outcome, context: context)
         }
+        if mode == .idle {
+            logger.debug("idle connection closed by the server")
+            leaveCache()
+        }
+        mode = .closing
+        idleTimer?.cancel()
+        idleTimer = nil
         context.fireChannelInactive()
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         // Never leave the caller waiting, whatever removed the handler.
         if !finished { finish(session.connectionClosed(), context: context) }
+        if mode == .idle { leaveCache() }
+        mode = .closing
+        idleTimer?.cancel()
+        idleTimer = nil
+        self.context = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !finished else { return }
+        guard !finished else {
+            switch mode {
+            case .active:
+                break
+            case .idle:
+                // Between transactions the server has nothing to say but
+                // a 421 before it closes: the connection is done.
+                logger.debug("the server spoke on an idle connection; closing it")
+                leaveCache()
+                mode = .closing
+                context.close(promise: nil)
+            case .closing:
+                // The reply to QUIT.
+                context.close(promise: nil)
+            }
+            return
+        }
         decoder.feed(unwrapInboundIn(data))
         while !finished {
             let reply: SMTPReply?
@@ -120,7 +179,10 @@ final class SMTPClientHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard !finished else { return }
+        guard !finished else {
+            if mode != .active { context.close(promise: nil) }
+            return
+        }
         if session.stage == .tlsHandshake {
             logger.warning("TLS handshake failed: \(error)")
             tlsHandshakeFailed = true
@@ -151,6 +213,8 @@ final class SMTPClientHandler: ChannelInboundHandler {
             startTLS(context: context)
         case .close(let outcome):
             finish(outcome, context: context)
+        case .keepOpen(let outcome):
+            keep(outcome, context: context)
         }
     }
 
@@ -162,8 +226,9 @@ final class SMTPClientHandler: ChannelInboundHandler {
         var buffer = context.channel.allocator.buffer(capacity: end - offset)
         buffer.writeBytes(bytes[offset..<end])
         armTimer(context: context)
+        let generation = self.generation
         context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { [self] result in
-            guard !finished, case .success = result else { return }
+            guard !finished, generation == self.generation, case .success = result else { return }
             if end < bytes.count {
                 writeMessage(bytes, from: end, context: context)
             } else {
@@ -194,8 +259,104 @@ final class SMTPClientHandler: ChannelInboundHandler {
         finished = true
         timer?.cancel()
         timer = nil
-        promise.succeed(AttemptResult(outcome: outcome, tlsHandshakeFailed: tlsHandshakeFailed))
+        promise.succeed(
+            AttemptResult(
+                outcome: outcome, tlsHandshakeFailed: tlsHandshakeFailed,
+                reusedConnectionFailed: session.reusedConnectionFailed))
         if context.channel.isActive { context.close(promise: nil) }
+    }
+
+    // MARK: - Reuse
+
+    /// The transaction is over and the session wants the connection kept:
+    /// into the cache (idle, with a timer), or QUIT when the cache will not
+    /// take it or the connection has carried its share of transactions.
+    private func keep(_ outcome: AttemptOutcome, context: ChannelHandlerContext) {
+        guard !finished else { return }
+        finished = true
+        timer?.cancel()
+        timer = nil
+        transactions += 1
+        let result = AttemptResult(outcome: outcome, tlsHandshakeFailed: tlsHandshakeFailed)
+        if let reuse, transactions < reuse.maximumReuse, context.channel.isActive,
+            reuse.cache.checkIn(
+                IdleConnection(
+                    id: reuse.id, channel: context.channel, handler: NIOLoopBound(self, eventLoop: context.eventLoop),
+                    established: session.established),
+                key: reuse.key)
+        {
+            mode = .idle
+            logger.debug("connection kept open for reuse after \(transactions) transaction(s)")
+            armIdleTimer(reuse, context: context)
+        } else {
+            logger.debug("connection not kept after \(transactions) transaction(s); closing it")
+            quitAndClose(context: context)
+        }
+        // After the cache has the connection: the caller's next send finds it.
+        promise.succeed(result)
+    }
+
+    private func armIdleTimer(_ reuse: ReuseContext, context: ChannelHandlerContext) {
+        idleTimer?.cancel()
+        let generation = self.generation
+        idleTimer = context.eventLoop.assumeIsolated().scheduleTask(in: reuse.idleTimeout) { [self] in
+            guard mode == .idle, generation == self.generation else { return }
+            // Whoever removes the entry owns the connection: a send that has
+            // just taken it will call `resume` next.
+            guard reuse.cache.remove(id: reuse.id, key: reuse.key) else { return }
+            logger.debug("idle connection unused for \(Self.format(reuse.idleTimeout)); closing it")
+            quitAndClose(context: context)
+        }
+    }
+
+    private func leaveCache() {
+        if let reuse { _ = reuse.cache.remove(id: reuse.id, key: reuse.key) }
+    }
+
+    /// Runs the next transaction on this idle connection. On the channel's
+    /// event loop, after the caller has taken the connection from the cache.
+    func resume(_ next: SMTPClientSession, promise: EventLoopPromise<AttemptResult>) {
+        guard mode == .idle, let context, context.channel.isActive else {
+            promise.succeed(
+                AttemptResult(
+                    outcome: .failed(
+                        reason: "the cached connection to \(next.established.baseRemote) was closed", reply: nil,
+                        isPermanent: false),
+                    reusedConnectionFailed: true))
+            return
+        }
+        idleTimer?.cancel()
+        idleTimer = nil
+        generation += 1
+        mode = .active
+        session = next
+        session.keepsConnectionOpen = reuse.map { transactions + 1 < $0.maximumReuse } ?? false
+        self.promise = promise
+        decoder = SMTPReplyDecoder()
+        finished = false
+        tlsHandshakeFailed = false
+        logger.debug("reusing the connection for transaction \(transactions + 1)")
+        perform(session.resume(), context: context)
+    }
+
+    /// QUIT on a connection no session uses, then close on the reply or
+    /// after a short wait (RFC 5321 § 4.1.1.10: the server closes after 221).
+    func quitAndClose() {
+        if let context { quitAndClose(context: context) }
+    }
+
+    private func quitAndClose(context: ChannelHandlerContext) {
+        idleTimer?.cancel()
+        idleTimer = nil
+        mode = .closing
+        guard context.channel.isActive else { return }
+        logSent(SMTPClientSession.command("QUIT"))
+        var buffer = context.channel.allocator.buffer(capacity: 6)
+        buffer.writeString("QUIT\r\n")
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        idleTimer = context.eventLoop.assumeIsolated().scheduleTask(in: min(timeouts.command, .seconds(5))) {
+            context.close(promise: nil)
+        }
     }
 
     // MARK: - Timer
@@ -206,8 +367,9 @@ final class SMTPClientHandler: ChannelInboundHandler {
         timer = nil
         guard !finished, let stage = session.stage else { return }
         let limit = timeouts.limit(for: stage)
+        let generation = self.generation
         timer = context.eventLoop.assumeIsolated().scheduleTask(in: limit) { [self] in
-            guard !finished else { return }
+            guard !finished, generation == self.generation else { return }
             let outcome = session.timedOut(after: Self.format(limit))
             logger.warning("\(outcome.logText)")
             finish(outcome, context: context)

@@ -79,6 +79,7 @@ extension SMTPClientSession {
         // RFC 5321 § 3.8: 421 means the server is closing the connection now;
         // nothing after it will be answered.
         if reply.code == 421 {
+            markStaleIfUncommitted()
             return fail("\(remoteName) closed the session", reply)
         }
         switch what {
@@ -146,7 +147,15 @@ extension SMTPClientSession {
 
     /// The reply to the final "." is each accepted recipient's result.
     mutating func dataEndReply(_ reply: SMTPReply) -> ClientAction {
+        // A reply before the whole text was written leaves the server and
+        // the client out of step: that connection is not kept.
+        let complete = state == .awaitingDataEnd
         for recipient in accepted { recipientReplies[recipient] = reply }
+        if keepsConnectionOpen && complete && reply.code != 421 {
+            let outcome = transactionOutcome()
+            state = .released(outcome)
+            return .keepOpen(outcome)
+        }
         return quit(transactionOutcome(), after: reply)
     }
 

@@ -11,6 +11,8 @@ import MailCore
 public struct SMTPClientSession: Sendable {
     enum State: Sendable, Hashable {
         case awaitingGreeting
+        /// On a reused connection: RSET sent, its 250 awaited before MAIL.
+        case awaitingReset
         case awaitingEHLO
         case awaitingHELO
         case awaitingStartTLS
@@ -30,6 +32,9 @@ public struct SMTPClientSession: Sendable {
         /// QUIT sent; the outcome is settled and waits only for the 221.
         case quitting(AttemptOutcome)
         case closed(AttemptOutcome)
+        /// The transaction is over and the connection stays open for the
+        /// next one (`ClientAction.keepOpen`).
+        case released(AttemptOutcome)
     }
 
     enum AuthStep: Sendable, Hashable {
@@ -59,6 +64,18 @@ public struct SMTPClientSession: Sendable {
     public private(set) var tlsActive = false
     /// Whether the MAIL, RCPT and DATA commands went out in one write.
     public internal(set) var pipelined = false
+    /// When true, a transaction that ends with a reply to the final "."
+    /// (other than 421) ends in `ClientAction.keepOpen` instead of QUIT, so
+    /// the driver can cache the connection for the next message.
+    public var keepsConnectionOpen = false
+    /// Whether this session runs on a connection that an earlier session
+    /// left open (see `init(configuration:envelope:message:resuming:)`).
+    public let isReused: Bool
+    /// True when the session failed on a reused connection before any of the
+    /// message could have been taken (the connection was dead: closed, 421,
+    /// no reply, RSET refused). The driver retries on a fresh connection;
+    /// this failure says nothing about the message.
+    public private(set) var reusedConnectionFailed = false
 
     var state: State = .awaitingGreeting
     /// "host:port" without the TLS note.
@@ -75,6 +92,27 @@ public struct SMTPClientSession: Sendable {
     ///   - message: the message as CRLF lines, not dot-stuffed.
     ///   - remote: "host:port", for logs and the outcome.
     public init(configuration: SMTPClientConfiguration, envelope: OutboundEnvelope, message: [UInt8], remote: String) {
+        self.init(configuration: configuration, envelope: envelope, message: message, remote: remote, isReused: false)
+    }
+
+    /// A session for the next transaction on a connection an earlier session
+    /// left open: no greeting, EHLO, STARTTLS or AUTH; `resume()` starts it.
+    public init(
+        configuration: SMTPClientConfiguration, envelope: OutboundEnvelope, message: [UInt8],
+        resuming connection: EstablishedConnection
+    ) {
+        self.init(
+            configuration: configuration, envelope: envelope, message: message, remote: connection.baseRemote, isReused: true)
+        remote = connection.remote
+        capabilities = connection.capabilities
+        usedEHLO = connection.usedEHLO
+        tlsActive = connection.tlsActive
+        state = .awaitingReset
+    }
+
+    private init(
+        configuration: SMTPClientConfiguration, envelope: OutboundEnvelope, message: [UInt8], remote: String, isReused: Bool
+    ) {
         self.configuration = configuration
         var seen = Set<String>()
         self.envelope = OutboundEnvelope(
@@ -82,13 +120,31 @@ public struct SMTPClientSession: Sendable {
         self.message = OutboundMessage(message)
         baseRemote = remote
         self.remote = "\(remote) (no TLS)"
+        self.isReused = isReused
+    }
+
+    /// What a later session on the same connection needs to know.
+    public var established: EstablishedConnection {
+        EstablishedConnection(
+            baseRemote: baseRemote, remote: remote, capabilities: capabilities, usedEHLO: usedEHLO, tlsActive: tlsActive)
+    }
+
+    /// Starts a session made with `init(configuration:envelope:message:resuming:)`:
+    /// RSET first. After a clean transaction the server is ready for MAIL
+    /// (RFC 5321 § 4.1.4), but RSET costs one round trip and proves the
+    /// connection still works before anything of the message is committed.
+    public mutating func resume() -> ClientAction {
+        guard case .awaitingReset = state else {
+            return close(protocolFailure("resume() on a session that is not on a reused connection"))
+        }
+        return .send(Self.command("RSET"))
     }
 
     /// What the session waits for, which decides the timeout; nil once closed.
     public var stage: ClientStage? {
         switch state {
         case .awaitingGreeting: return .greeting
-        case .awaitingEHLO, .awaitingHELO, .awaitingStartTLS, .authenticating: return .command
+        case .awaitingReset, .awaitingEHLO, .awaitingHELO, .awaitingStartTLS, .authenticating: return .command
         case .handshaking: return .tlsHandshake
         case .transaction:
             switch expected.first {
@@ -99,7 +155,7 @@ public struct SMTPClientSession: Sendable {
         case .sendingMessage: return .dataBlock
         case .awaitingDataEnd, .discardingEmptyData: return .dataTermination
         case .quitting: return .quit
-        case .closed: return nil
+        case .closed, .released: return nil
         }
     }
 
@@ -112,8 +168,10 @@ public struct SMTPClientSession: Sendable {
 
     /// The outcome once the session has closed.
     public var outcome: AttemptOutcome? {
-        if case .closed(let outcome) = state { return outcome }
-        return nil
+        switch state {
+        case .closed(let outcome), .released(let outcome): return outcome
+        default: return nil
+        }
     }
 
     // MARK: - Events
@@ -122,6 +180,7 @@ public struct SMTPClientSession: Sendable {
     public mutating func receive(_ reply: SMTPReply) -> ClientAction {
         switch state {
         case .awaitingGreeting: return greeting(reply)
+        case .awaitingReset: return resetReply(reply)
         case .awaitingEHLO: return ehloReply(reply)
         case .awaitingHELO: return heloReply(reply)
         case .awaitingStartTLS: return startTLSReply(reply)
@@ -140,6 +199,10 @@ public struct SMTPClientSession: Sendable {
             return close(protocolFailure("a reply arrived during the TLS handshake: \(reply)"))
         case .closed(let outcome):
             return .close(outcome)
+        case .released(let outcome):
+            // Anything the server says between transactions (such as a 421
+            // before it closes an idle connection) ends the connection.
+            return close(outcome)
         }
     }
 
@@ -172,8 +235,9 @@ public struct SMTPClientSession: Sendable {
 
     /// The server closed the connection (or it broke).
     public mutating func connectionClosed() -> AttemptOutcome {
+        markStaleIfUncommitted()
         switch state {
-        case .quitting(let outcome), .discardingEmptyData(let outcome), .closed(let outcome):
+        case .quitting(let outcome), .discardingEmptyData(let outcome), .closed(let outcome), .released(let outcome):
             state = .closed(outcome)
             return outcome
         case .sendingMessage:
@@ -191,8 +255,9 @@ public struct SMTPClientSession: Sendable {
     /// gives up on the connection.
     /// - Parameter limit: the timeout in words, for the reason text.
     public mutating func timedOut(after limit: String) -> AttemptOutcome {
+        markStaleIfUncommitted()
         switch state {
-        case .quitting(let outcome), .discardingEmptyData(let outcome), .closed(let outcome):
+        case .quitting(let outcome), .discardingEmptyData(let outcome), .closed(let outcome), .released(let outcome):
             state = .closed(outcome)
             return outcome
         case .sendingMessage:
@@ -204,12 +269,37 @@ public struct SMTPClientSession: Sendable {
 
     /// The server sent bytes that are not a reply.
     public mutating func protocolError(_ error: ReplyDecodingError) -> AttemptOutcome {
+        markStaleIfUncommitted()
         switch state {
-        case .quitting(let outcome), .discardingEmptyData(let outcome), .closed(let outcome):
+        case .quitting(let outcome), .discardingEmptyData(let outcome), .closed(let outcome), .released(let outcome):
             state = .closed(outcome)
             return outcome
         default:
             return finalize(protocolFailure(error.description))
+        }
+    }
+
+    // MARK: - Reuse
+
+    /// RFC 5321 § 4.1.1.5: RSET is answered 250. Anything else (421 above
+    /// all: the server timed the idle connection out) makes the connection
+    /// unusable; the driver falls back to a fresh one.
+    private mutating func resetReply(_ reply: SMTPReply) -> ClientAction {
+        guard reply.code == 250 else {
+            reusedConnectionFailed = true
+            return fail("RSET on the reused connection to \(baseRemote) refused", reply)
+        }
+        return beginTransaction()
+    }
+
+    /// On a reused connection, losing it before the message text went out
+    /// means it was dead: nothing was committed and a fresh connection can
+    /// take the message.
+    mutating func markStaleIfUncommitted() {
+        guard isReused else { return }
+        switch state {
+        case .awaitingReset, .transaction: reusedConnectionFailed = true
+        default: break
         }
     }
 
@@ -369,6 +459,7 @@ public struct SMTPClientSession: Sendable {
     private var stageName: String {
         switch state {
         case .awaitingGreeting: return "220 greeting"
+        case .awaitingReset: return "RSET"
         case .awaitingEHLO: return "EHLO"
         case .awaitingHELO: return "HELO"
         case .awaitingStartTLS: return "STARTTLS"
@@ -383,7 +474,7 @@ public struct SMTPClientSession: Sendable {
         case .sendingMessage: return "data block write"
         case .awaitingDataEnd, .discardingEmptyData: return "end of data"
         case .quitting: return "QUIT"
-        case .closed: return "(closed)"
+        case .closed, .released: return "(closed)"
         }
     }
 

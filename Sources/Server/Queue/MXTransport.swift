@@ -70,6 +70,12 @@ struct MXTransport: MessageTransport {
         return all(.deferred(reason: lastProblem, remote: nil))
     }
 
+    /// QUITs the connections kept open for reuse.
+    func shutdown() async {
+        await client.shutdown()
+        await relayClient.shutdown()
+    }
+
     /// A recipient's reply as a queue result.
     static func result(for reply: SMTPReply?, remote: String) -> TransportResult {
         guard let reply else { return .deferred(reason: "no reply for this recipient", remote: remote) }

@@ -10,6 +10,7 @@ import SMTPClient
 /// - `"MESSAGE:"` + the bytes of `.sendMessage` (then the write is reported done);
 /// - `"STARTTLS!"` for `.startTLS` (buffered bytes dropped, as the driver does);
 /// - `"CLOSE"` for `.close` (the outcome is kept in `outcome`);
+/// - `"KEEP"` for `.keepOpen` (likewise);
 /// - nothing for `.wait`.
 struct ClientHarness {
     static let envelope = OutboundEnvelope(reversePath: "sender@origin.test", recipients: ["rcpt@dest.test"])
@@ -28,6 +29,22 @@ struct ClientHarness {
         var configuration = SMTPClientConfiguration(heloName: "client.test")
         configure(&configuration)
         session = SMTPClientSession(configuration: configuration, envelope: envelope, message: message, remote: "192.0.2.1:25")
+    }
+
+    /// A session on a connection that an earlier one left open.
+    init(
+        resuming connection: EstablishedConnection, envelope: OutboundEnvelope = ClientHarness.envelope,
+        message: [UInt8] = ClientHarness.message, configure: (inout SMTPClientConfiguration) -> Void = { _ in }
+    ) {
+        var configuration = SMTPClientConfiguration(heloName: "client.test")
+        configure(&configuration)
+        session = SMTPClientSession(configuration: configuration, envelope: envelope, message: message, resuming: connection)
+    }
+
+    /// Starts a session on a reused connection; returns what the client wrote.
+    @discardableResult
+    mutating func resume() -> [String] {
+        perform(session.resume()).map { [$0] } ?? []
     }
 
     /// Feeds the server's `text` in one read; returns what the client did.
@@ -66,6 +83,9 @@ struct ClientHarness {
         case .close(let outcome):
             self.outcome = outcome
             return "CLOSE"
+        case .keepOpen(let outcome):
+            self.outcome = outcome
+            return "KEEP"
         }
     }
 
