@@ -81,6 +81,13 @@ public struct IPAddressRange: Hashable, Sendable, CustomStringConvertible {
 
     public func contains(_ address: IPAddress) -> Bool { first <= address && address <= last }
 
+    /// True for 0.0.0.0/0, ::/0 and every other spelling of "everyone".
+    public var coversEverything: Bool {
+        let allIPv4 = first.isIPv4 && first.bytes[12...].allSatisfy { $0 == 0 } && last.bytes[12...].allSatisfy { $0 == 0xFF }
+        let allIPv6 = first.bytes.allSatisfy { $0 == 0 } && last.bytes.allSatisfy { $0 == 0xFF }
+        return allIPv4 || allIPv6
+    }
+
     public var description: String { text }
 
     /// True if any part of the range is loopback, RFC 1918 private, link-local,

@@ -67,8 +67,8 @@ public enum DeliveryStatusNotification {
         for recipient in recipients {
             // RFC 3464 § 2.3: per-recipient fields, each group after a blank line.
             text += "\r\n"
+            // No Original-Recipient: it is only for an ORCPT the client gave (RFC 3464 § 2.3.1).
             text += "Final-Recipient: rfc822; \(recipient.address)\r\n"
-            text += "Original-Recipient: rfc822; \(recipient.address)\r\n"
             text += "Action: \(recipient.action)\r\n"
             text += "Status: \(recipient.status)\r\n"
             if let host = recipient.remoteHost { text += "Remote-MTA: dns; \(host)\r\n" }

@@ -70,3 +70,19 @@ struct IPAddressRangeTests {
         #expect(try #require(IPAddress("2001:0db8:0000::0001")).description == "2001:db8::1")
     }
 }
+
+@Suite("Recognising 'everyone' in any spelling")
+struct EveryoneRangeTests {
+    @Test("Every spelling of all addresses is recognised", arguments: [
+        "0.0.0.0/0", "0.0.0.0-255.255.255.255", "::/0", "0::/0", "::0/0", "0:0:0:0:0:0:0:0/0",
+        "::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+    ])
+    func everyone(_ text: String) throws {
+        #expect(try #require(IPAddressRange(text)).coversEverything)
+    }
+
+    @Test("Large but partial ranges are not 'everyone'", arguments: ["0.0.0.0/1", "128.0.0.0/1", "::/1", "10.0.0.0/8"])
+    func partial(_ text: String) throws {
+        #expect(try !#require(IPAddressRange(text)).coversEverything)
+    }
+}

@@ -210,14 +210,16 @@ private struct TableReader {
     mutating func networks(_ key: String, _ value: any TOMLValueConvertible) -> [IPAddressRange]? {
         guard let texts = strings(key, value) else { return nil }
         var result: [IPAddressRange] = []
+        var valid = true
         for text in texts {
             guard let range = IPAddressRange(text) else {
                 problem(key, "\(text) is not an address, a CIDR block (192.168.0.0/24) or a range (192.168.0.100-192.168.0.199)")
-                return nil
+                valid = false
+                continue
             }
             result.append(range)
         }
-        return result
+        return valid ? result : nil
     }
 
     mutating func listeners(_ key: String, _ value: any TOMLValueConvertible) -> [ListenAddress]? {

@@ -18,12 +18,8 @@ public enum ConfigurationWarnings {
                 networks that really reach this host directly, or use SMTP AUTH for your users.
                 """)
         }
-        if configuration.clientNetworks.contains(where: {
-            $0.first == IPAddressRange("0.0.0.0/0")?.first && $0.last == IPAddressRange("0.0.0.0/0")?.last
-        })
-            || configuration.clientNetworks.contains(where: { $0.text == "::/0" })
-        {
-            warnings.append("relay.client_networks contains 0.0.0.0/0 or ::/0: everyone may relay. This is an open relay.")
+        if let everyone = configuration.clientNetworks.first(where: \.coversEverything) {
+            warnings.append("relay.client_networks contains \(everyone.text): everyone may relay. This is an open relay.")
         }
         return warnings
     }

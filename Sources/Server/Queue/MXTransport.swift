@@ -47,6 +47,8 @@ struct MXTransport: MessageTransport {
             )
         }
         var lastProblem = "no mail exchanger could be reached"
+        var permanentRefusals = 0
+        var lastRefusal: (reply: SMTPReply, host: String)?
         for target in targets {
             let outcome = await (target.isRelayHost ? relayClient : client).send(
                 message, envelope: OutboundEnvelope(reversePath: reversePath, recipients: recipients),
@@ -55,17 +57,24 @@ struct MXTransport: MessageTransport {
             case .transaction(let replies, let remote):
                 return Dictionary(
                     uniqueKeysWithValues: recipients.map { recipient in
-                        (recipient, Self.result(for: replies[recipient], remote: remote))
+                        (recipient, Self.result(for: replies[recipient], host: target.host, detail: remote))
                     })
             case .failed(let reason, let reply, let isPermanent):
                 let remote = "\(target.host)[\(target.address)]:\(target.port)"
                 if isPermanent, let reply {
-                    // The server refused the whole transaction (e.g. 5xx to MAIL): another MX of the same domain would say the same.
-                    return all(.failed(status: reply.enhanced?.description ?? "5.0.0", reason: "\(reply)", remote: remote))
+                    permanentRefusals += 1
+                    lastRefusal = (reply, target.host)
                 }
                 lastProblem = "\(remote): \(reason)"
                 logger.info("delivery to \(remote) for \(domain) failed, trying the next host: \(reason)")
             }
+        }
+        // RFC 5321 § 5.1: every address is tried before giving up. Only when
+        // every host refused for good (5xx greeting or MAIL) is it permanent;
+        // a host that was merely unreachable may still take the mail later.
+        if permanentRefusals == targets.count, let refusal = lastRefusal {
+            return all(
+                .failed(status: refusal.reply.enhanced?.description ?? "5.0.0", reason: "\(refusal.reply)", remote: refusal.host))
         }
         return all(.deferred(reason: lastProblem, remote: nil))
     }
@@ -76,12 +85,14 @@ struct MXTransport: MessageTransport {
         await relayClient.shutdown()
     }
 
-    /// A recipient's reply as a queue result.
-    static func result(for reply: SMTPReply?, remote: String) -> TransportResult {
-        guard let reply else { return .deferred(reason: "no reply for this recipient", remote: remote) }
-        if reply.isPositive { return .sent(remote: remote, reply: "\(reply)") }
-        if reply.isTransientFailure { return .deferred(reason: "\(reply)", remote: remote) }
-        return .failed(status: reply.enhanced?.description ?? "5.0.0", reason: "\(reply)", remote: remote)
+    /// A recipient's reply as a queue result. Failures name the host by its
+    /// name (the DSN's Remote-MTA, RFC 3464 § 2.3.5); the log of a success
+    /// also gets the address, port and TLS detail.
+    static func result(for reply: SMTPReply?, host: String, detail: String) -> TransportResult {
+        guard let reply else { return .deferred(reason: "no reply for this recipient", remote: host) }
+        if reply.isPositive { return .sent(remote: "\(host) \(detail)", reply: "\(reply)") }
+        if reply.isTransientFailure { return .deferred(reason: "\(reply)", remote: host) }
+        return .failed(status: reply.enhanced?.description ?? "5.0.0", reason: "\(reply)", remote: host)
     }
 
     /// Where mail for `domain` goes, in the order to try.
