@@ -109,6 +109,16 @@ extension Directory {
         try pool.read { db in try String.fetchAll(db, sql: "SELECT address FROM account ORDER BY domain, address") }
     }
 
+    /// The envelope senders an account may use: its own address and every
+    /// alias that delivers to it.
+    public func ownedAddresses(of rawAddress: String) throws -> Set<String> {
+        let address = rawAddress.lowercased()
+        return try pool.read { db in
+            let aliases = try String.fetchAll(db, sql: "SELECT address FROM alias WHERE target = ?", arguments: [address])
+            return Set([address] + aliases)
+        }
+    }
+
     public func passwordHash(for rawAddress: String) throws -> String? {
         try pool.read { db in
             try String.fetchOne(

@@ -39,6 +39,10 @@ public enum PasswordHasher {
         return key.withUnsafeBytes { Array($0) }
     }
 
+    /// A hash that matches no password, checked when the account does not
+    /// exist so that the failure takes as long as a wrong password.
+    public static let timingDecoy: String = (try? hash(generatePassword())) ?? ""
+
     /// A random password for generated accounts: 20 characters from an
     /// alphabet without look-alikes.
     public static func generatePassword() -> String {

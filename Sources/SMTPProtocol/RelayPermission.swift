@@ -4,11 +4,14 @@ public enum RelayPermission: Hashable, Sendable, CustomStringConvertible {
     /// The client's address is in `relay.client_networks`; carries the entry
     /// that matched, as the operator wrote it.
     case clientNetwork(String)
+    /// The client authenticated (SMTP AUTH) as this account.
+    case authenticated(String)
 
     /// How the log and the queue name the permission: `client network 192.168.0.0/24`.
     public var description: String {
         switch self {
         case .clientNetwork(let entry): return "client network \(entry)"
+        case .authenticated(let user): return "authenticated as \(user)"
         }
     }
 }

@@ -36,6 +36,8 @@ public enum SMTPCommand: Hashable, Sendable {
     case expn(String)
     case help
     case startTLS
+    /// RFC 4954: `AUTH mechanism [initial-response]`.
+    case auth(mechanism: String, initialResponse: String?)
 }
 
 /// A command line that could not be turned into a command, with the reply it earns.

@@ -36,6 +36,12 @@ public enum SMTPCommandParser {
         case "RSET": try requireNoArgument(argument, verb); return .rset
         case "QUIT": try requireNoArgument(argument, verb); return .quit
         case "STARTTLS": try requireNoArgument(argument, verb); return .startTLS
+        case "AUTH":
+            let parts = argument.trimmingTrailingSpaces().split(separator: " ")
+            guard (1...2).contains(parts.count) else {
+                throw SMTPCommandError(501, .init(5, 5, 4), "Syntax: AUTH mechanism [initial-response]")
+            }
+            return .auth(mechanism: parts[0].asciiUppercased(), initialResponse: parts.count == 2 ? String(parts[1]) : nil)
         case "NOOP": return .noop  // RFC 5321: NOOP [ SP String ], the string is ignored
         case "HELP": return .help
         case "VRFY", "EXPN":
@@ -99,6 +105,10 @@ public enum SMTPCommandParser {
                 parameters.body = body
             case ("SMTPUTF8", nil):
                 parameters.smtpUTF8 = true
+            case ("AUTH", .some):
+                // RFC 4954 § 5: the AUTH= parameter names who submitted the
+                // message on a relay chain; we do not act on it.
+                break
             default:
                 throw SMTPCommandError(555, .init(5, 5, 4), "Unsupported MAIL parameter \(keyword)")
             }

@@ -10,9 +10,17 @@ extension SMTPSession {
         case .transaction: return failure(SMTPReply(503, .init(5, 5, 1), "Nested MAIL command"))
         default: break
         }
-        if configuration.authenticationRequired {
+        if configuration.authenticationRequired && authenticatedUser == nil {
             // RFC 6409 § 4.3 / RFC 4954 § 6: submission requires authentication.
             return failure(SMTPReply(530, .init(5, 7, 0), "Authentication required"))
+        }
+        if let user = authenticatedUser, let sender = path.mailbox {
+            // An authenticated user sends as itself or one of its aliases,
+            // so a stolen password cannot forge anyone else's mail from here.
+            let address = "\(sender.localPart.lowercased())@\(sender.domain)"
+            guard ownedAddresses.contains(address) else {
+                return failure(SMTPReply(553, .init(5, 7, 1), "Sender address <\(address)> is not owned by \(user)"))
+            }
         }
         if let declared = parameters.declaredSize, declared > configuration.maximumMessageSize {
             // RFC 1870 § 6.2: refuse at MAIL when the declared size is too big.

@@ -25,6 +25,10 @@ public struct SMTPSession: Sendable {
         case delivering(MailTransaction)
         /// STARTTLS answered; waiting for the handshake.
         case startingTLS
+        /// In a SASL exchange: the next line is a response, not a command.
+        case authenticating(SASLExchange)
+        /// Waiting for the directory's verdict on credentials.
+        case checkingCredentials
         case closed
     }
 
@@ -35,6 +39,10 @@ public struct SMTPSession: Sendable {
     public private(set) var helloName: String?
     public private(set) var usedEHLO = false
     public private(set) var tls: TLSInfo?
+    /// The account the client authenticated as (RFC 4954), if any.
+    public internal(set) var authenticatedUser: String?
+    /// Envelope senders the authenticated user may use.
+    var ownedAddresses: Set<String> = []
     public private(set) var errorCount = 0
     public private(set) var commandCount = 0
 
@@ -52,6 +60,12 @@ public struct SMTPSession: Sendable {
         }
     }
 
+    /// True while the next line is a SASL response (a secret), not a command.
+    public var isInSASLExchange: Bool {
+        if case .authenticating = state { return true }
+        return false
+    }
+
     public var isClosed: Bool {
         if case .closed = state { return true }
         return false
@@ -60,7 +74,8 @@ public struct SMTPSession: Sendable {
     /// The protocol name for Received (RFC 3848): SMTP, ESMTP or ESMTPS.
     public var receivedProtocol: String {
         guard usedEHLO else { return "SMTP" }
-        return tls == nil ? "ESMTP" : "ESMTPS"
+        // RFC 3848: ESMTPA / ESMTPSA when the client authenticated.
+        return (tls == nil ? "ESMTP" : "ESMTPS") + (authenticatedUser == nil ? "" : "A")
     }
 
     /// RFC 5321 § 4.2, § 3.1: the 220 greeting.
@@ -79,7 +94,9 @@ public struct SMTPSession: Sendable {
                 return .none
             }
             return finishData(&transaction, accumulator)
-        case .connected, .checkingRecipient, .delivering, .startingTLS, .closed:
+        case .authenticating(let exchange):
+            return saslLine(line, exchange)
+        case .connected, .checkingRecipient, .delivering, .startingTLS, .checkingCredentials, .closed:
             // The driver feeds no lines in these states; a line here means the
             // client ignored the protocol (or the driver has a bug): stop.
             state = .closed
@@ -144,10 +161,11 @@ public struct SMTPSession: Sendable {
                 SMTPReply(
                     214, .init(2, 0, 0),
                     [
-                        "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP STARTTLS",
+                        "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP STARTTLS AUTH",
                         "See RFC 5321",
                     ]))
         case .startTLS: return startTLS()
+        case .auth(let mechanism, let initialResponse): return auth(mechanism: mechanism, initialResponse: initialResponse)
         }
     }
 
@@ -161,6 +179,7 @@ public struct SMTPSession: Sendable {
         guard extended else { return .reply(SMTPReply(250, nil, greeting)) }
         var lines = [greeting, "PIPELINING", "SIZE \(configuration.maximumMessageSize)", "8BITMIME", "SMTPUTF8"]
         if configuration.startTLSAvailable && tls == nil { lines.append("STARTTLS") }
+        if offersAuthentication { lines.append("AUTH PLAIN LOGIN") }
         lines.append("ENHANCEDSTATUSCODES")
         return .reply(SMTPReply(250, nil, lines))
     }
@@ -185,7 +204,15 @@ public struct SMTPSession: Sendable {
         tls = info
         helloName = nil
         usedEHLO = false
+        authenticatedUser = nil
+        ownedAddresses = []
         state = .awaitingHello
+    }
+
+    /// Implicit TLS (RFC 8314, port 465): the handshake came before the
+    /// greeting, so there is nothing to forget.
+    public mutating func implicitTLSEstablished(_ info: TLSInfo) {
+        tls = info
     }
 
     // MARK: - Shared helpers

@@ -10,6 +10,9 @@ public enum SMTPSessionAction: Sendable {
     /// Send the reply unencrypted, start the TLS handshake, and discard every
     /// byte that arrived before it (RFC 3207 § 4.2). Then call `tlsEstablished`.
     case startTLS(SMTPReply)
+    /// Check these credentials (RFC 4954), then call `authenticationFinished(_:)`.
+    /// The password must never be logged.
+    case authenticate(username: String, password: String)
     /// Decide about this recipient (directory lookup and relay policy), then
     /// call `recipientChecked(_:)`.
     case checkRecipient(EnvelopePath, transaction: MailTransaction)

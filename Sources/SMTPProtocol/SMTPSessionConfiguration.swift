@@ -18,9 +18,13 @@ public struct SMTPSessionConfiguration: Sendable {
     public var maximumCommands: Int = 10_000
     /// Whether STARTTLS can be offered (a certificate is configured).
     public var startTLSAvailable: Bool = false
-    /// Submission listeners (RFC 6409) refuse MAIL until the client has
-    /// authenticated. Until AUTH is implemented they accept no mail at all.
+    /// Submission listeners (RFC 6409) refuse MAIL until the client has authenticated.
     public var authenticationRequired: Bool = false
+    /// Whether SMTP AUTH is offered at all (there is a directory to check against).
+    public var authenticationAvailable: Bool = false
+    /// RFC 8314 § 3.3 / RFC 4954 § 4: credentials travel only inside TLS,
+    /// unless the operator explicitly allows plaintext on this listener.
+    public var plaintextAuthenticationAllowed: Bool = false
 
     public init(hostname: String) {
         self.hostname = hostname

@@ -66,6 +66,10 @@ public struct MailServer {
         for address in configuration.submissionListeners {
             listeners.append(SMTPListener(address: address, submission: true, services: services, limiter: limiter, group: group))
         }
+        for address in configuration.submissionImplicitTLSListeners {
+            listeners.append(
+                SMTPListener(address: address, submission: true, implicitTLS: true, services: services, limiter: limiter, group: group))
+        }
         // The queue runner starts first and stops last, so that nothing the
         // listeners accept is left without a runner.
         var groupConfiguration = ServiceGroupConfiguration(

@@ -25,7 +25,8 @@ struct Serve: AsyncParsableCommand {
         for address in configuration.smtpListeners {
             print("  SMTP        \(address)   e.g. swaks --server \(address) --to postmaster@example.test")
         }
-        for address in configuration.submissionListeners { print("  submission  \(address)") }
+        for address in configuration.submissionListeners { print("  submission  \(address)   STARTTLS, then AUTH") }
+        for address in configuration.submissionImplicitTLSListeners { print("  submission  \(address)   implicit TLS, then AUTH") }
         print("  logs        \(dataDirectory.resolve(configuration.log.directory))/sims.log")
         print("Stop with Ctrl-C (SIGINT) or SIGTERM.")
         fflush(nil)  // all C streams: stdout may be a pipe

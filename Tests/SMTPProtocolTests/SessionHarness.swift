@@ -55,6 +55,7 @@ struct SessionHarness {
     private(set) var lines: [InputLine] = []
     private(set) var closed = false
     private(set) var startTLSCount = 0
+    var credentialsChecked: [(String, String)] = []
     private(set) var queueIDsIssued = 0
     /// Bytes that arrived after the connection was closed (never interpreted).
     private(set) var ignoredAfterClose = 0
@@ -140,6 +141,11 @@ struct SessionHarness {
             case .deliver(let transaction):
                 deliveries.append(transaction)
                 next = session.deliveryFinished(deliveryOutcome)
+            case .authenticate(let username, let password):
+                credentialsChecked.append((username, password))
+                let valid = username.lowercased() == "alice@example.test" && password == "s3cret"
+                next = session.authenticationFinished(
+                    valid ? .success(user: "alice@example.test", ownedAddresses: ["alice@example.test", "sales@example.test"]) : .failure)
             }
         }
     }

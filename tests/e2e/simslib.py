@@ -255,6 +255,7 @@ class SimsServer:
         self.proc: subprocess.Popen | None = None
         self.smtp_port = 0
         self.submission_port = 0
+        self.submissions_port = 0
         self.postmaster_password = ""
         self.stderr_path = data.parent / (data.name + ".serve.out")
         self._log_offset = 0
@@ -287,9 +288,13 @@ class SimsServer:
         self.submission_port = free_port()
         while self.submission_port == self.smtp_port:
             self.submission_port = free_port()
+        self.submissions_port = free_port()
+        while self.submissions_port in (self.smtp_port, self.submission_port):
+            self.submissions_port = free_port()
         values = {
             "smtp.listen": [f"127.0.0.1:{self.smtp_port}"],
             "submission.listen": [f"127.0.0.1:{self.submission_port}"],
+            "submission.implicit_tls_listen": [f"127.0.0.1:{self.submissions_port}"],
         }
         values.update(self.overrides)
         values.update(extra)

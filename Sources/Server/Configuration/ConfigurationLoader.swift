@@ -62,6 +62,8 @@ private struct TableReader {
                 read(inner, prefix: full, into: &c)
             case "smtp.listen": c.smtpListeners = listeners(full, value) ?? c.smtpListeners
             case "submission.listen": c.submissionListeners = listeners(full, value) ?? c.submissionListeners
+            case "submission.implicit_tls_listen":
+                c.submissionImplicitTLSListeners = listeners(full, value) ?? c.submissionImplicitTLSListeners
             case "tls.certificate": c.tlsCertificate = string(full, value) ?? c.tlsCertificate
             case "tls.key": c.tlsKey = string(full, value) ?? c.tlsKey
             case "limits.command_line_length":

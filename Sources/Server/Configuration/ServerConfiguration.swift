@@ -42,6 +42,8 @@ public struct ServerConfiguration: Sendable {
     public var hostname = "mail.example.test"
     public var smtpListeners = [ListenAddress(host: "127.0.0.1", port: 2525)]
     public var submissionListeners = [ListenAddress(host: "127.0.0.1", port: 2587)]
+    /// Submission with implicit TLS (RFC 8314, "submissions", port 465).
+    public var submissionImplicitTLSListeners = [ListenAddress(host: "127.0.0.1", port: 2465)]
 
     public var tlsCertificate = "tls/cert.pem"
     public var tlsKey = "tls/key.pem"

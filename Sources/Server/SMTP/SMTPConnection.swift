@@ -17,6 +17,7 @@ struct SMTPConnection {
     let timeout: ReadTimeout
     let clientAddress: String
     let submission: Bool
+    let implicitTLS: Bool
     var logger: Logger
     /// Decided once per connection from the client's address.
     var relayPermission: RelayPermission? { services.permission(for: clientAddress) }
@@ -72,6 +73,11 @@ struct SMTPConnection {
         for try await element in inbound {
             switch element {
             case .tlsEstablished(let info):
+                if implicitTLS, !awaitingTLS, session.tls == nil {
+                    session.implicitTLSEstablished(info)
+                    logger.info("TLS established: \(info)")
+                    continue
+                }
                 guard awaitingTLS else { continue }
                 awaitingTLS = false
                 session.tlsEstablished(info)
@@ -112,31 +118,36 @@ struct SMTPConnection {
     /// Feeds one line and carries out the resulting actions.
     private func handle(_ line: InputLine, session: inout SMTPSession, output: inout ByteBuffer) async throws -> LineOutcome {
         let wasReadingData = session.isReadingData
+        // Passwords never reach the log, at any level (SASL responses and
+        // AUTH initial responses are base64 of the password).
+        let lineForLog = session.isInSASLExchange ? "<SASL response hidden>" : Self.masked(Self.printable(line))
         var action = session.receive(line, newQueueID: { services.queueIDs.next() })
-        if !wasReadingData { logCommand(line) }
+        if !wasReadingData { logger.debug("< \(lineForLog)") }
         while true {
             switch action {
             case .none:
                 return .proceed
             case .reply(let reply):
-                record(reply, &output, line: line, wasData: wasReadingData)
+                record(reply, &output, line: lineForLog, wasData: wasReadingData)
                 return .proceed
             case .replyAndClose(let reply):
-                record(reply, &output, line: line, wasData: wasReadingData)
+                record(reply, &output, line: lineForLog, wasData: wasReadingData)
                 return .close
             case .startTLS(let reply):
                 try await flush(&output)
                 try await startTLS(reply)
                 return .startTLS
             case .checkRecipient(let path, let transaction):
-                action = session.recipientChecked(checkRecipient(path, transaction: transaction))
+                action = session.recipientChecked(checkRecipient(path, transaction: transaction, session: session))
             case .deliver(let transaction):
                 action = session.deliveryFinished(await deliver(transaction, session: session))
+            case .authenticate(let username, let password):
+                action = session.authenticationFinished(await authenticate(username, password))
             }
         }
     }
 
-    private func checkRecipient(_ path: EnvelopePath, transaction: MailTransaction) -> RecipientVerdict {
+    private func checkRecipient(_ path: EnvelopePath, transaction: MailTransaction, session: SMTPSession) -> RecipientVerdict {
         var logger = self.logger
         logger[metadataKey: "qid"] = "\(transaction.id)"
         let resolution: LocalResolution
@@ -147,7 +158,8 @@ struct SMTPConnection {
             return .reject(Replies.directoryUnavailable)
         }
         let decision = RecipientPolicy.decide(
-            path, resolution: resolution, clientAddress: clientAddress, permission: relayPermission)
+            path, resolution: resolution, clientAddress: clientAddress,
+            permission: session.authenticatedUser.map { .authenticated($0) } ?? relayPermission)
         if case .reject = decision.verdict {
             logger.notice("\(path) \(decision.logText) (from \(transaction.reversePath))")
         } else {
@@ -225,18 +237,21 @@ struct SMTPConnection {
 
     // MARK: - Output
 
-    private func record(_ reply: SMTPReply, _ output: inout ByteBuffer, line: InputLine, wasData: Bool) {
+    private func record(_ reply: SMTPReply, _ output: inout ByteBuffer, line: String, wasData: Bool) {
         output.writeString(reply.wireText)
         if reply.code >= 400 {
-            let what = wasData ? "end of data" : "\"\(Self.printable(line))\""
+            let what = wasData ? "end of data" : "\"\(line)\""
             logger.warning("\(what) answered \(reply)")
         } else {
             logger.debug("> \(reply)")
         }
     }
 
-    private func logCommand(_ line: InputLine) {
-        logger.debug("< \(Self.printable(line))")
+    /// `AUTH PLAIN dGVzdAB0ZXN0AHNlY3JldA==` → `AUTH PLAIN <hidden>`.
+    static func masked(_ text: String) -> String {
+        let words = text.split(separator: " ", maxSplits: 2)
+        guard words.count == 3, words[0].uppercased() == "AUTH" else { return text }
+        return "\(words[0]) \(words[1]) <hidden>"
     }
 
     /// The line as text for the log, control characters shown as escapes.

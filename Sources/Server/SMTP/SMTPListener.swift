@@ -2,6 +2,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
 import SMTPProtocol
 import ServiceLifecycle
 
@@ -14,6 +15,8 @@ import ServiceLifecycle
 final class SMTPListener: Service {
     let address: ListenAddress
     let submission: Bool
+    /// RFC 8314 implicit TLS (port 465): TLS from the first byte.
+    let implicitTLS: Bool
     let services: SMTPServices
     let limiter: ConnectionLimiter
     let group: any EventLoopGroup
@@ -22,10 +25,14 @@ final class SMTPListener: Service {
     /// Filled once the socket is bound, for "listening on …" and tests.
     let boundPort = NIOLockedValueBox<Int?>(nil)
 
-    init(address: ListenAddress, submission: Bool, services: SMTPServices, limiter: ConnectionLimiter, group: any EventLoopGroup)
+    init(
+        address: ListenAddress, submission: Bool, implicitTLS: Bool = false, services: SMTPServices, limiter: ConnectionLimiter,
+        group: any EventLoopGroup
+    )
     {
         self.address = address
         self.submission = submission
+        self.implicitTLS = implicitTLS
         self.services = services
         self.limiter = limiter
         self.group = group
@@ -37,6 +44,11 @@ final class SMTPListener: Service {
     func run() async throws {
         let services = self.services
         let logger = self.logger
+        let implicitTLS = self.implicitTLS
+        if implicitTLS && services.tls == nil {
+            logger.error("not listening on \(address): implicit TLS needs a certificate")
+            return
+        }
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -47,6 +59,9 @@ final class SMTPListener: Service {
                     let frame = SMTPFrameHandler(
                         maximumLineLength: max(services.limits.commandLineLength, services.limits.textLineLength) - 2,
                         timeout: timeout, hostname: services.hostname, logger: logger)
+                    if implicitTLS, let context = services.tls {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+                    }
                     try channel.pipeline.syncOperations.addHandler(frame)
                     let wrapped = try NIOAsyncChannel<SMTPInbound, ByteBuffer>(wrappingChannelSynchronously: channel)
                     return (wrapped, NIOLoopBound(frame, eventLoop: channel.eventLoop), timeout)
@@ -54,7 +69,7 @@ final class SMTPListener: Service {
             }
         let port = server.channel.localAddress?.port ?? address.port
         boundPort.withLockedValue { $0 = port }
-        logger.notice("listening on \(ListenAddress(host: address.host, port: port)) (\(submission ? "submission" : "SMTP"))")
+        logger.notice("listening on \(ListenAddress(host: address.host, port: port)) (\(submission ? "submission" : "SMTP")\(implicitTLS ? ", implicit TLS" : ""))")
 
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
@@ -100,7 +115,7 @@ final class SMTPListener: Service {
         logger.info("connected to \(address)")
         let session = SMTPConnection(
             services: services, channel: connection, frame: frame, timeout: timeout,
-            clientAddress: peer, submission: submission, logger: logger)
+            clientAddress: peer, submission: submission, implicitTLS: implicitTLS, logger: logger)
         await session.run()
     }
 }

@@ -38,6 +38,7 @@ struct SMTPServices: Sendable {
         configuration.maximumCommands = limits.commandsPerSession
         configuration.startTLSAvailable = tls != nil
         configuration.authenticationRequired = submission
+        configuration.authenticationAvailable = true
         configuration.maximumHops = limits.receivedHeaders
         return configuration
     }

@@ -17,9 +17,11 @@ enum DefaultConfigurationFile {
         listen = ["127.0.0.1:2525"]
 
         [submission]
-        # Where your own users send from (RFC 6409). Every message here needs
-        # SMTP AUTH, which a later release adds; until then it accepts no mail.
+        # Where your own users send from (RFC 6409): STARTTLS, then SMTP AUTH
+        # (PLAIN or LOGIN, only inside TLS) is required for every message.
         listen = ["127.0.0.1:2587"]
+        # The same with TLS from the first byte (RFC 8314; production: port 465).
+        implicit_tls_listen = ["127.0.0.1:2465"]
 
         [relay]
         # Mail for other domains is relayed only for an explicit reason. Clients

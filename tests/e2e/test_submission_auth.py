@@ -1,0 +1,126 @@
+"""Submission with SMTP AUTH (issue 4, first part): swaks with STARTTLS or
+implicit TLS and AUTH PLAIN/LOGIN relays through SIMS to a remote sink; without
+AUTH, before TLS, with a wrong password or a foreign sender it is refused; the
+password never reaches the log."""
+
+from __future__ import annotations
+
+import base64
+import re
+import socket
+
+from simslib import (OUTSIDE_IP, free_port, peers, queue_overrides, require_tool, set_routes, swaks)
+
+assert peers  # the fixture, imported for pytest
+
+PASSWORD = "Tr0ub4dor&3-horse"
+ALICE = "alice@example.test"
+
+
+def submission_server(sims_server, peers, **extra):
+    sink = peers.smtp_sink("127.0.0.1")
+    sims = sims_server({**queue_overrides(None, None, networks=[], retry=["1h"]), "log.modules.SUBMIT": 4, **extra},
+                       start=False)
+    set_routes(sims, {"remote.test": f"127.0.0.1:{sink.port}"})
+    sims.start(new_ports=False)
+    sims.add_account(ALICE, PASSWORD)
+    return sims, sink
+
+
+def swaks_submit(sims, *args, port=None, user=ALICE, password=PASSWORD, sender=ALICE, tls="--tls"):
+    require_tool("swaks")
+    base = ["--server", f"127.0.0.1:{port or sims.submission_port}", "--local-interface", OUTSIDE_IP,
+            "--from", sender, "--to", "bob@remote.test", "--h-Subject", "submitted"]
+    if tls:
+        base.append(tls)
+    if user is not None:
+        base += ["--auth-user", user, "--auth-password", password]
+    return swaks(*base, *args)
+
+
+def test_auth_plain_and_login_over_starttls_relay_to_the_sink(sims_server, peers):
+    sims, sink = submission_server(sims_server, peers)
+    for mechanism in ("PLAIN", "LOGIN"):
+        result = swaks_submit(sims, "--auth", mechanism)
+        assert result.returncode == 0, result.stdout
+        assert "235 2.7.0" in result.stdout
+    sims.wait_for_log(r"<bob@remote\.test> sent: .*\(authenticated as alice@example\.test\)", timeout=30, count=2)
+    messages = sink.messages()
+    assert len(messages) == 2
+    for message in messages:
+        assert re.search(rb"with ESMTPSA id S\.", message.content), message.content[:400]
+        assert message.mail_from == ALICE
+    log = sims.log_since_start()
+    assert re.search(r"<bob@remote\.test> relayed: authenticated as alice@example\.test", log)
+
+
+def test_implicit_tls_port_with_auth(sims_server, peers):
+    sims, sink = submission_server(sims_server, peers)
+    result = swaks_submit(sims, "--auth", "PLAIN", port=sims.submissions_port, tls="--tls-on-connect")
+    assert result.returncode == 0, result.stdout
+    assert "235 2.7.0" in result.stdout
+    sims.wait_for_log(r"<bob@remote\.test> sent:", timeout=30)
+    assert len(sink.messages()) == 1
+
+
+def test_without_auth_submission_refuses_mail_even_for_local_recipients(sims_server, peers):
+    sims, sink = submission_server(sims_server, peers)
+    result = swaks("--server", f"127.0.0.1:{sims.submission_port}", "--tls", "--from", ALICE,
+                   "--to", "postmaster@example.test")
+    assert "530 5.7.0" in result.stdout, result.stdout
+    assert sims.mail_files() == []
+    assert sink.files() == []
+
+
+def test_auth_is_not_offered_before_starttls_and_refused_with_538(sims_server, peers):
+    sims, _ = submission_server(sims_server, peers)
+    with socket.create_connection(("127.0.0.1", sims.submission_port), timeout=10) as s:
+        f = s.makefile("rb")
+        assert f.readline().startswith(b"220")
+        s.sendall(b"EHLO client.test\r\n")
+        lines = []
+        while True:
+            line = f.readline()
+            lines.append(line)
+            if line[3:4] == b" ":
+                break
+        assert not any(b"AUTH" in line for line in lines), lines
+        token = base64.b64encode(f"\0{ALICE}\0{PASSWORD}".encode()).decode()
+        s.sendall(f"AUTH PLAIN {token}\r\n".encode())
+        assert f.readline().startswith(b"538 5.7.11")
+    assert PASSWORD not in sims.log_text()
+
+
+def test_wrong_password_and_unknown_user_get_the_same_535(sims_server, peers):
+    sims, sink = submission_server(sims_server, peers)
+    wrong = swaks_submit(sims, "--auth", "PLAIN", password="not-it")
+    unknown = swaks_submit(sims, "--auth", "PLAIN", user="nobody@example.test")
+    for result in (wrong, unknown):
+        assert "535 5.7.8 Authentication credentials invalid" in result.stdout, result.stdout
+    assert sink.files() == []
+    log = sims.log_since_start()
+    assert "authentication failed for alice@example.test from 127.0.0.9" in log
+    assert "authentication failed for nobody@example.test from 127.0.0.9" in log
+
+
+def test_sender_must_belong_to_the_user(sims_server, peers):
+    sims, sink = submission_server(sims_server, peers)
+    sims.cli("alias", "add", "sales@example.test", ALICE, check=True)
+    foreign = swaks_submit(sims, "--auth", "PLAIN", sender="ceo@example.test")
+    assert "553 5.7.1" in foreign.stdout, foreign.stdout
+    alias = swaks_submit(sims, "--auth", "PLAIN", sender="sales@example.test")
+    assert alias.returncode == 0, alias.stdout
+    sims.wait_for_log(r"<bob@remote\.test> sent:", timeout=30)
+    assert len(sink.messages()) == 1
+
+
+def test_password_never_in_the_log_even_at_level_4(sims_server, peers):
+    sims, _ = submission_server(sims_server, peers)
+    for mechanism in ("PLAIN", "LOGIN"):
+        swaks_submit(sims, "--auth", mechanism)
+    log = sims.log_text()
+    assert "< AUTH PLAIN <hidden>" in log or "<SASL response hidden>" in log
+    secrets = [PASSWORD, base64.b64encode(PASSWORD.encode()).decode(),
+               base64.b64encode(f"\0{ALICE}\0{PASSWORD}".encode()).decode()]
+    for secret in secrets:
+        assert secret not in log
