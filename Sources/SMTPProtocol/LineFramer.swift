@@ -67,7 +67,8 @@ public struct LineFramer: Sendable {
                 discard(&buffer, upTo: buffer.writerIndex)
                 return nil
             }
-            let crBeforeLF = newline > start
+            let crBeforeLF =
+                newline > start
                 ? buffer.getInteger(at: newline - 1, as: UInt8.self) == UInt8(ascii: "\r")
                 : lastDiscardedByteWasCR
             let wireLength = discardedLength + newline - start + 1

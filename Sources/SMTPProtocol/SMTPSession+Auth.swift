@@ -18,6 +18,8 @@ public enum AuthenticationOutcome: Hashable, Sendable {
     case failure
     /// The directory could not be asked; try again later (454).
     case temporaryFailure
+    /// Too many failures from this client: it is now banned (421, close).
+    case banned
 }
 
 extension SMTPSession {
@@ -131,6 +133,10 @@ extension SMTPSession {
             return failure(Replies.authenticationFailed)
         case .temporaryFailure:
             return failure(SMTPReply(454, .init(4, 7, 0), "Temporary authentication failure"))
+        case .banned:
+            state = .closed
+            return .replyAndClose(
+                SMTPReply(421, .init(4, 7, 0), "\(configuration.hostname) Too many authentication failures, closing connection"))
         }
     }
 

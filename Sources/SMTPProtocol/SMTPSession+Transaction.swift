@@ -93,8 +93,9 @@ extension SMTPSession {
             return failure(Replies.bareLineEndingInMessage)
         case .tooManyHops:
             state = .idle
-            return failure(SMTPReply(
-                554, .init(5, 4, 6), "Message refused: more than \(configuration.maximumHops) Received headers, mail loop?"))
+            return failure(
+                SMTPReply(
+                    554, .init(5, 4, 6), "Message refused: more than \(configuration.maximumHops) Received headers, mail loop?"))
         case .lineTooLong:
             state = .idle
             return failure(

@@ -124,3 +124,30 @@ def test_password_never_in_the_log_even_at_level_4(sims_server, peers):
                base64.b64encode(f"\0{ALICE}\0{PASSWORD}".encode()).decode()]
     for secret in secrets:
         assert secret not in log
+
+
+def test_repeated_failures_ban_the_address_but_not_others(sims_server, peers):
+    sims, _ = submission_server(sims_server, peers, **{"auth.ban_after": 3, "auth.delay_after": 100, "auth.ban": "1h"})
+    results = [swaks_submit(sims, "--auth", "PLAIN", password=f"guess-{n}") for n in range(3)]
+    assert all("535 5.7.8" in r.stdout for r in results[:2]), results[0].stdout
+    assert "421 4.7.0" in results[2].stdout, results[2].stdout
+    # A new connection from the banned address is refused before the greeting...
+    banned = swaks_submit(sims, "--auth", "PLAIN")
+    assert "421 4.7.0" in banned.stdout and "235" not in banned.stdout, banned.stdout
+    # ... while another address can still log in.
+    other = swaks("--server", f"127.0.0.1:{sims.submission_port}", "--local-interface", "127.0.0.10", "--tls",
+                  "--auth", "PLAIN", "--auth-user", ALICE, "--auth-password", PASSWORD,
+                  "--from", ALICE, "--to", "bob@remote.test")
+    assert "235 2.7.0" in other.stdout, other.stdout
+    log = sims.log_since_start()
+    assert re.search(r"banned 127\.0\.0\.9 for ", log)
+    assert "refused connection: address banned" in log
+
+
+def test_locked_account_refuses_even_the_right_password_with_the_same_reply(sims_server, peers):
+    sims, _ = submission_server(sims_server, peers, **{"auth.lock_after": 2, "auth.ban_after": 100, "auth.delay_after": 100})
+    for n in range(2):
+        swaks_submit(sims, "--auth", "LOGIN", password=f"guess-{n}")
+    right = swaks_submit(sims, "--auth", "LOGIN")
+    assert "535 5.7.8 Authentication credentials invalid" in right.stdout, right.stdout
+    assert "account locked" in sims.log_since_start()

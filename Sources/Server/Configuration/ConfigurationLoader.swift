@@ -56,7 +56,14 @@ private struct TableReader {
                 if let name = string(full, value) {
                     if !name.isEmpty, !name.contains(" ") { c.hostname = name } else { problem(full, "must be a host name") }
                 }
-            case "smtp", "submission", "tls", "limits", "timeouts", "log", "log.modules", "storage", "relay", "queue",
+            case "auth.delay_after": c.authentication.delayAfter = int(full, value, 1...1000) ?? c.authentication.delayAfter
+            case "auth.ban_after": c.authentication.banAfter = int(full, value, 1...100_000) ?? c.authentication.banAfter
+            case "auth.lock_after": c.authentication.lockAfter = int(full, value, 1...100_000) ?? c.authentication.lockAfter
+            case "auth.ban":
+                if let amount = duration(full, value, minimum: .seconds(1)) { c.authentication.firstBan = .nanoseconds(amount.nanoseconds) }
+            case "auth.window":
+                if let amount = duration(full, value, minimum: .seconds(1)) { c.authentication.window = .nanoseconds(amount.nanoseconds) }
+            case "smtp", "submission", "tls", "limits", "timeouts", "log", "log.modules", "storage", "relay", "queue", "auth",
                 "delivery", "delivery.routes":
                 guard let inner = value.table else { problem(full, "must be a table ([\(full)])"); continue }
                 read(inner, prefix: full, into: &c)

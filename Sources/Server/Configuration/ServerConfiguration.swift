@@ -54,6 +54,9 @@ public struct ServerConfiguration: Sendable {
     public var queue = QueueOptions()
     public var delivery = DeliveryOptions()
 
+    /// Brute-force protection (`[auth]`).
+    public var authentication = AuthenticationGuard.Settings()
+
     public var limits = Limits()
     public var timeouts = Timeouts()
     public var log = LogSettings()

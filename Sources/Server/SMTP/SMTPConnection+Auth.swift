@@ -22,10 +22,20 @@ extension SMTPConnection {
             logger.error("authentication for \(account) could not be checked: \(error)")
             return .temporaryFailure
         }
-        guard let (valid, owned) = result, valid else {
-            logger.notice("authentication failed for \(account) from \(clientAddress)")
-            return .failure
+        let locked = services.authGuard.isLocked(account)
+        guard let (valid, owned) = result, valid, !locked else {
+            let reason = locked ? " (account locked after repeated failures)" : ""
+            logger.notice("authentication failed for \(account) from \(clientAddress)\(reason)")
+            switch services.authGuard.failed(address: clientAddress, account: account) {
+            case .delay(let pause):
+                if pause > .zero { try? await Task.sleep(for: pause) }
+                return .failure
+            case .ban(_, let length):
+                logger.notice("banned \(clientAddress) for \(length) after repeated authentication failures")
+                return .banned
+            }
         }
+        services.authGuard.succeeded(address: clientAddress)
         logger.notice("authenticated as \(account)")
         return .success(user: account, ownedAddresses: owned)
     }

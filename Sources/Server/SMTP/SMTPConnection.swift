@@ -4,8 +4,8 @@ import MailCore
 import MailStore
 import NIOCore
 import NIOSSL
-import SMTPProtocol
 import Queue
+import SMTPProtocol
 import ServiceLifecycle
 
 /// Drives one SMTP session: feeds lines to the `SMTPSession` state machine and
@@ -179,7 +179,8 @@ struct SMTPConnection {
         bytes.reserveCapacity(bytes.count + transaction.message.readableBytes)
         bytes.append(contentsOf: transaction.message.readableBytesView)
         logger.info(
-            "received \(transaction.message.readableBytes) bytes from \(transaction.reversePath) for \(transaction.recipients.count) recipients")
+            "received \(transaction.message.readableBytes) bytes from \(transaction.reversePath) for \(transaction.recipients.count) recipients"
+        )
         let queued: QueuedMessage?
         do {
             queued = try await store(bytes, transaction)

@@ -1,4 +1,5 @@
 import Logging
+import MailCore
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -28,8 +29,7 @@ final class SMTPListener: Service {
     init(
         address: ListenAddress, submission: Bool, implicitTLS: Bool = false, services: SMTPServices, limiter: ConnectionLimiter,
         group: any EventLoopGroup
-    )
-    {
+    ) {
         self.address = address
         self.submission = submission
         self.implicitTLS = implicitTLS
@@ -69,7 +69,9 @@ final class SMTPListener: Service {
             }
         let port = server.channel.localAddress?.port ?? address.port
         boundPort.withLockedValue { $0 = port }
-        logger.notice("listening on \(ListenAddress(host: address.host, port: port)) (\(submission ? "submission" : "SMTP")\(implicitTLS ? ", implicit TLS" : ""))")
+        logger.notice(
+            "listening on \(ListenAddress(host: address.host, port: port)) (\(submission ? "submission" : "SMTP")\(implicitTLS ? ", implicit TLS" : ""))"
+        )
 
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
@@ -96,6 +98,19 @@ final class SMTPListener: Service {
         logger[metadataKey: "conn"] = "\(moduleName)-\(number)"
         logger[metadataKey: "peer"] = "\(peer)"
 
+        if let until = services.authGuard.banned(peer) {
+            let seconds = Int((until - .now).components.seconds)
+            let reply = SMTPReply(
+                421, .init(4, 7, 0),
+                "\(services.hostname) Too many authentication failures from your address, try again in \(seconds) s")
+            logger.notice("refused connection: address banned for another \(seconds) s after authentication failures")
+            try? await connection.executeThenClose { _, _ in
+                var buffer = connection.channel.allocator.buffer(capacity: 128)
+                buffer.writeString(reply.wireText)
+                try await connection.channel.writeAndFlush(buffer)
+            }
+            return
+        }
         switch limiter.admit(peer) {
         case .admitted:
             break

@@ -30,6 +30,14 @@ enum DefaultConfigurationFile {
         # Empty: nobody may relay. Beware of NAT (see 'sims config check').
         client_networks = []
 
+        [auth]
+        # Brute-force protection for SMTP AUTH, per client address and account.
+        delay_after = 3                  # failures before answers slow down (1 s more each, at most 10 s)
+        ban_after = 10                   # failures within the window before the address is banned (421 at connect)
+        ban = "15m"                      # the first ban; each new one of the same address doubles (max 24 h)
+        lock_after = 10                  # failures for one account within the window before it is locked
+        window = "15m"
+
         [queue]
         retry_schedule = ["5m", "10m", "20m", "40m", "1h"]   # the last delay repeats
         maximum_lifetime = "5d"          # then undelivered recipients are bounced
