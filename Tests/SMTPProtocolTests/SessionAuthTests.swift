@@ -150,3 +150,43 @@ struct AuthCommandParserTests {
         #expect(path.description == "<bob@remote.test>")
     }
 }
+
+@Suite("Relay tricks from an authenticated client")
+struct AuthenticatedRelayTrickTests {
+    /// Each trick, and where an authenticated client's mail may go: `remote`
+    /// only when the address really names a remote domain.
+    @Test(
+        "Only addresses that really name a remote domain are relayed",
+        arguments: [
+            ("bob@remote.test", "relay remote.test"),
+            ("BOB@REMOTE.TEST", "relay remote.test"),
+            ("@example.test:bob@remote.test", "relay remote.test"),  // source route: ignored, the mailbox counts
+            ("bob%remote.test@example.test", "refused 550"),  // a local part, looked up locally
+            ("remote.test!bob@example.test", "refused 550"),
+            ("\"bob@remote.test\"@example.test", "refused 550"),
+            ("bob@remote.test@example.test", "refused 501"),
+            ("bob@[192.0.2.1]", "refused 554"),  // literals are never relayed
+            ("bob@remote.test.", "refused 501"),
+            ("remote.test!bob", "refused 501"),
+        ])
+    func trick(_ address: String, _ expected: String) {
+        var harness = SessionAuthTests.secured(submission: false)
+        harness.send(crlf("AUTH PLAIN \(SessionAuthTests.base64("\0alice@example.test\0s3cret"))"))
+        harness.send(crlf("MAIL FROM:<alice@example.test>", "RCPT TO:<\(address)>"))
+        let reply = harness.lastReply
+        if expected.hasPrefix("relay ") {
+            #expect(reply?.code == 250, "\(address): \(String(describing: reply))")
+            guard case .accept(.relay(let domain, let permission)) = harness.checks.last?.decision.verdict else {
+                Issue.record("\(address) was not accepted for relay")
+                return
+            }
+            #expect(domain == String(expected.dropFirst(6)))
+            #expect(permission == .authenticated("alice@example.test"))
+        } else {
+            #expect(reply?.code == Int(expected.suffix(3)), "\(address): \(String(describing: reply))")
+            if case .accept = harness.checks.last?.decision.verdict, reply?.code != 501 {
+                Issue.record("\(address) must not be accepted")
+            }
+        }
+    }
+}

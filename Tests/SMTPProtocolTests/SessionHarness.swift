@@ -135,7 +135,9 @@ struct SessionHarness {
                 if let tlsInfo { session.tlsEstablished(tlsInfo) }
             case .checkRecipient(let path, _):
                 let resolution = directory.resolve(path)
-                let decision = RecipientPolicy.decide(path, resolution: resolution, clientAddress: session.clientAddress)
+                let decision = RecipientPolicy.decide(
+                    path, resolution: resolution, clientAddress: session.clientAddress,
+                    permission: session.authenticatedUser.map { .authenticated($0) })
                 checks.append(RecipientCheck(path: path, resolution: resolution, decision: decision))
                 next = session.recipientChecked(decision.verdict)
             case .deliver(let transaction):
