@@ -10,14 +10,17 @@ import MailCore
 ///
 /// The `from` clause shows the HELO name and, in parentheses, the address the
 /// connection really came from, so a forged HELO is visible to the reader.
+/// For authenticated submissions the operator may hide the address (a user's
+/// home IP is personal data): pass `hideClientAddress`.
 public enum ReceivedHeader {
     public static func make(
         helloName: String?, clientAddress: String, hostname: String, protocolName: String,
-        id: QueueID, tls: TLSInfo?, recipients: [EnvelopePath], date: Date
+        id: QueueID, tls: TLSInfo?, recipients: [EnvelopePath], date: Date, hideClientAddress: Bool = false
     ) -> String {
         // RFC 5321 § 4.1.3: an IPv6 address literal is written [IPv6:…].
         let literal = clientAddress.contains(":") ? "IPv6:\(clientAddress)" : clientAddress
-        var header = "Received: from \(sanitize(helloName ?? "unknown")) ([\(literal)])\r\n"
+        let origin = hideClientAddress ? "(authenticated sender, address not shown)" : "([\(literal)])"
+        var header = "Received: from \(sanitize(helloName ?? "unknown")) \(origin)\r\n"
         header += "\tby \(hostname) (SIMS) with \(protocolName) id \(id)"
         if let tls {
             header += "\r\n\t(using \(tls))"

@@ -52,6 +52,7 @@ public struct MailServer {
             tls: try loadTLS(logger: system),
             logs: logs,
             clientNetworks: configuration.clientNetworks,
+            hideSubmitterAddress: configuration.hideSubmitterAddress,
             authGuard: AuthenticationGuard(settings: configuration.authentication),
             outbound: OutboundQueue(spool: spool, runner: runner))
         // One limiter across listeners: the per-address limit is about a

@@ -21,7 +21,9 @@ struct TimeoutTests {
         }
         let elapsed = clock.now - start
         #expect(elapsed >= .milliseconds(550))
-        #expect(elapsed < .seconds(3))
+        // Generous for a loaded 2-core CI machine; still catches a resolver
+        // that ignores its timeout and waits for ever.
+        #expect(elapsed < .seconds(8))
     }
 
     @Test("Nothing listening on the port: a temporary error, without waiting for the timeout")

@@ -42,7 +42,9 @@ struct TransportTests {
         let server = try #require(
             ScriptedUDPServer { query in [[UInt8(query.id >> 8), UInt8(query.id & 0xFF), 0x81, 0x80, 0, 1, 0, 1]] })
         defer { server.stop() }
-        let resolver = StubResolver(servers: [server.server], timeout: .seconds(5), attempts: 1)
+        // A long timeout and a loose bound: the point is "not the timeout",
+        // and a loaded CI machine must not make this flaky.
+        let resolver = StubResolver(servers: [server.server], timeout: .seconds(30), attempts: 1)
         let clock = ContinuousClock()
         let start = clock.now
         do {
@@ -54,7 +56,7 @@ struct TransportTests {
                 return
             }
         }
-        #expect(clock.now - start < .seconds(4))
+        #expect(clock.now - start < .seconds(15))
     }
 
     @Test("A reply to another question is malformed")

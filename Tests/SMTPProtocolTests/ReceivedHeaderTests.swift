@@ -114,3 +114,17 @@ struct ReceivedHeaderTests {
         #expect(header.contains("id \(id.rawValue)\r\n\t(using TLSv1.3"))
     }
 }
+
+@Suite("Received header for authenticated submissions")
+struct ReceivedHeaderPrivacyTests {
+    @Test("With hideClientAddress the client's IP is not in the header")
+    func hidden() {
+        let header = ReceivedHeader.make(
+            helloName: "laptop", clientAddress: "198.51.100.23", hostname: "mx.example.test", protocolName: "ESMTPSA",
+            id: QueueID(rawValue: "S.1"), tls: TLSInfo(version: "TLSv1.3"), recipients: [], date: Date(timeIntervalSince1970: 0),
+            hideClientAddress: true)
+        #expect(!header.contains("198.51.100.23"))
+        #expect(header.hasPrefix("Received: from laptop (authenticated sender, address not shown)\r\n"))
+        #expect(header.contains("with ESMTPSA id S.1"))
+    }
+}

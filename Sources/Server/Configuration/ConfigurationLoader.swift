@@ -69,6 +69,7 @@ private struct TableReader {
                 read(inner, prefix: full, into: &c)
             case "smtp.listen": c.smtpListeners = listeners(full, value) ?? c.smtpListeners
             case "submission.listen": c.submissionListeners = listeners(full, value) ?? c.submissionListeners
+            case "submission.hide_client_address": c.hideSubmitterAddress = bool(full, value) ?? c.hideSubmitterAddress
             case "submission.implicit_tls_listen":
                 c.submissionImplicitTLSListeners = listeners(full, value) ?? c.submissionImplicitTLSListeners
             case "tls.certificate": c.tlsCertificate = string(full, value) ?? c.tlsCertificate

@@ -54,6 +54,9 @@ public struct ServerConfiguration: Sendable {
     public var queue = QueueOptions()
     public var delivery = DeliveryOptions()
 
+    /// `submission.hide_client_address`: leave the client's IP out of the
+    /// Received header of authenticated submissions.
+    public var hideSubmitterAddress = false
     /// Brute-force protection (`[auth]`).
     public var authentication = AuthenticationGuard.Settings()
 

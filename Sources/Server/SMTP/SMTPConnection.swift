@@ -174,7 +174,8 @@ struct SMTPConnection {
         let header = ReceivedHeader.make(
             helloName: session.helloName, clientAddress: clientAddress, hostname: services.hostname,
             protocolName: session.receivedProtocol, id: transaction.id, tls: session.tls,
-            recipients: transaction.recipients.map(\.path), date: Date())
+            recipients: transaction.recipients.map(\.path), date: Date(),
+            hideClientAddress: services.hideSubmitterAddress && session.authenticatedUser != nil)
         var bytes = Array(header.utf8)
         bytes.reserveCapacity(bytes.count + transaction.message.readableBytes)
         bytes.append(contentsOf: transaction.message.readableBytesView)

@@ -17,6 +17,8 @@ struct SMTPServices: Sendable {
     let logs: LogFactory
     /// `relay.client_networks`: addresses that may relay.
     let clientNetworks: [IPAddressRange]
+    /// `submission.hide_client_address`: no client IP in Received for authenticated senders.
+    let hideSubmitterAddress: Bool
     /// Brute-force protection, shared by every listener.
     let authGuard: AuthenticationGuard
     /// Where relayed recipients go; nil when the queue is not running.

@@ -22,6 +22,9 @@ enum DefaultConfigurationFile {
         listen = ["127.0.0.1:2587"]
         # The same with TLS from the first byte (RFC 8314; production: port 465).
         implicit_tls_listen = ["127.0.0.1:2465"]
+        # Leave the sender's IP address out of the Received header of
+        # authenticated submissions (privacy of your users' home addresses).
+        hide_client_address = false
 
         [relay]
         # Mail for other domains is relayed only for an explicit reason. Clients
