@@ -33,7 +33,7 @@ struct TimeoutTests {
         let clock = ContinuousClock()
         let start = clock.now
         await #expect(throws: DNSError.self) { try await resolver.a("example.test") }
-        #expect(clock.now - start < .seconds(5))
+        #expect(clock.now - start < .seconds(9), "not the 10 s timeout")
     }
 
     @Test("No usable server at all is a temporary server failure")

@@ -20,7 +20,7 @@ struct ConnectionFailureTests {
             return
         }
         #expect(reason.contains("cannot connect"))
-        #expect(elapsed < .seconds(2))
+        #expect(elapsed < .seconds(15), "refused at once, not after a connect timeout (loose bound for loaded CI machines)")
     }
 
     @Test("A server that accepts and never greets: timeout within the configured bound")
@@ -39,6 +39,6 @@ struct ConnectionFailureTests {
         }
         #expect(reason.contains("timeout") && reason.contains("greeting"))
         #expect(elapsed >= .milliseconds(650))
-        #expect(elapsed < .seconds(3))
+        #expect(elapsed < .seconds(15), "the configured timeout, not the RFC default of 5 minutes (loose bound for loaded CI machines)")
     }
 }
