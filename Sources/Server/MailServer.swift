@@ -28,6 +28,9 @@ public struct MailServer {
         let threadPool = NIOThreadPool(numberOfThreads: configuration.storage.ioThreads)
         threadPool.start()
 
+        let tls = ServerTLS(
+            certificatePath: dataDirectory.resolve(configuration.tlsCertificate), keyPath: dataDirectory.resolve(configuration.tlsKey))
+        tls.reload(logger: system)
         let directory = try dataDirectory.openDirectory(configuration)
         let delivery = LocalDelivery(
             writer: MaildirWriter(
@@ -49,7 +52,7 @@ public struct MailServer {
             directory: directory,
             delivery: delivery,
             queueIDs: queueIDs,
-            tls: try loadTLS(logger: system),
+            tls: tls,
             logs: logs,
             clientNetworks: configuration.clientNetworks,
             hideSubmitterAddress: configuration.hideSubmitterAddress,
@@ -75,7 +78,10 @@ public struct MailServer {
         // The queue runner starts first and stops last, so that nothing the
         // listeners accept is left without a runner.
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [ServiceGroupConfiguration.ServiceConfiguration(service: runner)]
+            services: [
+                ServiceGroupConfiguration.ServiceConfiguration(service: runner),
+                ServiceGroupConfiguration.ServiceConfiguration(service: TLSReloader(tls: tls, logger: system)),
+            ]
                 + listeners.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: system)
@@ -102,20 +108,4 @@ public struct MailServer {
         return settings
     }
 
-    /// The TLS context for STARTTLS, or nil (with a logged reason) when the
-    /// certificate files are missing: the server then runs without STARTTLS
-    /// rather than not at all.
-    private func loadTLS(logger: Logger) throws -> NIOSSLContext? {
-        let certificatePath = dataDirectory.resolve(configuration.tlsCertificate)
-        let keyPath = dataDirectory.resolve(configuration.tlsKey)
-        guard FileManager.default.fileExists(atPath: certificatePath), FileManager.default.fileExists(atPath: keyPath) else {
-            logger.error("TLS disabled: certificate \(certificatePath) or key \(keyPath) missing")
-            return nil
-        }
-        let chain = try NIOSSLCertificate.fromPEMFile(certificatePath).map { NIOSSLCertificateSource.certificate($0) }
-        var tls = TLSConfiguration.makeServerConfiguration(
-            certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: keyPath, format: .pem)))
-        tls.minimumTLSVersion = .tlsv12
-        return try NIOSSLContext(configuration: tls)
-    }
 }

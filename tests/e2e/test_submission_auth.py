@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import base64
 import re
+import signal
 import socket
+import subprocess
 
 from simslib import (OUTSIDE_IP, free_port, peers, queue_overrides, require_tool, set_routes, swaks)
 
@@ -151,3 +153,30 @@ def test_locked_account_refuses_even_the_right_password_with_the_same_reply(sims
     right = swaks_submit(sims, "--auth", "LOGIN")
     assert "535 5.7.8 Authentication credentials invalid" in right.stdout, right.stdout
     assert "account locked" in sims.log_since_start()
+
+
+def peer_common_name(port: int) -> str:
+    import ssl
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        with context.wrap_socket(raw) as tls:
+            der = tls.getpeercert(binary_form=True)
+    out = subprocess.run(["openssl", "x509", "-inform", "DER", "-noout", "-subject"], input=der,
+                         capture_output=True, check=True).stdout.decode()
+    return out.strip().split("CN", 1)[1].lstrip(" =")
+
+
+def test_certificate_reloads_on_sighup_without_restart(sims_server, peers):
+    require_tool("openssl")
+    sims, _ = submission_server(sims_server, peers)
+    assert peer_common_name(sims.submissions_port) != "renewed.example.test"
+    tls = sims.data / "tls"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-subj", "/CN=renewed.example.test", "-keyout", str(tls / "key.pem"), "-out", str(tls / "cert.pem"),
+                    "-days", "2"], check=True, capture_output=True)
+    sims.proc.send_signal(signal.SIGHUP)
+    sims.wait_for_log(r"TLS certificate reloaded \(SIGHUP\)", timeout=10)
+    assert peer_common_name(sims.submissions_port) == "renewed.example.test"
+    assert sims.running(), "SIGHUP must not stop the server"

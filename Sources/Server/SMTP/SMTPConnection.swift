@@ -286,7 +286,7 @@ struct SMTPConnection {
     /// Writes the 220, inserts TLS in front of everything and drops buffered
     /// plaintext, all in one event-loop turn so that no byte slips between.
     private func startTLS(_ reply: SMTPReply) async throws {
-        guard let context = services.tls else { return }
+        guard let context = services.tls.current else { return }
         let channel = self.channel.channel
         let frame = self.frame
         let text = reply.wireText

@@ -45,7 +45,7 @@ final class SMTPListener: Service {
         let services = self.services
         let logger = self.logger
         let implicitTLS = self.implicitTLS
-        if implicitTLS && services.tls == nil {
+        if implicitTLS && services.tls.current == nil {
             logger.error("not listening on \(address): implicit TLS needs a certificate")
             return
         }
@@ -59,7 +59,7 @@ final class SMTPListener: Service {
                     let frame = SMTPFrameHandler(
                         maximumLineLength: max(services.limits.commandLineLength, services.limits.textLineLength) - 2,
                         timeout: timeout, hostname: services.hostname, logger: logger)
-                    if implicitTLS, let context = services.tls {
+                    if implicitTLS, let context = services.tls.current {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
                     }
                     try channel.pipeline.syncOperations.addHandler(frame)

@@ -13,7 +13,7 @@ struct SMTPServices: Sendable {
     let directory: Directory
     let delivery: LocalDelivery
     let queueIDs: QueueIDGenerator
-    let tls: NIOSSLContext?
+    let tls: ServerTLS
     let logs: LogFactory
     /// `relay.client_networks`: addresses that may relay.
     let clientNetworks: [IPAddressRange]
@@ -40,7 +40,7 @@ struct SMTPServices: Sendable {
         configuration.maximumRecipients = limits.recipientsPerMessage
         configuration.maximumErrors = limits.errorsPerSession
         configuration.maximumCommands = limits.commandsPerSession
-        configuration.startTLSAvailable = tls != nil
+        configuration.startTLSAvailable = tls.current != nil
         configuration.authenticationRequired = submission
         configuration.authenticationAvailable = true
         configuration.maximumHops = limits.receivedHeaders
