@@ -180,3 +180,22 @@ def test_certificate_reloads_on_sighup_without_restart(sims_server, peers):
     sims.wait_for_log(r"TLS certificate reloaded \(SIGHUP\)", timeout=10)
     assert peer_common_name(sims.submissions_port) == "renewed.example.test"
     assert sims.running(), "SIGHUP must not stop the server"
+
+
+def test_auth_pipelined_after_starttls_on_submission_is_discarded(sims_server, peers):
+    """STARTTLS injection on 587: an AUTH sent in plaintext together with
+    STARTTLS must not be executed inside TLS (it would log the user in)."""
+    from simslib import RawSMTP
+    sims, _ = submission_server(sims_server, peers)
+    token = base64.b64encode(f"\0{ALICE}\0{PASSWORD}".encode()).decode()
+    with RawSMTP(sims.submission_port) as c:
+        c.expect("EHLO inject.example", 250)
+        c.send(f"STARTTLS\r\nAUTH PLAIN {token}\r\n".encode())
+        assert c.reply()[0] == 220
+        assert c.buffer == b"" and c.nothing_pending(0.3)
+        c.starttls()
+        assert c.nothing_pending(0.3), f"unsolicited data after the handshake: {c.buffer!r}"
+        c.expect("EHLO inject.example", 250)
+        code, text = c.cmd(f"MAIL FROM:<{ALICE}>")
+        assert (code, text[:5]) == (530, "5.7.0"), "the injected AUTH must not have logged the client in"
+    assert "authenticated as" not in sims.log_since_start()
