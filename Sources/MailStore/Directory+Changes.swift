@@ -109,14 +109,51 @@ extension Directory {
         try pool.read { db in try String.fetchAll(db, sql: "SELECT address FROM account ORDER BY domain, address") }
     }
 
-    /// The envelope senders an account may use: its own address and every
-    /// alias that delivers to it.
+    /// The envelope senders an account may use: its own address, every
+    /// alias that delivers to it, and the patterns added with
+    /// `sims account senders` (`*@domain`, `*`).
     public func ownedAddresses(of rawAddress: String) throws -> Set<String> {
         let address = rawAddress.lowercased()
         return try pool.read { db in
             let aliases = try String.fetchAll(db, sql: "SELECT address FROM alias WHERE target = ?", arguments: [address])
-            return Set([address] + aliases)
+            let patterns = try String.fetchAll(db, sql: "SELECT pattern FROM accountSender WHERE account = ?", arguments: [address])
+            return Set([address] + aliases + patterns)
         }
+    }
+
+    /// Lets an account use more envelope senders: an address, `*@domain` or `*`.
+    public func addSenderPattern(_ rawAccount: String, pattern rawPattern: String) throws {
+        let account = rawAccount.lowercased()
+        let pattern = try Self.canonicalSenderPattern(rawPattern)
+        try pool.write { db in
+            guard try Self.accountExists(db, account) else { throw DirectoryError.accountNotFound(account) }
+            try db.execute(sql: "INSERT OR IGNORE INTO accountSender (account, pattern) VALUES (?, ?)", arguments: [account, pattern])
+        }
+    }
+
+    public func removeSenderPattern(_ rawAccount: String, pattern: String) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: "DELETE FROM accountSender WHERE account = ? AND pattern = ?", arguments: [rawAccount.lowercased(), pattern.lowercased()])
+            if db.changesCount == 0 { throw DirectoryError.invalidSenderPattern(pattern) }
+        }
+    }
+
+    public func senderPatterns(of rawAccount: String) throws -> [String] {
+        try pool.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT pattern FROM accountSender WHERE account = ? ORDER BY pattern", arguments: [rawAccount.lowercased()])
+        }
+    }
+
+    static func canonicalSenderPattern(_ raw: String) throws -> String {
+        if raw == "*" { return raw }
+        if raw.hasPrefix("*@") {
+            let domain = String(raw.dropFirst(2))
+            guard DomainSyntax.isValid(Substring(domain), allowUTF8: false) else { throw DirectoryError.invalidSenderPattern(raw) }
+            return "*@\(domain.lowercased())"
+        }
+        do { return try canonicalAddress(raw) } catch { throw DirectoryError.invalidSenderPattern(raw) }
     }
 
     public func passwordHash(for rawAddress: String) throws -> String? {

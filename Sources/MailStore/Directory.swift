@@ -16,6 +16,7 @@ public enum DirectoryError: Error, CustomStringConvertible, Equatable {
     case aliasNotFound(String)
     case aliasShadowsAccount(String)
     case accountShadowsAlias(String)
+    case invalidSenderPattern(String)
 
     public var description: String {
         switch self {
@@ -31,6 +32,8 @@ public enum DirectoryError: Error, CustomStringConvertible, Equatable {
         case .aliasExists(let alias, let target): return "alias \(alias) -> \(target) already exists"
         case .aliasNotFound(let alias): return "alias \(alias) does not exist"
         case .aliasShadowsAccount(let alias): return "\(alias) is an account; an alias cannot have the same address"
+        case .invalidSenderPattern(let pattern):
+            return "'\(pattern)' is not a sender pattern (an address, *@domain, or *)"
         case .accountShadowsAlias(let address): return "\(address) is an alias; remove it first with 'sims alias remove \(address)'"
         }
     }
@@ -74,6 +77,16 @@ public final class Directory: Sendable {
                 table.column("address", .text).notNull().indexed()
                 table.column("target", .text).notNull()
                 table.primaryKey(["address", "target"])
+            }
+        }
+        migrator.registerMigration("v2-sender-patterns") { db in
+            // Extra envelope senders an account may use after AUTH, beyond
+            // its address and aliases: an address, "*@domain" or "*".
+            try db.create(table: "accountSender") { table in
+                table.column("account", .text).notNull().indexed()
+                    .references("account", column: "address", onDelete: .cascade)
+                table.column("pattern", .text).notNull()
+                table.primaryKey(["account", "pattern"])
             }
         }
         return migrator

@@ -18,7 +18,9 @@ extension SMTPSession {
             // An authenticated user sends as itself or one of its aliases,
             // so a stolen password cannot forge anyone else's mail from here.
             let address = "\(sender.localPart.lowercased())@\(sender.domain)"
-            guard ownedAddresses.contains(address) else {
+            let allowed =
+                ownedAddresses.contains(address) || ownedAddresses.contains("*@\(sender.domain)") || ownedAddresses.contains("*")
+            guard allowed else {
                 return failure(SMTPReply(553, .init(5, 7, 1), "Sender address <\(address)> is not owned by \(user)"))
             }
         }

@@ -13,7 +13,7 @@ func openDirectory(_ options: DataOption) throws -> (Directory, DataDirectory, S
 struct AccountCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "account", abstract: "Add, list, change and remove mail accounts (works while the server runs).",
-        subcommands: [Add.self, List.self, Passwd.self, Remove.self])
+        subcommands: [Add.self, List.self, Passwd.self, Remove.self, Senders.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add an account; its domain must be local.")
@@ -51,6 +51,22 @@ struct AccountCommand: ParsableCommand {
             try directory.setPasswordHash(
                 address, passwordHash: try PasswordHasher.hash(try PasswordInput.read(fromStdin: passwordStdin)))
             print("changed the password of \(address.lowercased())")
+        }
+    }
+
+    struct Senders: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show or widen the envelope senders an account may use after AUTH (besides its address and aliases).")
+        @Argument var address: String
+        @Option(help: "Allow a sender: an address, *@domain, or *.") var add: String?
+        @Option(help: "Remove an allowed sender pattern.") var remove: String?
+        @OptionGroup var options: DataOption
+        func run() throws {
+            let directory = try openDirectory(options).0
+            if let add { try directory.addSenderPattern(address, pattern: add) }
+            if let remove { try directory.removeSenderPattern(address, pattern: remove) }
+            let owned = try directory.ownedAddresses(of: address).sorted()
+            print("\(address.lowercased()) may send as: \(owned.joined(separator: ", "))")
         }
     }
 

@@ -354,3 +354,27 @@ struct DirectoryCatchAllTests {
         }
     }
 }
+
+@Suite("Directory: senders an account may use")
+struct SenderPatternTests {
+    @Test("Address, aliases and added patterns; bad patterns refused; removed with the account")
+    func patterns() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sims-senders-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let directory = try Directory(path: path)
+        try directory.addDomain("example.test")
+        try directory.addAccount("alice@example.test", passwordHash: "x")
+        try directory.addAlias("sales@example.test", target: "alice@example.test")
+        #expect(try directory.ownedAddresses(of: "Alice@example.test") == ["alice@example.test", "sales@example.test"])
+        try directory.addSenderPattern("alice@example.test", pattern: "*@Example.TEST")
+        try directory.addSenderPattern("alice@example.test", pattern: "boss@other.test")
+        #expect(try directory.senderPatterns(of: "alice@example.test") == ["*@example.test", "boss@other.test"])
+        for bad in ["*@", "a@b@c", "*.example.test", "*@-bad-.test"] {
+            #expect(throws: DirectoryError.self) { try directory.addSenderPattern("alice@example.test", pattern: bad) }
+        }
+        #expect(throws: DirectoryError.self) { try directory.addSenderPattern("nobody@example.test", pattern: "*") }
+        try directory.removeAccount("alice@example.test")
+        try directory.addAccount("alice@example.test", passwordHash: "x")
+        #expect(try directory.senderPatterns(of: "alice@example.test").isEmpty, "patterns go with the account")
+    }
+}

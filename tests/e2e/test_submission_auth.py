@@ -199,3 +199,17 @@ def test_auth_pipelined_after_starttls_on_submission_is_discarded(sims_server, p
         code, text = c.cmd(f"MAIL FROM:<{ALICE}>")
         assert (code, text[:5]) == (530, "5.7.0"), "the injected AUTH must not have logged the client in"
     assert "authenticated as" not in sims.log_since_start()
+
+
+def test_account_senders_widen_what_a_user_may_send_as(sims_server, peers):
+    sims, sink = submission_server(sims_server, peers)
+    before = swaks_submit(sims, "--auth", "PLAIN", sender="newsletter@example.test")
+    assert "553 5.7.1" in before.stdout, before.stdout
+    widened = sims.cli("account", "senders", ALICE, "--add", "*@example.test", check=True)
+    assert "*@example.test" in widened.stdout
+    after = swaks_submit(sims, "--auth", "PLAIN", sender="newsletter@example.test")
+    assert after.returncode == 0, after.stdout
+    other_domain = swaks_submit(sims, "--auth", "PLAIN", sender="ceo@elsewhere.test")
+    assert "553 5.7.1" in other_domain.stdout, "the pattern covers its domain only"
+    sims.wait_for_log(r"<bob@remote\.test> sent:", timeout=30)
+    assert [m.mail_from for m in sink.messages()] == ["newsletter@example.test"]
