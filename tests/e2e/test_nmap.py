@@ -1,4 +1,4 @@
-"""nmap's smtp-open-relay and smtp-enum-users scripts find no relay and no user."""
+"""nmap's smtp-open-relay, smtp-enum-users and smtp-brute scripts find no relay, no user and no password."""
 
 from __future__ import annotations
 
@@ -62,3 +62,25 @@ def test_nmap_open_relay_and_enum_users(sims_server):
     assert len(refused) >= 10, f"only {len(refused)} relay refusals logged; was the server probed?\n{log}"
     assert "delivered" not in log
     assert sims.all_stored_files() == []
+
+
+def test_nmap_smtp_brute_finds_no_credentials(sims_server, tmp_path):
+    """nmap's smtp-brute against the SMTP and submission ports, with the real
+    password in its list: AUTH is never offered in plaintext, so no password
+    can be tried, let alone found."""
+    nmap = require_tool("nmap", ["/usr/bin/nmap"])
+    sims = sims_server()
+    sims.add_account("alice@example.test", "letmein-2026")
+    users = tmp_path / "users.txt"
+    users.write_text("alice@example.test\nroot\n")
+    passwords = tmp_path / "passwords.txt"
+    passwords.write_text("123456\nletmein-2026\npassword\n")
+    result = subprocess.run(
+        [nmap, "-Pn", "-n", "-d", "-p", f"{sims.smtp_port},{sims.submission_port}", "--script", "+smtp-brute",
+         "--script-args", f"userdb={users},passdb={passwords},unpwdb.timelimit=60s", "127.0.0.1"],
+        capture_output=True, text=True, timeout=180)
+    output = result.stdout + result.stderr
+    for port in (sims.smtp_port, sims.submission_port):
+        assert f"Finished smtp-brute against 127.0.0.1:{port}" in output, output[-2000:]
+    assert "Valid credentials" not in output and "letmein-2026" not in output.replace(str(passwords), ""), output[-2000:]
+    assert "authenticated as" not in sims.log_since_start()
