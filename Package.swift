@@ -30,6 +30,12 @@ let package = Package(
             dependencies: ["MailCore", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict
         ),
+        // POP3 server session state machine (RFC 1939, 2449, 2595, 5034). No I/O.
+        .target(
+            name: "POP3Protocol",
+            dependencies: ["MailCore", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict
+        ),
         // A stub resolver on SwiftNIO: A, AAAA, MX, TXT, PTR; UDP with TCP fallback; TTL cache.
         .target(
             name: "DNS",
@@ -123,6 +129,9 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "QueueTests", dependencies: ["Queue", "MailStore", "MailCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .testTarget(
+            name: "POP3ProtocolTests", dependencies: ["POP3Protocol", "MailCore", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict),
         .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "MailCore"], swiftSettings: strict),
         .testTarget(name: "ServerTests", dependencies: ["Server", "MailStore", "MailCore"], swiftSettings: strict),

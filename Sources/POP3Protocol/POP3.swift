@@ -1,0 +1,1 @@
+// The POP3 server session state machine lives here (issue 5).
