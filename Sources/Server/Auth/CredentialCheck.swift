@@ -1,0 +1,55 @@
+import Logging
+import MailStore
+
+/// Checks a user name and password for SMTP AUTH and POP3 alike, with the
+/// shared brute-force protection: off the event loop (PBKDF2 is deliberately
+/// slow); an unknown user costs the same as a wrong password and gets the
+/// same answer, so probing reveals nothing; a locked account fails even with
+/// the right password.
+struct CredentialCheck: Sendable {
+    enum Result: Sendable {
+        case valid(account: String, ownedAddresses: Set<String>)
+        case invalid
+        case banned
+        case unavailable
+    }
+
+    let directory: Directory
+    let delivery: LocalDelivery
+    let guardian: AuthenticationGuard
+
+    func check(_ username: String, _ password: String, from clientAddress: String, logger: Logger) async -> Result {
+        let account = username.lowercased()
+        let directory = self.directory
+        let outcome: (Bool, Set<String>)
+        do {
+            outcome = try await delivery.run { () throws -> (Bool, Set<String>) in
+                guard let stored = try directory.passwordHash(for: account) else {
+                    _ = PasswordHasher.verify(password, against: PasswordHasher.timingDecoy)
+                    return (false, [])
+                }
+                guard PasswordHasher.verify(password, against: stored) else { return (false, []) }
+                return (true, try directory.ownedAddresses(of: account))
+            }
+        } catch {
+            logger.error("authentication for \(account) could not be checked: \(error)")
+            return .unavailable
+        }
+        let locked = guardian.isLocked(account)
+        guard outcome.0, !locked else {
+            let reason = locked ? " (account locked after repeated failures)" : ""
+            logger.notice("authentication failed for \(account) from \(clientAddress)\(reason)")
+            switch guardian.failed(address: clientAddress, account: account) {
+            case .delay(let pause):
+                if pause > .zero { try? await Task.sleep(for: pause) }
+                return .invalid
+            case .ban(_, let length):
+                logger.notice("banned \(clientAddress) for \(length) after repeated authentication failures")
+                return .banned
+            }
+        }
+        guardian.succeeded(address: clientAddress)
+        logger.notice("authenticated as \(account)")
+        return .valid(account: account, ownedAddresses: outcome.1)
+    }
+}
