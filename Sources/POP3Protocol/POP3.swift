@@ -1,1 +1,0 @@
-// The POP3 server session state machine lives here (issue 5).

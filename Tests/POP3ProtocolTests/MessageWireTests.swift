@@ -1,0 +1,72 @@
+import POP3Protocol
+import Testing
+
+@Suite("POP3MessageWire: RETR and TOP bytes")
+struct MessageWireTests {
+    static func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+    @Test("RETR of a CRLF message: +OK line, the message, the terminator")
+    func crlfMessage() {
+        let message = Self.bytes("Subject: a\r\n\r\nbody\r\n")
+        #expect(POP3MessageWire.retrResponse(message, octets: 20) == Self.bytes("+OK 20 octets\r\nSubject: a\r\n\r\nbody\r\n.\r\n"))
+        #expect(POP3MessageWire.wireSize(of: message) == 20)
+    }
+
+    @Test("Lines starting with '.' are byte-stuffed")
+    func byteStuffing() {
+        let message = Self.bytes("S: x\r\n\r\n.\r\n..two\r\n.x\r\na.b\r\n")
+        #expect(
+            POP3MessageWire.retrResponse(message, octets: 1)
+                == Self.bytes("+OK 1 octets\r\nS: x\r\n\r\n..\r\n...two\r\n..x\r\na.b\r\n.\r\n"))
+        #expect(POP3MessageWire.wireSize(of: message) == message.count, "stuffing is not counted")
+    }
+
+    @Test("Bare LF line ends become CRLF; a missing final newline is added")
+    func bareLF() {
+        let message = Self.bytes("S: x\n\nline\n.dot\nlast")
+        #expect(
+            POP3MessageWire.retrResponse(message, octets: 30)
+                == Self.bytes("+OK 30 octets\r\nS: x\r\n\r\nline\r\n..dot\r\nlast\r\n.\r\n"))
+        #expect(POP3MessageWire.wireSize(of: message) == 6 + 2 + 6 + 6 + 6)
+    }
+
+    @Test("Mixed endings and an empty message")
+    func mixedAndEmpty() {
+        #expect(POP3MessageWire.retrResponse(Self.bytes("a\r\nb\nc\r\n"), octets: 9) == Self.bytes("+OK 9 octets\r\na\r\nb\r\nc\r\n.\r\n"))
+        #expect(POP3MessageWire.retrResponse([], octets: 0) == Self.bytes("+OK 0 octets\r\n.\r\n"))
+        #expect(POP3MessageWire.wireSize(of: []) == 0)
+    }
+
+    static let message = Self.bytes("From: a\r\nSubject: b\r\n\r\nline 1\r\n.line 2\r\nline 3\r\n")
+
+    @Test("TOP 0: the header and the blank line only")
+    func topZero() {
+        #expect(
+            POP3MessageWire.topResponse(Self.message, lines: 0)
+                == Self.bytes("+OK Top of message follows\r\nFrom: a\r\nSubject: b\r\n\r\n.\r\n"))
+    }
+
+    @Test("TOP 2: two body lines, byte-stuffed")
+    func topTwo() {
+        #expect(
+            POP3MessageWire.topResponse(Self.message, lines: 2)
+                == Self.bytes("+OK Top of message follows\r\nFrom: a\r\nSubject: b\r\n\r\nline 1\r\n..line 2\r\n.\r\n"))
+    }
+
+    @Test("TOP beyond the body sends the whole message", arguments: [3, 4, 1000, Int.max])
+    func topBeyond(lines: Int) {
+        #expect(
+            POP3MessageWire.topResponse(Self.message, lines: lines)
+                == Self.bytes("+OK Top of message follows\r\nFrom: a\r\nSubject: b\r\n\r\nline 1\r\n..line 2\r\nline 3\r\n.\r\n"))
+    }
+
+    @Test("TOP of a bare-LF message and of a header-only message")
+    func topOddMessages() {
+        #expect(
+            POP3MessageWire.topResponse(Self.bytes("A: 1\n\nx\ny\n"), lines: 1)
+                == Self.bytes("+OK Top of message follows\r\nA: 1\r\n\r\nx\r\n.\r\n"))
+        #expect(
+            POP3MessageWire.topResponse(Self.bytes("A: 1\nB: 2\n"), lines: 0)
+                == Self.bytes("+OK Top of message follows\r\nA: 1\r\nB: 2\r\n.\r\n"))
+    }
+}
