@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "MailCore", "SMTPProtocol", "MailStore", "Queue", "DNS", "SMTPClient",
+                "MailCore", "SMTPProtocol", "POP3Protocol", "MailStore", "Queue", "DNS", "SMTPClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

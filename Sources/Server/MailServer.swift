@@ -75,6 +75,19 @@ public struct MailServer {
             listeners.append(
                 SMTPListener(address: address, submission: true, implicitTLS: true, services: services, limiter: limiter, group: group))
         }
+        let pop3 = POP3Services(
+            hostname: configuration.hostname,
+            reader: MaildirReader(mailRoot: dataDirectory.resolve(configuration.storage.mailDirectory), hostname: configuration.hostname),
+            credentials: CredentialCheck(directory: directory, delivery: delivery, guardian: services.authGuard),
+            locks: MailboxLocks(), tls: tls, plaintextAllowed: configuration.pop3AllowPlaintext, timeout: configuration.pop3Timeout,
+            delivery: delivery)
+        var pop3Listeners: [POP3Listener] = []
+        for (address, implicit) in configuration.pop3Listeners.map({ ($0, false) }) + configuration.pop3ImplicitTLSListeners.map({ ($0, true) }) {
+            pop3Listeners.append(
+                POP3Listener(
+                    address: address, implicitTLS: implicit, services: pop3, limiter: limiter, authGuard: services.authGuard,
+                    group: group, logger: logs.logger(.pop3)))
+        }
         // The queue runner starts first and stops last, so that nothing the
         // listeners accept is left without a runner.
         var groupConfiguration = ServiceGroupConfiguration(
@@ -82,7 +95,8 @@ public struct MailServer {
                 ServiceGroupConfiguration.ServiceConfiguration(service: runner),
                 ServiceGroupConfiguration.ServiceConfiguration(service: TLSReloader(tls: tls, logger: system)),
             ]
-                + listeners.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                + listeners.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+                + pop3Listeners.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: system)
         groupConfiguration.maximumGracefulShutdownDuration = .nanoseconds(configuration.timeouts.shutdownGrace.nanoseconds)

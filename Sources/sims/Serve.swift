@@ -27,6 +27,8 @@ struct Serve: AsyncParsableCommand {
         }
         for address in configuration.submissionListeners { print("  submission  \(address)   STARTTLS, then AUTH") }
         for address in configuration.submissionImplicitTLSListeners { print("  submission  \(address)   implicit TLS, then AUTH") }
+        for address in configuration.pop3Listeners { print("  POP3        \(address)   STLS, then USER/PASS") }
+        for address in configuration.pop3ImplicitTLSListeners { print("  POP3        \(address)   implicit TLS") }
         print("  logs        \(dataDirectory.resolve(configuration.log.directory))/sims.log")
         print("Stop with Ctrl-C (SIGINT) or SIGTERM.")
         fflush(nil)  // all C streams: stdout may be a pipe

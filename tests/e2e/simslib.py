@@ -291,7 +291,16 @@ class SimsServer:
         self.submissions_port = free_port()
         while self.submissions_port in (self.smtp_port, self.submission_port):
             self.submissions_port = free_port()
+        taken = {self.smtp_port, self.submission_port, self.submissions_port}
+        self.pop_port = free_port()
+        while self.pop_port in taken:
+            self.pop_port = free_port()
+        self.pops_port = free_port()
+        while self.pops_port in taken | {self.pop_port}:
+            self.pops_port = free_port()
         values = {
+            "pop3.listen": [f"127.0.0.1:{self.pop_port}"],
+            "pop3.implicit_tls_listen": [f"127.0.0.1:{self.pops_port}"],
             "smtp.listen": [f"127.0.0.1:{self.smtp_port}"],
             "submission.listen": [f"127.0.0.1:{self.submission_port}"],
             "submission.implicit_tls_listen": [f"127.0.0.1:{self.submissions_port}"],

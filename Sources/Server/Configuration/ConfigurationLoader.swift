@@ -63,12 +63,16 @@ private struct TableReader {
                 if let amount = duration(full, value, minimum: .seconds(1)) { c.authentication.firstBan = .nanoseconds(amount.nanoseconds) }
             case "auth.window":
                 if let amount = duration(full, value, minimum: .seconds(1)) { c.authentication.window = .nanoseconds(amount.nanoseconds) }
-            case "smtp", "submission", "tls", "limits", "timeouts", "log", "log.modules", "storage", "relay", "queue", "auth",
+            case "smtp", "submission", "pop3", "tls", "limits", "timeouts", "log", "log.modules", "storage", "relay", "queue", "auth",
                 "delivery", "delivery.routes":
                 guard let inner = value.table else { problem(full, "must be a table ([\(full)])"); continue }
                 read(inner, prefix: full, into: &c)
             case "smtp.listen": c.smtpListeners = listeners(full, value) ?? c.smtpListeners
             case "submission.listen": c.submissionListeners = listeners(full, value) ?? c.submissionListeners
+            case "pop3.listen": c.pop3Listeners = listeners(full, value) ?? c.pop3Listeners
+            case "pop3.implicit_tls_listen": c.pop3ImplicitTLSListeners = listeners(full, value) ?? c.pop3ImplicitTLSListeners
+            case "pop3.allow_plaintext": c.pop3AllowPlaintext = bool(full, value) ?? c.pop3AllowPlaintext
+            case "pop3.timeout": c.pop3Timeout = duration(full, value, minimum: .seconds(1)) ?? c.pop3Timeout
             case "submission.hide_client_address": c.hideSubmitterAddress = bool(full, value) ?? c.hideSubmitterAddress
             case "submission.implicit_tls_listen":
                 c.submissionImplicitTLSListeners = listeners(full, value) ?? c.submissionImplicitTLSListeners

@@ -18,6 +18,11 @@ public enum ConfigurationWarnings {
                 networks that really reach this host directly, or use SMTP AUTH for your users.
                 """)
         }
+        if configuration.pop3AllowPlaintext {
+            warnings.append(
+                "pop3.allow_plaintext = true: POP3 passwords may cross the network unencrypted, where anyone on the path can read them. Use STLS or port 995 instead."
+            )
+        }
         if let everyone = configuration.clientNetworks.first(where: \.coversEverything) {
             warnings.append("relay.client_networks contains \(everyone.text): everyone may relay. This is an open relay.")
         }

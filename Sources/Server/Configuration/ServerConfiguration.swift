@@ -42,6 +42,13 @@ public struct ServerConfiguration: Sendable {
     public var hostname = "mail.example.test"
     public var smtpListeners = [ListenAddress(host: "127.0.0.1", port: 2525)]
     public var submissionListeners = [ListenAddress(host: "127.0.0.1", port: 2587)]
+    /// POP3 with STLS (RFC 1939/2595; production port 110) and with implicit TLS (995).
+    public var pop3Listeners = [ListenAddress(host: "127.0.0.1", port: 2110)]
+    public var pop3ImplicitTLSListeners = [ListenAddress(host: "127.0.0.1", port: 2995)]
+    /// Allow USER/PASS and AUTH over POP3 without TLS (off: credentials only inside TLS).
+    public var pop3AllowPlaintext = false
+    /// RFC 1939 § 3: the autologout timer, at least 10 minutes.
+    public var pop3Timeout: TimeAmount = .minutes(10)
     /// Submission with implicit TLS (RFC 8314, "submissions", port 465).
     public var submissionImplicitTLSListeners = [ListenAddress(host: "127.0.0.1", port: 2465)]
 

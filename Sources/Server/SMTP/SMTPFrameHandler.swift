@@ -21,15 +21,17 @@ final class SMTPFrameHandler: ChannelInboundHandler {
     private var greeted = false
     private var talkedEarly = false
     private let timeout: ReadTimeout
-    private let timeoutReply: SMTPReply
+    private let timeoutText: String
     private let logger: Logger
     private var lastRead = NIODeadline.now()
     private var timer: Scheduled<Void>?
 
-    init(maximumLineLength: Int, timeout: ReadTimeout, hostname: String, logger: Logger) {
+    /// - Parameter timeoutText: what to send when the read timeout expires
+    ///   (POP3 reuses this handler with its own `-ERR` text).
+    init(maximumLineLength: Int, timeout: ReadTimeout, hostname: String, logger: Logger, timeoutText: String? = nil) {
         framer = LineFramer(maximumLineLength: maximumLineLength)
         self.timeout = timeout
-        timeoutReply = Replies.timeout(hostname)
+        self.timeoutText = timeoutText ?? Replies.timeout(hostname).wireText
         self.logger = logger
     }
 
@@ -113,7 +115,7 @@ final class SMTPFrameHandler: ChannelInboundHandler {
             if NIODeadline.now() >= lastRead + timeout.value {
                 logger.notice("timeout: no input for \(DurationText.format(timeout.value)), closing")
                 var reply = context.channel.allocator.buffer(capacity: 64)
-                reply.writeString(timeoutReply.wireText)
+                reply.writeString(timeoutText)
                 let channel = context.channel
                 context.writeAndFlush(wrapOutboundOut(reply)).whenComplete { _ in channel.close(promise: nil) }
             } else {

@@ -60,6 +60,14 @@ enum DefaultConfigurationFile {
         # Per-domain routes, tried before MX lookups:
         # "example.net" = "192.0.2.25:25"
 
+        [pop3]
+        # Where users read their mail (RFC 1939): STLS on listen, TLS from the
+        # first byte on implicit_tls_listen. Production: 110 and 995.
+        listen = ["127.0.0.1:2110"]
+        implicit_tls_listen = ["127.0.0.1:2995"]
+        allow_plaintext = false          # USER/PASS and AUTH without TLS (not recommended)
+        timeout = "10m"                  # RFC 1939 autologout timer, at least 10 minutes
+
         [tls]
         # PEM files, relative to this directory. A self-signed pair is made on
         # first run; replace them with a real certificate for your host name.
