@@ -729,7 +729,15 @@ class SmtpSink(Peer):
         return sorted(p for p in self.directory.iterdir() if p.is_file())
 
     def messages(self) -> list[SinkMessage]:
-        return [self.parse(p) for p in self.files()]
+        """The messages whose files are complete; smtp-sink may still be
+        writing the newest one, which then shows up on the next call."""
+        complete = []
+        for path in self.files():
+            try:
+                complete.append(self.parse(path))
+            except (IndexError, ValueError):
+                continue
+        return complete
 
     @staticmethod
     def parse(path: Path) -> SinkMessage:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from simslib import free_port, in_ci, peers, queue_overrides, require_tool, set_routes, wait_until
+from simslib import free_port, in_ci, peers, queue_overrides, require_tool, set_routes
 
 assert peers  # the fixture, imported for pytest
 
@@ -64,8 +64,12 @@ def test_postfix_with_sasl_credentials_submits_through_sims(sims_server, peers, 
     source = require_tool("smtp-source", ["/usr/sbin/smtp-source"])
     subprocess.run([source, "-m", "1", "-f", "alice@example.test", "-t", "bob@remote.test", f"127.0.0.1:{postfix_port}"],
                    check=True, timeout=60)
-    wait_until(lambda: sink.messages(), timeout=60, what="the message at the remote sink")
-    message = sink.messages()[0]
+    # The sink's file is complete once SIMS has its 250 (reading it earlier
+    # could catch it half-written).
+    sims.wait_for_log(r"<bob@remote\.test> sent: ", timeout=60)
+    messages = sink.messages()
+    assert len(messages) == 1
+    message = messages[0]
     assert message.mail_from == "alice@example.test"
     assert re.search(rb"by [^ ]+ \(SIMS\) with ESMTPSA id S\.", message.content), message.content[:600]
     log = sims.log_since_start()
