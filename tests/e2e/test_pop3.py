@@ -119,3 +119,23 @@ def test_implicit_tls_and_no_credentials_in_plaintext(pop_server):
     assert b"[AUTH]" in refusal.value.args[0]
     plain.quit()
     assert PASSWORD not in sims.log_text()
+
+
+def test_repeated_pop3_failures_ban_the_address(sims_server):
+    sims = sims_server({"auth.ban_after": 2, "auth.delay_after": 100, "auth.ban": "1h"})
+    sims.add_account(ALICE, PASSWORD)
+    pop = poplib.POP3("127.0.0.1", sims.pop_port, timeout=10)
+    pop.stls(tls_context())
+    pop.user(ALICE)
+    with pytest.raises(poplib.error_proto):
+        pop.pass_("wrong-1")
+    pop.user(ALICE)
+    with pytest.raises(poplib.error_proto) as banned:
+        pop.pass_("wrong-2")
+    assert b"Too many authentication failures" in banned.value.args[0]
+    with pytest.raises((poplib.error_proto, EOFError, OSError)):
+        pop.noop()  # the banning session is closed
+    # A new connection from the same address is refused before the greeting.
+    with pytest.raises(poplib.error_proto) as refused:
+        poplib.POP3("127.0.0.1", sims.pop_port, timeout=10)
+    assert b"[AUTH]" in refused.value.args[0]

@@ -112,7 +112,13 @@ struct POP3Connection {
                 try await startTLS(text)
                 return .startTLS
             case .authenticate(let username, let password):
-                action = session.authenticationFinished(await login(username, password, mailbox: mailbox))
+                guard let outcome = await login(username, password, mailbox: mailbox) else {
+                    // Banned by the brute-force guard: this session ends too,
+                    // like SMTP's 421 (new connections are refused at once).
+                    write("-ERR [AUTH] Too many authentication failures, closing connection\r\n")
+                    return .close
+                }
+                action = session.authenticationFinished(outcome)
             case .sendMessage(let uid, let topLines):
                 guard let message = mailbox.messages[uid], let bytes = try? services.reader.read(message) else {
                     logger.warning("message \(uid) could not be read")
@@ -132,10 +138,11 @@ struct POP3Connection {
         }
     }
 
-    private func login(_ username: String, _ password: String, mailbox: Mailbox) async -> POP3AuthenticationOutcome {
+    /// The login's outcome, or nil when the client is now banned.
+    private func login(_ username: String, _ password: String, mailbox: Mailbox) async -> POP3AuthenticationOutcome? {
         switch await services.credentials.check(username, password, from: clientAddress, logger: logger) {
         case .invalid: return .failure
-        case .banned: return .failure
+        case .banned: return nil
         case .unavailable: return .temporaryFailure
         case .valid(let account, _):
             guard services.locks.lock(account) else {

@@ -89,11 +89,7 @@ final class POP3Listener: Service {
             }
         if let refusal {
             logger.notice("refused connection: \(refusal.trimmingCharacters(in: .whitespacesAndNewlines))")
-            try? await connection.executeThenClose { _, _ in
-                var buffer = connection.channel.allocator.buffer(capacity: refusal.utf8.count)
-                buffer.writeString(refusal)
-                try await connection.channel.writeAndFlush(buffer)
-            }
+            await connection.refuse(with: refusal)
             return
         }
         defer { limiter.release(peer) }

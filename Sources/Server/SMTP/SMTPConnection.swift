@@ -19,8 +19,8 @@ struct SMTPConnection {
     let submission: Bool
     let implicitTLS: Bool
     var logger: Logger
-    /// Decided once per connection from the client's address.
-    var relayPermission: RelayPermission? { services.permission(for: clientAddress) }
+    /// Decided once per connection from the client's address (client networks).
+    let relayPermission: RelayPermission?
 
     func run() async {
         let control = ConnectionControl(channel: channel.channel, hostname: services.hostname)

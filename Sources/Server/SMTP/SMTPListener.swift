@@ -104,11 +104,7 @@ final class SMTPListener: Service {
                 421, .init(4, 7, 0),
                 "\(services.hostname) Too many authentication failures from your address, try again in \(seconds) s")
             logger.notice("refused connection: address banned for another \(seconds) s after authentication failures")
-            try? await connection.executeThenClose { _, _ in
-                var buffer = connection.channel.allocator.buffer(capacity: 128)
-                buffer.writeString(reply.wireText)
-                try await connection.channel.writeAndFlush(buffer)
-            }
+            await connection.refuse(with: reply.wireText)
             return
         }
         switch limiter.admit(peer) {
@@ -119,18 +115,15 @@ final class SMTPListener: Service {
                 refusal == .tooManyInTotal
                 ? Replies.tooManyConnections(services.hostname) : Replies.tooManyConnectionsFromYou(services.hostname)
             logger.warning("refused connection: \(reply)")
-            try? await connection.executeThenClose { _, _ in
-                var buffer = connection.channel.allocator.buffer(capacity: 96)
-                buffer.writeString(reply.wireText)
-                try await connection.channel.writeAndFlush(buffer)
-            }
+            await connection.refuse(with: reply.wireText)
             return
         }
         defer { limiter.release(peer) }
         logger.info("connected to \(address)")
         let session = SMTPConnection(
             services: services, channel: connection, frame: frame, timeout: timeout,
-            clientAddress: peer, submission: submission, implicitTLS: implicitTLS, logger: logger)
+            clientAddress: peer, submission: submission, implicitTLS: implicitTLS, logger: logger,
+            relayPermission: services.permission(for: peer))
         await session.run()
     }
 }
