@@ -61,6 +61,24 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Anti-spam checks as values over a DNS resolver: DNS blocklists, SPF,
+        // HELO and return-path verification, rate limits, tarpit, greylisting.
+        .target(
+            name: "AntiSpam",
+            dependencies: ["MailCore", "DNS", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+            swiftSettings: strict
+        ),
+        // The operator's questions: audit of the logs, explain one message,
+        // check-relay against any SMTP server, blocklist lookups, doctor.
+        .target(
+            name: "Operator",
+            dependencies: [
+                "MailCore", "DNS", "AntiSpam",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         // syncfs(2), which Swift's Glibc module does not expose.
         .target(name: "CFileSync"),
         // Domains, accounts, aliases (SQLite via GRDB), password hashing, Maildir.
@@ -90,7 +108,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "MailCore", "SMTPProtocol", "POP3Protocol", "MailStore", "Queue", "DNS", "SMTPClient",
+                "MailCore", "SMTPProtocol", "POP3Protocol", "MailStore", "Queue", "DNS", "SMTPClient", "AntiSpam",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -108,7 +126,7 @@ let package = Package(
         .executableTarget(
             name: "sims",
             dependencies: [
-                "Server", "MailStore", "MailCore", "Queue",
+                "Server", "MailStore", "MailCore", "Queue", "Operator", "AntiSpam", "DNS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -134,6 +152,10 @@ let package = Package(
             name: "POP3ProtocolTests", dependencies: ["POP3Protocol", "MailCore", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict),
         .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "MailCore"], swiftSettings: strict),
+        .testTarget(
+            name: "AntiSpamTests", dependencies: ["AntiSpam", "DNS", "MailCore"], swiftSettings: strict),
+        .testTarget(
+            name: "OperatorTests", dependencies: ["Operator", "AntiSpam", "DNS", "MailCore"], swiftSettings: strict),
         .testTarget(name: "ServerTests", dependencies: ["Server", "MailStore", "MailCore"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
