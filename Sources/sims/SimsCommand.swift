@@ -7,7 +7,8 @@ struct SimsCommand: AsyncParsableCommand {
         commandName: "sims",
         abstract: "SIMS, the Swift Internet Mail Server.",
         subcommands: [Serve.self, Init.self, AccountCommand.self, DomainCommand.self, AliasCommand.self, ConfigCommand.self,
-            QueueCommand.self,
+            QueueCommand.self, AuditCommand.self, ExplainCommand.self, CheckRelayCommand.self, DNSBLCommand.self,
+            SPFCommand.self, DoctorCommand.self,
         ]
     )
 }
