@@ -43,6 +43,16 @@ public struct MailTransaction: Sendable {
 public enum RecipientVerdict: Hashable, Sendable {
     case accept(RecipientDestination)
     case reject(SMTPReply)
+    /// Refuse and end the session (421): a dictionary attack, a rate limit.
+    case rejectAndClose(SMTPReply)
+}
+
+/// The driver's verdict on a policy check (HELO, sender).
+public enum PolicyVerdict: Hashable, Sendable {
+    case accept
+    case reject(SMTPReply)
+    /// Refuse and end the session (421, or 554 for a blocklisted client).
+    case rejectAndClose(SMTPReply)
 }
 
 /// The store's answer at the end of DATA.

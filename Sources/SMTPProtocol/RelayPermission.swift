@@ -6,12 +6,26 @@ public enum RelayPermission: Hashable, Sendable, CustomStringConvertible {
     case clientNetwork(String)
     /// The client authenticated (SMTP AUTH) as this account.
     case authenticated(String)
+    /// A POP3 login of `account` from the client's address `loginAge` ago,
+    /// within the POP-before-SMTP window (`relay.pop_before_smtp`).
+    case popBeforeSMTP(account: String, address: String, loginAge: Duration)
 
     /// How the log and the queue name the permission: `client network 192.168.0.0/24`.
     public var description: String {
         switch self {
         case .clientNetwork(let entry): return "client network \(entry)"
         case .authenticated(let user): return "authenticated as \(user)"
+        case .popBeforeSMTP(let account, let address, let age):
+            return "pop-before-smtp \(account) from \(address), login \(Self.text(age)) ago"
         }
+    }
+
+    /// `3m12s`, `45s`, `1h2m0s`: short enough for a log line, exact to the second.
+    public static func text(_ duration: Duration) -> String {
+        let total = max(0, Int(duration.components.seconds))
+        let hours = total / 3600, minutes = total % 3600 / 60, seconds = total % 60
+        if hours > 0 { return "\(hours)h\(minutes)m\(seconds)s" }
+        if minutes > 0 { return "\(minutes)m\(seconds)s" }
+        return "\(seconds)s"
     }
 }

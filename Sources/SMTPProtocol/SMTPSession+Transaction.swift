@@ -28,8 +28,31 @@ extension SMTPSession {
             // RFC 1870 § 6.2: refuse at MAIL when the declared size is too big.
             return failure(Replies.messageTooBig(configuration.maximumMessageSize))
         }
-        state = .transaction(MailTransaction(id: newQueueID(), reversePath: path, parameters: parameters))
+        let transaction = MailTransaction(id: newQueueID(), reversePath: path, parameters: parameters)
+        if configuration.checksSender {
+            state = .checkingSender(transaction)
+            return .checkSender(transaction)
+        }
+        state = .transaction(transaction)
         return .reply(Replies.ok("Sender \(path) OK"))
+    }
+
+    /// The driver's verdict on the sender asked about by `.checkSender`.
+    public mutating func senderChecked(_ verdict: PolicyVerdict) -> SMTPSessionAction {
+        guard case .checkingSender(let transaction) = state else {
+            preconditionFailure("senderChecked without a pending MAIL")
+        }
+        switch verdict {
+        case .accept:
+            state = .transaction(transaction)
+            return .reply(Replies.ok("Sender \(transaction.reversePath) OK"))
+        case .reject(let reply):
+            state = .idle
+            return failure(reply)
+        case .rejectAndClose(let reply):
+            state = .closed
+            return .replyAndClose(reply)
+        }
     }
 
     // MARK: RCPT
@@ -61,6 +84,9 @@ extension SMTPSession {
             transaction.refusedRecipients += 1
             state = .transaction(transaction)
             return failure(reply)
+        case .rejectAndClose(let reply):
+            state = .closed
+            return .replyAndClose(reply)
         }
     }
 
@@ -128,7 +154,7 @@ extension SMTPSession {
     /// The transaction in progress, if any (for logs).
     public var currentTransaction: MailTransaction? {
         switch state {
-        case .transaction(let transaction), .checkingRecipient(let transaction, _),
+        case .transaction(let transaction), .checkingSender(let transaction), .checkingRecipient(let transaction, _),
             .data(let transaction, _), .delivering(let transaction):
             return transaction
         default:

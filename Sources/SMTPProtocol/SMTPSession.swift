@@ -17,6 +17,10 @@ public struct SMTPSession: Sendable {
         case idle
         /// After MAIL (and zero or more RCPT).
         case transaction(MailTransaction)
+        /// Waiting for the driver's verdict on a HELO/EHLO name.
+        case checkingHello(String, extended: Bool)
+        /// Waiting for the driver's verdict on MAIL FROM.
+        case checkingSender(MailTransaction)
         /// Waiting for the driver's verdict on one RCPT.
         case checkingRecipient(MailTransaction, EnvelopePath)
         /// Reading message text.
@@ -96,7 +100,7 @@ public struct SMTPSession: Sendable {
             return finishData(&transaction, accumulator)
         case .authenticating(let exchange):
             return saslLine(line, exchange)
-        case .connected, .checkingRecipient, .delivering, .startingTLS, .checkingCredentials, .closed:
+        case .connected, .checkingHello, .checkingSender, .checkingRecipient, .delivering, .startingTLS, .checkingCredentials, .closed:
             // The driver feeds no lines in these states; a line here means the
             // client ignored the protocol (or the driver has a bug): stop.
             state = .closed
@@ -172,6 +176,33 @@ public struct SMTPSession: Sendable {
     // MARK: - Greeting and TLS
 
     private mutating func hello(_ name: String, extended: Bool) -> SMTPSessionAction {
+        if configuration.checksHello {
+            state = .checkingHello(name, extended: extended)
+            return .checkHello(name)
+        }
+        return helloAccepted(name, extended: extended)
+    }
+
+    /// The driver's verdict on the name asked about by `.checkHello`. A
+    /// refused name leaves the session waiting for a better HELO.
+    public mutating func helloChecked(_ verdict: PolicyVerdict) -> SMTPSessionAction {
+        guard case .checkingHello(let name, let extended) = state else {
+            preconditionFailure("helloChecked without a pending HELO")
+        }
+        switch verdict {
+        case .accept:
+            return helloAccepted(name, extended: extended)
+        case .reject(let reply):
+            helloName = nil
+            state = .awaitingHello
+            return failure(reply)
+        case .rejectAndClose(let reply):
+            state = .closed
+            return .replyAndClose(reply)
+        }
+    }
+
+    private mutating func helloAccepted(_ name: String, extended: Bool) -> SMTPSessionAction {
         helloName = name
         usedEHLO = extended
         state = .idle  // RFC 5321 § 4.1.4: EHLO/HELO also resets any transaction

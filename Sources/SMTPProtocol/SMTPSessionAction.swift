@@ -16,6 +16,13 @@ public enum SMTPSessionAction: Sendable {
     /// Decide about this recipient (directory lookup and relay policy), then
     /// call `recipientChecked(_:)`.
     case checkRecipient(EnvelopePath, transaction: MailTransaction)
+    /// Run the HELO/EHLO checks on this name (policy), then call
+    /// `helloChecked(_:)`. Only when `configuration.checksHello` is on.
+    case checkHello(String)
+    /// Run the sender checks (blocklists, return path, SPF, rate limits)
+    /// on this transaction's reverse path, then call `senderChecked(_:)`.
+    /// Only when `configuration.checksSender` is on.
+    case checkSender(MailTransaction)
     /// Store the message for every recipient, then call `deliveryFinished(_:)`.
     /// No reply may be sent before the message is on stable storage.
     case deliver(MailTransaction)

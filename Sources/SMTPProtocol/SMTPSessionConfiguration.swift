@@ -25,6 +25,10 @@ public struct SMTPSessionConfiguration: Sendable {
     /// RFC 8314 § 3.3 / RFC 4954 § 4: credentials travel only inside TLS,
     /// unless the operator explicitly allows plaintext on this listener.
     public var plaintextAuthenticationAllowed: Bool = false
+    /// Ask the driver to check each HELO/EHLO name (`.checkHello`) before replying.
+    public var checksHello: Bool = false
+    /// Ask the driver to check each MAIL FROM (`.checkSender`) before replying.
+    public var checksSender: Bool = false
 
     public init(hostname: String) {
         self.hostname = hostname

@@ -45,6 +45,9 @@ public struct MailServer {
             settings: queueSettings(), logger: logs.logger(.queue))
         bounces.runner.withLock { $0 = runner }
         try runner.recover()
+        let popBeforeSMTP =
+            configuration.popBeforeSMTP
+            ? PopBeforeSMTP(window: .nanoseconds(configuration.popBeforeSMTPWindow.nanoseconds)) : nil
         let services = SMTPServices(
             hostname: configuration.hostname,
             limits: configuration.limits,
@@ -57,6 +60,8 @@ public struct MailServer {
             clientNetworks: configuration.clientNetworks,
             hideSubmitterAddress: configuration.hideSubmitterAddress,
             authGuard: AuthenticationGuard(settings: configuration.authentication),
+            popBeforeSMTP: popBeforeSMTP,
+            policy: SMTPPolicy(),
             outbound: OutboundQueue(spool: spool, runner: runner))
         // One limiter across listeners: the per-address limit is about a
         // client, whichever port it uses.
@@ -80,7 +85,7 @@ public struct MailServer {
             reader: MaildirReader(mailRoot: dataDirectory.resolve(configuration.storage.mailDirectory), hostname: configuration.hostname),
             credentials: CredentialCheck(directory: directory, delivery: delivery, guardian: services.authGuard),
             locks: MailboxLocks(), tls: tls, plaintextAllowed: configuration.pop3AllowPlaintext, timeout: configuration.pop3Timeout,
-            delivery: delivery)
+            delivery: delivery, popBeforeSMTP: popBeforeSMTP)
         var pop3Listeners: [POP3Listener] = []
         for (address, implicit) in configuration.pop3Listeners.map({ ($0, false) }) + configuration.pop3ImplicitTLSListeners.map({ ($0, true) }) {
             pop3Listeners.append(

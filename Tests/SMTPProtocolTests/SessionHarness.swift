@@ -57,6 +57,13 @@ struct SessionHarness {
     private(set) var startTLSCount = 0
     var credentialsChecked: [(String, String)] = []
     private(set) var queueIDsIssued = 0
+    /// The policy's answers to `.checkHello` and `.checkSender`, and what was asked.
+    var helloVerdict: (String) -> PolicyVerdict = { _ in .accept }
+    var senderVerdict: (MailTransaction) -> PolicyVerdict = { _ in .accept }
+    /// Overrides the recipient decision (a tarpit's drop, a greylist).
+    var recipientOverride: ((EnvelopePath) -> RecipientVerdict?)?
+    private(set) var helloChecks: [String] = []
+    private(set) var senderChecks: [EnvelopePath] = []
     /// Bytes that arrived after the connection was closed (never interpreted).
     private(set) var ignoredAfterClose = 0
     private var inbound = ByteBuffer()
@@ -139,7 +146,13 @@ struct SessionHarness {
                     path, resolution: resolution, clientAddress: session.clientAddress,
                     permission: session.authenticatedUser.map { .authenticated($0) })
                 checks.append(RecipientCheck(path: path, resolution: resolution, decision: decision))
-                next = session.recipientChecked(decision.verdict)
+                next = session.recipientChecked(recipientOverride?(path) ?? decision.verdict)
+            case .checkHello(let name):
+                helloChecks.append(name)
+                next = session.helloChecked(helloVerdict(name))
+            case .checkSender(let transaction):
+                senderChecks.append(transaction.reversePath)
+                next = session.senderChecked(senderVerdict(transaction))
             case .deliver(let transaction):
                 deliveries.append(transaction)
                 next = session.deliveryFinished(deliveryOutcome)

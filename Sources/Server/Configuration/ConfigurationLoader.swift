@@ -100,6 +100,9 @@ private struct TableReader {
             case "log.directory": c.log.directory = string(full, value) ?? c.log.directory
             case "log.stderr": c.log.stderr = bool(full, value) ?? c.log.stderr
             case "storage.io_threads": c.storage.ioThreads = int(full, value, 1...256) ?? c.storage.ioThreads
+            case "relay.pop_before_smtp": c.popBeforeSMTP = bool(full, value) ?? c.popBeforeSMTP
+            case "relay.pop_before_smtp_window":
+                c.popBeforeSMTPWindow = duration(full, value, minimum: .seconds(1)) ?? c.popBeforeSMTPWindow
             case "relay.client_networks":
                 c.clientNetworks = networks(full, value) ?? c.clientNetworks
             case "limits.received_headers": c.limits.receivedHeaders = int(full, value, 10...1000) ?? c.limits.receivedHeaders

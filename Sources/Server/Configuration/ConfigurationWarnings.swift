@@ -23,6 +23,16 @@ public enum ConfigurationWarnings {
                 "pop3.allow_plaintext = true: POP3 passwords may cross the network unencrypted, where anyone on the path can read them. Use STLS or port 995 instead."
             )
         }
+        if configuration.popBeforeSMTP {
+            warnings.append(
+                """
+                relay.pop_before_smtp = true: for \(DurationText.format(configuration.popBeforeSMTPWindow)) after \
+                a POP3 login, anyone connecting from the same IP address may relay. Every user behind a \
+                shared NAT address (an office, a hotel, a mobile carrier) inherits that permission, and a \
+                stolen POP3 password opens relay for whoever holds it. Prefer SMTP AUTH on the submission \
+                port (587/465), which ties each message to an account; keep the window short if you must.
+                """)
+        }
         if let everyone = configuration.clientNetworks.first(where: \.coversEverything) {
             warnings.append("relay.client_networks contains \(everyone.text): everyone may relay. This is an open relay.")
         }

@@ -58,6 +58,10 @@ public struct ServerConfiguration: Sendable {
     /// Clients whose address lets them relay (`[relay] client_networks`).
     /// Empty by default: out of the box, nobody may relay.
     public var clientNetworks: [IPAddressRange] = []
+    /// `relay.pop_before_smtp`: a POP3 login lets the client's address relay
+    /// for `popBeforeSMTPWindow`. Off by default; SMTP AUTH is the safe way.
+    public var popBeforeSMTP = false
+    public var popBeforeSMTPWindow: TimeAmount = .minutes(10)
     public var queue = QueueOptions()
     public var delivery = DeliveryOptions()
 

@@ -17,6 +17,8 @@ struct POP3Services: Sendable {
     let plaintextAllowed: Bool
     let timeout: TimeAmount
     let delivery: LocalDelivery
+    /// Where a successful login opens relay for the client's address; nil when off.
+    let popBeforeSMTP: PopBeforeSMTP?
 }
 
 /// Drives one POP3 session: lines to the `POP3Session` state machine, its
@@ -112,7 +114,7 @@ struct POP3Connection {
                 try await startTLS(text)
                 return .startTLS
             case .authenticate(let username, let password):
-                guard let outcome = await login(username, password, mailbox: mailbox) else {
+                guard let outcome = await login(username, password, tls: session.tlsActive, mailbox: mailbox) else {
                     // Banned by the brute-force guard: this session ends too,
                     // like SMTP's 421 (new connections are refused at once).
                     write("-ERR [AUTH] Too many authentication failures, closing connection\r\n")
@@ -139,7 +141,7 @@ struct POP3Connection {
     }
 
     /// The login's outcome, or nil when the client is now banned.
-    private func login(_ username: String, _ password: String, mailbox: Mailbox) async -> POP3AuthenticationOutcome? {
+    private func login(_ username: String, _ password: String, tls: Bool, mailbox: Mailbox) async -> POP3AuthenticationOutcome? {
         switch await services.credentials.check(username, password, from: clientAddress, logger: logger) {
         case .invalid: return .failure
         case .banned: return nil
@@ -153,9 +155,11 @@ struct POP3Connection {
             do {
                 let messages = try services.reader.messages(of: account)
                 mailbox.messages = Dictionary(uniqueKeysWithValues: messages.map { ($0.uid, $0) })
-                logger.notice(
-                    "login \(account) (\(services.tls.current == nil ? "no TLS" : "TLS available")), \(messages.count) message(s)"
-                )
+                logger.notice("login \(account) (\(tls ? "TLS" : "no TLS")), \(messages.count) message(s)")
+                if let popBeforeSMTP = services.popBeforeSMTP {
+                    popBeforeSMTP.recordLogin(of: account, from: clientAddress)
+                    logger.notice("pop-before-smtp: \(clientAddress) may relay as \(account) for \(popBeforeSMTP.windowText)")
+                }
                 return .success(
                     user: account, maildrop: Maildrop(messages: messages.map { .init(uid: $0.uid, octets: $0.octets) }))
             } catch {

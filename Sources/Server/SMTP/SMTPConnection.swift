@@ -143,6 +143,11 @@ struct SMTPConnection {
                 action = session.deliveryFinished(await deliver(transaction, session: session))
             case .authenticate(let username, let password):
                 action = session.authenticationFinished(await authenticate(username, password))
+            case .checkHello(let name):
+                action = session.helloChecked(await services.policy.checkHello(name, client: clientAddress, logger: logger))
+            case .checkSender(let transaction):
+                action = session.senderChecked(
+                    await services.policy.checkSender(transaction, client: clientAddress, logger: logger))
             }
         }
     }
@@ -157,9 +162,13 @@ struct SMTPConnection {
             logger.error("\(path) deferred: directory lookup failed: \(error)")
             return .reject(Replies.directoryUnavailable)
         }
-        let decision = RecipientPolicy.decide(
-            path, resolution: resolution, clientAddress: clientAddress,
-            permission: session.authenticatedUser.map { .authenticated($0) } ?? relayPermission)
+        var permission = session.authenticatedUser.map { .authenticated($0) } ?? relayPermission
+        if permission == nil, resolution == .notLocal, let grant = services.popBeforeSMTP?.permission(for: clientAddress) {
+            // Looked up per recipient, not per connection: the window is
+            // measured at the moment the relay is decided.
+            permission = .popBeforeSMTP(account: grant.account, address: grant.address, loginAge: grant.age)
+        }
+        let decision = RecipientPolicy.decide(path, resolution: resolution, clientAddress: clientAddress, permission: permission)
         if case .reject = decision.verdict {
             logger.notice("\(path) \(decision.logText) (from \(transaction.reversePath))")
         } else {

@@ -21,6 +21,10 @@ struct SMTPServices: Sendable {
     let hideSubmitterAddress: Bool
     /// Brute-force protection, shared by every listener.
     let authGuard: AuthenticationGuard
+    /// Recent POP3 logins that may relay (`relay.pop_before_smtp`); nil when off.
+    let popBeforeSMTP: PopBeforeSMTP?
+    /// The anti-spam checks.
+    let policy: SMTPPolicy
     /// Where relayed recipients go; nil when the queue is not running.
     let outbound: OutboundQueue?
 
@@ -44,6 +48,8 @@ struct SMTPServices: Sendable {
         configuration.authenticationRequired = submission
         configuration.authenticationAvailable = true
         configuration.maximumHops = limits.receivedHeaders
+        configuration.checksHello = policy.checksHello
+        configuration.checksSender = policy.checksSender
         return configuration
     }
 }

@@ -32,6 +32,11 @@ enum DefaultConfigurationFile {
         # ("192.168.0.0/24", "2001:db8::/32") or ranges ("192.168.0.100-192.168.0.199").
         # Empty: nobody may relay. Beware of NAT (see 'sims config check').
         client_networks = []
+        # POP-before-SMTP: after a POP3 login, the client's address may relay for
+        # the window. Off: anyone sharing that address (NAT) could relay too, and a
+        # stolen password opens relay. Prefer SMTP AUTH on the submission port.
+        pop_before_smtp = false
+        pop_before_smtp_window = "10m"
 
         [auth]
         # Brute-force protection for SMTP AUTH, per client address and account.
