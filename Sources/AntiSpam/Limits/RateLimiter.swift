@@ -1,0 +1,111 @@
+import NIOConcurrencyHelpers
+
+/// Per-address and per-user rate limits, shared by every listener.
+///
+/// Call sites (all synchronous and cheap):
+/// - at accept: `acquireConnection(from:)`; every `.ok` must be paired with
+///   one `releaseConnection(from:)` when the connection ends. A refusal is
+///   not counted.
+/// - at MAIL: `admitMessage(from:user:)`; at each RCPT: `admitRecipient(from:user:)`.
+///
+/// Authenticated sessions are counted against the user (a stolen password
+/// must not send a million messages from a botnet's many addresses), the
+/// others against the client address; so an office behind one NAT address
+/// whose users authenticate is not throttled as one client. The caller
+/// decides who is exempt (e.g. client networks): it simply does not call.
+public final class RateLimiter: Sendable {
+    private struct Key: Hashable, Sendable {
+        var kind: RateLimitKind
+        var name: String
+    }
+
+    private struct State: Sendable {
+        var open: [String: Int] = [:]
+        var counters: ExpiringTable<Key, ContinuousClock.Instant>
+    }
+
+    public let limits: RateLimits
+    private let clock: @Sendable () -> ContinuousClock.Instant
+    private let state: NIOLockedValueBox<State>
+
+    public init(limits: RateLimits, clock: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
+        self.limits = limits
+        self.clock = clock
+        self.state = NIOLockedValueBox(State(counters: ExpiringTable(capacity: max(1, limits.maximumTrackedKeys))))
+    }
+
+    /// Admits a new connection from `address` and counts it as open.
+    public func acquireConnection(from address: String) -> RateLimitVerdict {
+        let now = clock()
+        return state.withLockedValue { state in
+            let open = state.open[address, default: 0]
+            if limits.connectionsAtOncePerIP > 0 && open >= limits.connectionsAtOncePerIP {
+                return .exceeded(
+                    RateLimitExceeded(
+                        kind: .connectionsAtOncePerIP, key: address, limit: limits.connectionsAtOncePerIP, window: nil,
+                        retryAfter: nil))
+            }
+            let verdict = count(
+                .connectionsPerIP, address, limit: limits.connectionsPerIP, window: limits.connectionWindow, now: now, in: &state)
+            if verdict.isOK && limits.connectionsAtOncePerIP > 0 { state.open[address] = open + 1 }
+            return verdict
+        }
+    }
+
+    /// Forgets one open connection from `address`.
+    public func releaseConnection(from address: String) {
+        guard limits.connectionsAtOncePerIP > 0 else { return }
+        state.withLockedValue { state in
+            guard let open = state.open[address] else { return }
+            state.open[address] = open > 1 ? open - 1 : nil
+        }
+    }
+
+    /// Counts one message (a MAIL command) for the user, or for the address
+    /// when the session is not authenticated.
+    public func admitMessage(from address: String, user: String?) -> RateLimitVerdict {
+        if let user {
+            return admit(.messagesPerUser, user.lowercased(), limit: limits.messagesPerUser)
+        }
+        return admit(.messagesPerIP, address, limit: limits.messagesPerIP)
+    }
+
+    /// Counts one recipient (an RCPT command), as `admitMessage` does.
+    public func admitRecipient(from address: String, user: String?) -> RateLimitVerdict {
+        if let user {
+            return admit(.recipientsPerUser, user.lowercased(), limit: limits.recipientsPerUser)
+        }
+        return admit(.recipientsPerIP, address, limit: limits.recipientsPerIP)
+    }
+
+    /// How many counters are remembered now (for tests and metrics).
+    public var trackedKeys: Int { state.withLockedValue { $0.counters.count } }
+
+    /// Open connections counted for `address`.
+    public func openConnections(from address: String) -> Int { state.withLockedValue { $0.open[address, default: 0] } }
+
+    private func admit(_ kind: RateLimitKind, _ name: String, limit: Int) -> RateLimitVerdict {
+        guard limit > 0 else { return .ok }
+        let now = clock()
+        return state.withLockedValue { state in
+            count(kind, name, limit: limit, window: limits.messageWindow, now: now, in: &state)
+        }
+    }
+
+    private func count(
+        _ kind: RateLimitKind, _ name: String, limit: Int, window: Duration, now: ContinuousClock.Instant,
+        in state: inout State
+    ) -> RateLimitVerdict {
+        guard limit > 0 else { return .ok }
+        let key = Key(kind: kind, name: name)
+        let counter = RateCounter(limit: limit, window: window)
+        switch counter.admit(cost: 1, tat: state.counters.value(for: key, at: now), now: now) {
+        case .success(let tat):
+            state.counters.set(key, tat, expires: tat, now: now)
+            return .ok
+        case .failure(let refusal):
+            return .exceeded(
+                RateLimitExceeded(kind: kind, key: name, limit: limit, window: window, retryAfter: refusal.retryAfter))
+        }
+    }
+}
