@@ -22,28 +22,35 @@ public struct MaildirReader: Sendable {
     }
 
     /// The messages in `new/` and `cur/`, oldest first (by delivery time, then name).
+    /// Every file is read once to count its CRLF size (see `MaildirFile.wireSize`).
     public func messages(of account: String) throws -> [MaildirMessage] {
         let base = layout.maildirPath(for: account)
-        var found: [(message: MaildirMessage, modified: Date)] = []
+        var found: [(message: MaildirMessage, seconds: Int, nanoseconds: Int)] = []
         for sub in ["new", "cur"] {
             let directory = "\(base)/\(sub)"
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { continue }
+            found.reserveCapacity(found.count + names.count)
             for name in names where !name.hasPrefix(".") {
                 let path = "\(directory)/\(name)"
-                guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-                    (attributes[.type] as? FileAttributeType) == .typeRegular
-                else { continue }
+                guard let status = MaildirFile.regularFileStatus(path) else { continue }
                 let (uid, flags) = Self.split(name)
-                let octets = try Self.wireSize(of: path)
-                let modified = attributes[.modificationDate] as? Date ?? .distantPast
-                found.append((MaildirMessage(uid: uid, path: path, octets: octets, flags: flags), modified))
+                let octets: Int
+                do { octets = try Self.wireSize(of: path) } catch {
+                    // Removed (or marked seen by a former session) since the
+                    // directory was listed: not part of this snapshot.
+                    if MaildirFile.regularFileStatus(path) == nil { continue }
+                    throw error
+                }
+                let message = MaildirMessage(uid: uid, path: path, octets: octets, flags: flags)
+                found.append((message, Int(status.st_mtim.tv_sec), Int(status.st_mtim.tv_nsec)))
             }
         }
-        return found.sorted { ($0.modified, $0.message.uid) < ($1.modified, $1.message.uid) }.map(\.message)
+        found.sort { ($0.seconds, $0.nanoseconds, $0.message.uid) < ($1.seconds, $1.nanoseconds, $1.message.uid) }
+        return found.map(\.message)
     }
 
     public func read(_ message: MaildirMessage) throws -> [UInt8] {
-        Array(try Data(contentsOf: URL(fileURLWithPath: message.path)))
+        try MaildirFile.contents(of: message.path)
     }
 
     /// Marks a message seen (Maildir flag S): moves it to `cur/` if needed.
@@ -71,16 +78,8 @@ public struct MaildirReader: Sendable {
         return (String(name[..<range.lowerBound]), String(name[range.upperBound...]))
     }
 
-    /// Octets with CRLF line ends: the file size plus one for every LF not
-    /// preceded by CR (files SIMS writes are already CRLF; others may not be).
+    /// Octets with CRLF line ends, as POP3 sends the file (see `MaildirFile.wireSize`).
     static func wireSize(of path: String) throws -> Int {
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-        var size = bytes.count
-        var previous: UInt8 = 0
-        for byte in bytes {
-            if byte == 0x0A && previous != 0x0D { size += 1 }
-            previous = byte
-        }
-        return size
+        MaildirFile.wireSize(of: try MaildirFile.contents(of: path))
     }
 }

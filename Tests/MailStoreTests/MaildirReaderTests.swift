@@ -45,3 +45,20 @@ struct MaildirReaderTests {
         #expect(try reader.messages(of: "alice@example.test").isEmpty)
     }
 }
+
+@Suite("MaildirReader: sizes as POP3 sends the file")
+struct MaildirWireSizeTests {
+    @Test(
+        "CRLF size: bare LF gains CR, a last line without LF gains CR LF (LF after a lone CR)",
+        arguments: [
+            ("", 0), ("a\r\n", 3), ("a\n", 3), ("a", 3), ("a\r", 3), ("a\nb", 6), ("\n\n", 4), ("a\r\r\n", 4), (".x\r\n", 4),
+        ])
+    func sizes(text: String, expected: Int) throws {
+        #expect(MaildirFile.wireSize(of: Array(text.utf8)) == expected)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sims-size-\(UUID().uuidString)").path
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)))
+        defer { unlink(path) }
+        #expect(try MaildirReader.wireSize(of: path) == expected)
+        #expect(try MaildirFile.contents(of: path) == Array(text.utf8))
+    }
+}

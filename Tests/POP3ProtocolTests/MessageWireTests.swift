@@ -70,3 +70,50 @@ struct MessageWireTests {
                 == Self.bytes("+OK Top of message follows\r\nA: 1\r\nB: 2\r\n.\r\n"))
     }
 }
+
+@Suite("POP3MessageWire: the fast RETR copy equals line-by-line stuffing")
+struct MessageWireEquivalenceTests {
+    /// The reference: each line of forEachLine, stuffed, CR LF ended.
+    static func reference(_ message: [UInt8], octets: Int) -> [UInt8] {
+        var out = Array("+OK \(octets) octets\r\n".utf8)
+        var lines: [[UInt8]] = []
+        var start = 0
+        while start < message.count {
+            let end = message[start...].firstIndex(of: 0x0A) ?? message.count
+            var contentEnd = end
+            if contentEnd > start, message[contentEnd - 1] == 0x0D { contentEnd -= 1 }
+            lines.append(Array(message[start..<contentEnd]))
+            start = end + 1
+        }
+        for line in lines {
+            if line.first == UInt8(ascii: ".") { out.append(UInt8(ascii: ".")) }
+            out += line + [0x0D, 0x0A]
+        }
+        return out + Array(".\r\n".utf8)
+    }
+
+    @Test(
+        "Edge cases: dots, bare LF, lone CR, missing final newline, empty lines",
+        arguments: [
+            "", ".", "\n", "\r\n", "\r", "a", "a\r", "a\r\r\n", ".\r\n.", "..\n.\r\n", "\n.\n\n.x", "x\r.y\n", "a\nb\r\nc",
+            "\r\n\r\n.\r\n", ".a\r\n.b\r\n.c",
+        ])
+    func edgeCases(text: String) {
+        let message = Array(text.utf8)
+        #expect(POP3MessageWire.retrResponse(message, octets: 7) == Self.reference(message, octets: 7))
+        let body = POP3MessageWire.retrResponse(message, octets: 7).dropFirst("+OK 7 octets\r\n".utf8.count).dropLast(3)
+        let unstuffedSize = body.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast()
+            .reduce(0) { $0 + $1.count + 1 - ($1.first == UInt8(ascii: ".") ? 1 : 0) }
+        #expect(POP3MessageWire.wireSize(of: message) == unstuffedSize, "LIST size = octets sent before stuffing")
+    }
+
+    @Test("Random messages over a small alphabet")
+    func randomMessages() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = Array(".\r\na".utf8)
+        for _ in 0..<2000 {
+            let message = (0..<Int.random(in: 0...24, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }
+            #expect(POP3MessageWire.retrResponse(message, octets: 1) == Self.reference(message, octets: 1), "\(message)")
+        }
+    }
+}
