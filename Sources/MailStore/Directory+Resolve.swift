@@ -35,3 +35,12 @@ struct CachedSnapshot: Sendable {
     var stamp: DatabaseFileStamp
     var loaded: ContinuousClock.Instant
 }
+
+extension Directory {
+    /// The local domains as the live snapshot has them (cheap: no SQL per
+    /// call); empty when the directory cannot be read.
+    public func localDomainNames() -> Set<String> {
+        guard let snapshot = try? currentSnapshot() else { return [] }
+        return Set(snapshot.domains.keys)
+    }
+}

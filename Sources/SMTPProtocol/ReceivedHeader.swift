@@ -14,12 +14,15 @@ import MailCore
 /// home IP is personal data): pass `hideClientAddress`.
 public enum ReceivedHeader {
     public static func make(
-        helloName: String?, clientAddress: String, hostname: String, protocolName: String,
+        helloName: String?, verifiedName: String? = nil, clientAddress: String, hostname: String, protocolName: String,
         id: QueueID, tls: TLSInfo?, recipients: [EnvelopePath], date: Date, hideClientAddress: Bool = false
     ) -> String {
         // RFC 5321 § 4.1.3: an IPv6 address literal is written [IPv6:…].
         let literal = clientAddress.contains(":") ? "IPv6:\(clientAddress)" : clientAddress
-        let origin = hideClientAddress ? "(authenticated sender, address not shown)" : "([\(literal)])"
+        // A forward-confirmed HELO name (RFC 5321 § 4.4 "TCP-info") is shown
+        // next to the address; an unverified one stands alone, visibly claimed.
+        let verified = verifiedName.map { "\(sanitize($0)) " } ?? ""
+        let origin = hideClientAddress ? "(authenticated sender, address not shown)" : "(\(verified)[\(literal)])"
         var header = "Received: from \(sanitize(helloName ?? "unknown")) \(origin)\r\n"
         header += "\tby \(hostname) (SIMS) with \(protocolName) id \(id)"
         if let tls {

@@ -61,7 +61,7 @@ public struct MailServer {
             hideSubmitterAddress: configuration.hideSubmitterAddress,
             authGuard: AuthenticationGuard(settings: configuration.authentication),
             popBeforeSMTP: popBeforeSMTP,
-            policy: SMTPPolicy(),
+            policy: makePolicy(directory: directory),
             outbound: OutboundQueue(spool: spool, runner: runner))
         // One limiter across listeners: the per-address limit is about a
         // client, whichever port it uses.

@@ -16,11 +16,11 @@ import Testing
         let list = greylist()
         let first = list.check(clientAddress: "203.0.113.5", sender: "a@sender.test", recipient: "u@example.test")
         #expect(!first.isPass)
-        #expect(first.reply == SMTPReply(451, .init(4, 7, 1), "Greylisted, try again in 300 seconds"))
+        #expect(first.reply == SMTPReply(451, .init(4, 7, 1), "Greylisted, try again in 5m"))
         #expect(first.description == "greylisted (203.0.113.0/24, <a@sender.test>, <u@example.test>), retry in 300 s")
         clock.advance(.seconds(120))
         let early = list.check(clientAddress: "203.0.113.5", sender: "a@sender.test", recipient: "u@example.test")
-        #expect(early.reply?.lines == ["Greylisted, try again in 180 seconds"])
+        #expect(early.reply?.lines == ["Greylisted, try again in 3m"])
         clock.advance(.seconds(180))
         // Another address of the same /24, sender in another case: the same triplet.
         let retry = list.check(clientAddress: "203.0.113.77", sender: "<A@Sender.Test>", recipient: "u@example.test")
@@ -45,7 +45,7 @@ import Testing
         _ = list.check(clientAddress: "203.0.113.5", sender: "", recipient: "u@example.test")
         clock.advance(.seconds(4 * 3600 + 1))
         let late = list.check(clientAddress: "203.0.113.5", sender: "", recipient: "u@example.test")
-        #expect(late.reply?.lines == ["Greylisted, try again in 300 seconds"])
+        #expect(late.reply?.lines == ["Greylisted, try again in 5m"])
     }
 
     @Test func anAllowedTripletExpiresAfterDisuse() {
@@ -87,4 +87,12 @@ import Testing
         }
         #expect(list.count <= 1000)
     }
+}
+
+@Suite struct DurationLogTextTests {
+    @Test(arguments: [
+        (Duration.milliseconds(300), "300ms"), (.seconds(45), "45s"), (.seconds(90), "1m30s"), (.seconds(1800), "30m"),
+        (.seconds(7200), "2h"), (.seconds(5400), "1h30m"), (.milliseconds(1500), "2s"),
+    ])
+    func text(_ duration: Duration, _ expected: String) { #expect(duration.logText == expected) }
 }

@@ -146,3 +146,14 @@ import Testing
                 == .claimsToBeUs("our local domain new.test"))
     }
 }
+
+@Suite struct HeloVerifierLoopbackTests {
+    @Test("With loopbackIsUs off, a loopback client that is not our listener address cannot claim our name")
+    func loopbackCheckedLikeAnyone() async {
+        let verifier = HeloVerifier(
+            resolver: StubbedResolver(), ourHostnames: ["mx.example.test"], ourAddresses: ["127.0.0.1"], loopbackIsUs: false)
+        #expect(await verifier.verify(helo: "mx.example.test", clientAddress: "127.0.0.5").outcome
+            == .claimsToBeUs("our host name mx.example.test"))
+        #expect(await verifier.verify(helo: "mx.example.test", clientAddress: "127.0.0.1").outcome != .claimsToBeUs("our host name mx.example.test"))
+    }
+}

@@ -954,3 +954,40 @@ def wait_dsn(server: SimsServer, account: str = POSTMASTER, count: int = 1, time
     files = wait_until(lambda: len(server.mail_files(account)) >= count and server.mail_files(account),
                        timeout, what=f"{count} DSN(s) in {account}'s Maildir")
     return [DSN(p.read_bytes()) for p in files]
+
+
+class Rbldnsd(Peer):
+    """rbldnsd in the foreground on 127.0.0.1:PORT (UDP) serving `zones`
+    ({zone: (dataset type, data text)}). Its data directory is world-readable
+    because rbldnsd drops root privileges to the `rbldns` user (it refuses to
+    run as root) before reading it."""
+
+    def __init__(self, zones: dict[str, tuple[str, str]], workdir: Path):
+        super().__init__("rbldnsd", workdir / "rbldnsd.log")
+        binary = require_tool("rbldnsd", ["/usr/sbin/rbldnsd"])
+        self.directory = Path(tempfile.mkdtemp(prefix="sims-rbldnsd-"))
+        os.chmod(self.directory, 0o755)
+        arguments = []
+        for index, (zone, (dataset, text)) in enumerate(zones.items()):
+            name = f"zone{index}"
+            (self.directory / name).write_text(text)
+            os.chmod(self.directory / name, 0o644)
+            arguments.append(f"{zone}:{dataset}:{name}")
+        user = ["-u", "rbldns"] if os.geteuid() == 0 else []
+        probe = next(iter(zones))
+        self.port = 0
+        for _ in range(3):
+            self.port = free_port()
+            self.spawn([binary, "-n", *user, "-b", f"127.0.0.1/{self.port}", "-w", str(self.directory), "-t", "5",
+                        *arguments])
+            if self.await_ready(lambda: dns_query(f"1.0.0.127.{probe}", self.port, qtype=1) is not None):
+                return
+        raise AssertionError(f"rbldnsd did not start:\n{self.output()}")
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def stop(self):
+        super().stop()
+        shutil.rmtree(self.directory, ignore_errors=True)

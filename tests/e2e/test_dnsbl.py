@@ -3,23 +3,18 @@ run, on a loopback port, serving an address list (ip4set, ip6trie), a domain
 list (dnset) and a zone that answers 127.255.255.254 ("query refused") to
 everything. A DNS server that never answers gives "no answer" quickly.
 
-`Rbldnsd` / the `rbldnsd` fixture are meant for reuse by the server-side
-DNSBL tests (issue 6)."""
+`Rbldnsd` lives in simslib; the server-side DNSBL tests use it too."""
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import socket
 import subprocess
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
 
-from simslib import SIMS_BINARY, Peer, dns_query, free_port, peers, require_tool, zone
+from simslib import SIMS_BINARY, Rbldnsd, peers, require_tool, zone
 
 assert peers  # the fixture, imported for pytest
 
@@ -31,43 +26,6 @@ BLOCKLIST_ZONES = {
     "dbl.test": ("dnset", ":127.0.1.2:Domain listed: $\nspammer.test\n"),
     "refused.test": ("ip4set", ":127.255.255.254:Query refused\n0.0.0.0/1\n128.0.0.0/1\n"),
 }
-
-
-class Rbldnsd(Peer):
-    """rbldnsd in the foreground on 127.0.0.1:PORT (UDP) serving `zones`
-    ({zone: (dataset type, data text)}). Its data directory is world-readable
-    because rbldnsd drops root privileges to the `rbldns` user (it refuses to
-    run as root) before reading it."""
-
-    def __init__(self, zones: dict[str, tuple[str, str]], workdir: Path):
-        super().__init__("rbldnsd", workdir / "rbldnsd.log")
-        binary = require_tool("rbldnsd", ["/usr/sbin/rbldnsd"])
-        self.directory = Path(tempfile.mkdtemp(prefix="sims-rbldnsd-"))
-        os.chmod(self.directory, 0o755)
-        arguments = []
-        for index, (zone, (dataset, text)) in enumerate(zones.items()):
-            name = f"zone{index}"
-            (self.directory / name).write_text(text)
-            os.chmod(self.directory / name, 0o644)
-            arguments.append(f"{zone}:{dataset}:{name}")
-        user = ["-u", "rbldns"] if os.geteuid() == 0 else []
-        probe = next(iter(zones))
-        self.port = 0
-        for _ in range(3):
-            self.port = free_port()
-            self.spawn([binary, "-n", *user, "-b", f"127.0.0.1/{self.port}", "-w", str(self.directory), "-t", "5",
-                        *arguments])
-            if self.await_ready(lambda: dns_query(f"1.0.0.127.{probe}", self.port, qtype=1) is not None):
-                return
-        raise AssertionError(f"rbldnsd did not start:\n{self.output()}")
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def stop(self):
-        super().stop()
-        shutil.rmtree(self.directory, ignore_errors=True)
 
 
 @pytest.fixture

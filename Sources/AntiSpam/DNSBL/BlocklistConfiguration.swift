@@ -10,7 +10,7 @@ import MailCore
 /// every client, so such answers are reported as refusals and never listed.
 public struct BlocklistConfiguration: Sendable, Hashable {
     /// What the list holds: client addresses (a DNSxL) or domain names (an RHSBL).
-    public enum Kind: String, Sendable, Hashable, Codable {
+    public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
         /// Reversed IPv4 octets or IPv6 nibbles under the zone (RFC 5782 § 2.1, § 2.4).
         case ip
         /// Domain names under the zone (RFC 5782 § 2.2), e.g. the MAIL FROM domain.

@@ -108,3 +108,11 @@ public struct HeloVerdict: Hashable, Sendable, CustomStringConvertible {
                 }))
     }
 }
+
+extension HeloVerdict {
+    /// The name as forward-confirmed DNS showed it, for the Received header; nil unless verified.
+    public var verifiedName: String? {
+        guard outcome == .forwardConfirmed, let name = HeloName(helo), case .domain(let domain) = name else { return nil }
+        return domain
+    }
+}

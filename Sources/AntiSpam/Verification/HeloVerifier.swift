@@ -6,7 +6,8 @@ import MailCore
 /// In order: syntax; whether the client claims to be us (our host names, our
 /// local domains, our addresses, or localhost, from a client that is neither
 /// loopback nor one of our addresses — so local tools and our own queue are
-/// never refused); an address literal against the client's address; and a
+/// never refused; `loopbackIsUs: false` checks loopback clients like any
+/// other, for a server whose operator chose to check them); an address literal against the client's address; and a
 /// name's A and AAAA records against the client's address (forward
 /// confirmation). DNS trouble gives `.temporaryFailure`, which the policy
 /// never refuses: a broken resolver must not stop the mail.
@@ -15,13 +16,16 @@ public struct HeloVerifier: Sendable {
     private let ourHostnames: Set<String>
     private let localDomains: @Sendable () -> Set<String>
     private let ourAddresses: Set<MailCore.IPAddress>
+    private let loopbackIsUs: Bool
 
     /// `localDomains` is asked at each check, so domains added at run time
     /// count at once; names are compared case-insensitively.
     public init(
         resolver: any DNSResolving, ourHostnames: Set<String>,
-        localDomains: @escaping @Sendable () -> Set<String> = { [] }, ourAddresses: [String] = []
+        localDomains: @escaping @Sendable () -> Set<String> = { [] }, ourAddresses: [String] = [],
+        loopbackIsUs: Bool = true
     ) {
+        self.loopbackIsUs = loopbackIsUs
         self.resolver = resolver
         self.ourHostnames = Set(ourHostnames.map { Self.normalise($0) })
         self.localDomains = localDomains
@@ -34,7 +38,7 @@ public struct HeloVerifier: Sendable {
         }
         guard let name = HeloName(helo) else { return verdict(.syntaxError) }
         let client = MailCore.IPAddress(clientAddress)
-        let clientIsUs = client.map { $0.isLoopback || ourAddresses.contains($0) } ?? false
+        let clientIsUs = client.map { ($0.isLoopback && loopbackIsUs) || ourAddresses.contains($0) } ?? false
 
         switch name {
         case .literal(let address):

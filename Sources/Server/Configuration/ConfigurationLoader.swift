@@ -39,7 +39,7 @@ public enum ConfigurationLoader {
 
 /// Walks the parsed table key by key. Each known key has a reader; anything
 /// else is reported as unknown, so a misspelt key never silently does nothing.
-private struct TableReader {
+struct TableReader {
     let locator: KeyLocator
     var problems: [ConfigurationProblem] = []
 
@@ -64,7 +64,7 @@ private struct TableReader {
             case "auth.window":
                 if let amount = duration(full, value, minimum: .seconds(1)) { c.authentication.window = .nanoseconds(amount.nanoseconds) }
             case "smtp", "submission", "pop3", "tls", "limits", "timeouts", "log", "log.modules", "storage", "relay", "queue", "auth",
-                "delivery", "delivery.routes":
+                "delivery", "delivery.routes", "antispam", "antispam.tarpit", "antispam.greylisting", "limits.rate":
                 guard let inner = value.table else { problem(full, "must be a table ([\(full)])"); continue }
                 read(inner, prefix: full, into: &c)
             case "smtp.listen": c.smtpListeners = listeners(full, value) ?? c.smtpListeners
@@ -150,6 +150,7 @@ private struct TableReader {
             case "storage.mail_directory": c.storage.mailDirectory = string(full, value) ?? c.storage.mailDirectory
             case "storage.database": c.storage.database = string(full, value) ?? c.storage.database
             default:
+                if readAntiSpam(full, value, into: &c.antispam) { continue }
                 if prefix == "delivery.routes" {
                     if let route = string(full, value) { c.delivery.routes[key.lowercased()] = route }
                 } else if prefix == "log.modules" {

@@ -62,6 +62,8 @@ public struct ServerConfiguration: Sendable {
     /// for `popBeforeSMTPWindow`. Off by default; SMTP AUTH is the safe way.
     public var popBeforeSMTP = false
     public var popBeforeSMTPWindow: TimeAmount = .minutes(10)
+    /// DNS blocklists, HELO/return-path/SPF checks, rate limits, tarpit, greylisting.
+    public var antispam = AntiSpamOptions()
     public var queue = QueueOptions()
     public var delivery = DeliveryOptions()
 

@@ -1,16 +1,277 @@
+import AntiSpam
+import DNS
 import Logging
 import MailCore
+import NIOCore
 import SMTPProtocol
 
-/// The anti-spam checks of one SMTP server, as the connection calls them:
-/// at connect, at HELO/EHLO, at MAIL and at RCPT. Each returns a verdict the
-/// session carries out, and logs its evidence.
+/// The anti-spam checks of one SMTP server, as the connection calls them: at
+/// connect, at HELO/EHLO, at MAIL and at RCPT. Each returns a verdict the
+/// session carries out, logs its evidence, and leaves its result in the
+/// connection's `PolicyState` for the message's log line and headers.
+///
+/// Authenticated users, client networks and `antispam.exempt_networks` are
+/// never checked (rate limits per user still apply to authenticated users).
 struct SMTPPolicy: Sendable {
-    /// Whether the session must ask about HELO names and senders at all.
-    var checksHello: Bool { false }
-    var checksSender: Bool { false }
+    let options: AntiSpamOptions
+    let hostname: String
+    let clientNetworks: [IPAddressRange]
+    let blocklists: BlocklistChecker?
+    let helo: HeloVerifier?
+    let heloPolicy: HeloPolicy
+    let returnPath: ReturnPathVerifier
+    let spf: SPFEvaluator
+    let rate: RateLimiter?
+    let penaltyBox: ProbePenaltyBox
+    let greylist: Greylist?
 
-    func checkHello(_ name: String, client: String, logger: Logger) async -> PolicyVerdict { .accept }
+    init(
+        options: AntiSpamOptions, hostname: String, clientNetworks: [IPAddressRange], resolver: any DNSResolving,
+        localDomains: @escaping @Sendable () -> Set<String>, ourAddresses: [String]
+    ) {
+        self.options = options
+        self.hostname = hostname
+        self.clientNetworks = clientNetworks
+        blocklists = options.blocklists.isEmpty ? nil : BlocklistChecker(lists: options.blocklists, resolver: resolver)
+        helo = options.heloMode.map { _ in
+            // Loopback clients are exempt by default (exempt_networks); an
+            // operator who removes them wants them checked like anyone.
+            HeloVerifier(
+                resolver: resolver, ourHostnames: [hostname], localDomains: localDomains, ourAddresses: ourAddresses,
+                loopbackIsUs: false)
+        }
+        heloPolicy = options.heloMode.map(HeloPolicy.init(mode:)) ?? HeloPolicy()
+        returnPath = ReturnPathVerifier(resolver: resolver)
+        spf = SPFEvaluator(resolver: resolver, receiver: hostname)
+        rate = options.rate.isOff ? nil : RateLimiter(limits: options.rate)
+        penaltyBox = ProbePenaltyBox(penaltyDuration: options.probePenalty)
+        greylist = options.greylisting ? Greylist(settings: options.greylist) : nil
+    }
 
-    func checkSender(_ transaction: MailTransaction, client: String, logger: Logger) async -> PolicyVerdict { .accept }
+    var checksHello: Bool { options.checksHello }
+    var checksSender: Bool { options.checksSender }
+
+    /// Whether a client is trusted by address (client networks, exempt networks).
+    func isExempt(_ client: String) -> Bool {
+        guard let address = MailCore.IPAddress(client) else { return false }
+        return clientNetworks.contains { $0.contains(address) } || options.exemptNetworks.contains { $0.contains(address) }
+    }
+
+    // MARK: Connect
+
+    /// Checks made before the greeting; a reply means "refuse with it and close".
+    /// Submission listeners check nothing here: their clients must authenticate
+    /// before MAIL, and a user on a blocklisted dial-up address must still send.
+    func checkConnect(_ state: PolicyState, client: String, submission: Bool, logger: Logger) async -> SMTPReply? {
+        state.exempt = isExempt(client) || submission
+        state.probeGuard = RecipientProbeGuard(settings: options.tarpit, slowed: penaltyBox.isPenalized(client))
+        if state.probeGuard.startedSlowed {
+            logger.warning("tarpit: \(client) probed for recipients recently, its unknown recipients are answered slowly at once")
+        }
+        guard !state.exempt else { return nil }
+        if let rate, case .exceeded(let limit) = rate.acquireConnection(from: client) {
+            logger.notice("refused: \(limit)")
+            return limit.reply(hostname: hostname)
+        }
+        state.holdsConnectionSlot = rate != nil
+        if options.blocklistCheck == .connect, let rejection = await checkBlocklists(state, client: client, logger: logger) {
+            return rejection
+        }
+        return nil
+    }
+
+    /// Gives back what `checkConnect` took.
+    func connectionClosed(_ state: PolicyState, client: String) {
+        if state.holdsConnectionSlot { rate?.releaseConnection(from: client) }
+        state.holdsConnectionSlot = false
+    }
+
+    /// The client's address in every configured address list, once per connection.
+    private func checkBlocklists(_ state: PolicyState, client: String, logger: Logger) async -> SMTPReply? {
+        guard let blocklists, !state.blocklistsChecked, let address = MailCore.IPAddress(client) else { return nil }
+        state.blocklistsChecked = true
+        let verdicts = await blocklists.check(address: address)
+        for verdict in verdicts { log(verdict, logger: logger, state: state) }
+        state.score.add(verdicts.totalScore, check: "dnsbl", reason: "listed")
+        if let hit = verdicts.firstRejection {
+            let text = rejectionText(for: hit)
+            logger.notice("refused: \(text)")
+            return SMTPReply(554, .init(5, 7, 1), text)
+        }
+        return nil
+    }
+
+    private func log(_ verdict: BlocklistVerdict, logger: Logger, state: PolicyState) {
+        switch verdict.outcome {
+        case .listed(let reason):
+            let listed = "\(verdict.subject) listed in \(verdict.list.displayName) (\(verdict.answers.joined(separator: ", ")))"
+            logger.notice("dnsbl: \(listed)\(reason.map { ": \($0)" } ?? "")")
+            state.evidence.append("dnsbl=listed(\(verdict.list.zone))")
+        case .notListed:
+            logger.debug("dnsbl: \(verdict.subject) not listed in \(verdict.list.displayName)")
+        case .refused:
+            logger.warning("dnsbl: \(verdict.list.displayName) refused the query for \(verdict.subject) (127.255.255.x); not counted")
+        case .noAnswer(let error):
+            logger.warning("dnsbl: no answer from \(verdict.list.displayName) for \(verdict.subject): \(error); accepted (fail open)")
+        }
+    }
+
+    // MARK: HELO
+
+    func checkHello(_ name: String, state: PolicyState, client: String, logger: Logger) async -> PolicyVerdict {
+        guard let helo, !state.exempt else { return .accept }
+        let verdict = await helo.verify(helo: name, clientAddress: client)
+        state.helo = verdict
+        if verdict.severity.logLevel >= 4 { logger.debug("\(verdict.logText)") } else { logger.warning("\(verdict.logText)") }
+        switch heloPolicy.action(for: verdict) {
+        case .accept: return .accept
+        case .score(let points):
+            state.score.add(points, check: "helo", reason: verdict.summary)
+            return .accept
+        case .reject(let reply):
+            logger.notice("refused: HELO \(name): \(reply.lines.joined(separator: " "))")
+            return .reject(reply)
+        }
+    }
+
+    // MARK: MAIL
+
+    func checkSender(
+        _ transaction: MailTransaction, helloName: String?, user: String?, state: PolicyState, client: String, logger: Logger
+    ) async -> PolicyVerdict {
+        state.spf = nil
+        state.returnPath = nil
+        if let rate, user != nil || !state.exempt, case .exceeded(let limit) = rate.admitMessage(from: client, user: user) {
+            logger.notice("refused: \(limit) (from \(transaction.reversePath))")
+            return .reject(limit.reply(hostname: hostname))
+        }
+        guard user == nil, !state.exempt else { return .accept }
+        if options.blocklistCheck == .mail, let rejection = await checkBlocklists(state, client: client, logger: logger) {
+            return .reject(rejection)
+        }
+        let sender = transaction.reversePath.mailbox
+        let senderDomain: String? = sender.flatMap { if case .name(let domain) = $0.domain { domain } else { nil } }
+        if let blocklists, let senderDomain {
+            let verdicts = await blocklists.check(domain: senderDomain)
+            for verdict in verdicts { log(verdict, logger: logger, state: state) }
+            state.score.add(verdicts.totalScore, check: "rhsbl", reason: "sender domain listed")
+            if let hit = verdicts.firstRejection {
+                let text = rejectionText(for: hit)
+                logger.notice("refused: sender \(transaction.reversePath): \(text)")
+                return .reject(SMTPReply(554, .init(5, 7, 1), text))
+            }
+        }
+        if options.verifyReturnPath {
+            let verdict = await returnPath.verify(path: transaction.reversePath)
+            state.returnPath = verdict
+            if let reply = verdict.reply, !verdict.isAccepted {
+                logger.notice("refused: return path \(transaction.reversePath): \(verdict)")
+                return .reject(reply)
+            }
+            logger.debug("return path \(transaction.reversePath): \(verdict)")
+        }
+        if options.spf != .off {
+            let mailFrom = sender.map { "\($0)" } ?? ""
+            let outcome = await spf.evaluate(ip: client, mailFrom: mailFrom, helo: helloName ?? "")
+            state.spf = outcome
+            logger.info("spf: \(outcome) for \(transaction.reversePath) from \(client)")
+            if outcome.result == .fail, options.spf == .reject {
+                let why = outcome.explanation.map { ": \(printableSingleLine($0, maximumLength: 200))" } ?? ""
+                logger.notice("refused: SPF fail for \(transaction.reversePath)")
+                return .reject(SMTPReply(550, .init(5, 7, 23), "SPF check failed for \(outcome.domain)\(why)"))
+            }
+        }
+        if options.scoreReject > 0, state.score.total >= options.scoreReject {
+            logger.notice("refused: spam score \(state.score)")
+            return .reject(SMTPReply(550, .init(5, 7, 1), "Message refused by policy (score \(state.score.total))"))
+        }
+        return .accept
+    }
+
+    // MARK: RCPT
+
+    /// The final verdict on one recipient after the relay decision, and the
+    /// pause before answering (the tarpit for recipient probing).
+    func checkRecipient(
+        _ verdict: RecipientVerdict, resolution: LocalResolution, path: EnvelopePath, transaction: MailTransaction,
+        user: String?, state: PolicyState, client: String, logger: Logger
+    ) -> (RecipientVerdict, Duration) {
+        let trusted = user != nil || state.exempt
+        if case .reject = verdict, resolution == .unknownUser, !trusted {
+            switch state.probeGuard.unknownRecipient(hostname: hostname) {
+            case .reply(let pause):
+                if pause > .zero { logger.warning("tarpit: unknown recipient \(path), answering after \(pause.logText)") }
+                return (verdict, pause)
+            case .drop(let reply, let pause):
+                penaltyBox.penalize(client)
+                let count = state.probeGuard.unknownRecipients
+                logger.notice(
+                    "refused: dictionary attack: \(count) unknown recipients, session dropped, \(client) slowed down for \(options.probePenalty.logText)"
+                )
+                return (.rejectAndClose(reply), pause)
+            }
+        }
+        guard case .accept(let destination) = verdict else { return (verdict, .zero) }
+        if let rate, user != nil || !state.exempt, case .exceeded(let limit) = rate.admitRecipient(from: client, user: user) {
+            logger.notice("\(path) refused: \(limit)")
+            return (.reject(limit.reply(hostname: hostname)), .zero)
+        }
+        if let greylist, !trusted, case .local = destination {
+            let sender = transaction.reversePath.mailbox.map { "\($0)" } ?? ""
+            let result = greylist.check(clientAddress: client, sender: sender, recipient: "\(path)")
+            if let reply = result.reply {
+                logger.notice("\(path) deferred: \(result)")
+                return (.reject(reply), .zero)
+            }
+        }
+        return (verdict, .zero)
+    }
+
+    // MARK: Headers
+
+    /// Authentication-Results (RFC 8601) and Received-SPF (RFC 7208 § 9.1)
+    /// for a message, prepended above Received. Nothing for trusted clients
+    /// and authenticated users: no check ran, and their mail stays as sent.
+    func headers(state: PolicyState, user: String?, client: String, helloName: String?, reversePath: EnvelopePath) -> String {
+        guard user == nil, !state.exempt else { return "" }
+        var results = AuthenticationResultsHeader(authservID: hostname)
+        var received = ""
+        if let spf = state.spf {
+            results.add(spf.authenticationMethodResult)
+            received = spf.receivedSPFHeader(
+                clientIP: client, envelopeFrom: reversePath.mailbox.map { "\($0)" } ?? "", helo: helloName ?? "",
+                receiver: hostname)
+        }
+        if let helo = state.helo { results.addNote("helo: \(helo.summary)") }
+        if let returnPath = state.returnPath { results.addNote("return-path: \(returnPath)") }
+        for entry in state.evidence { results.addNote(entry) }
+        if !state.score.entries.isEmpty { results.addNote("score: \(state.score)") }
+        return results.rendered() + received
+    }
+}
+
+/// What the checks found on one connection. Used by that connection's task only.
+final class PolicyState: @unchecked Sendable {
+    var exempt = false
+    var holdsConnectionSlot = false
+    var blocklistsChecked = false
+    var probeGuard = RecipientProbeGuard()
+    var score = SpamScore()
+    var helo: HeloVerdict?
+    var returnPath: ReturnPathVerdict?
+    var spf: SPFOutcome?
+    /// Listings and other findings for the headers.
+    var evidence: [String] = []
+
+    /// One line for the message's log entry: every check's verdict.
+    var summary: String {
+        var parts: [String] = []
+        if exempt { parts.append("trusted client") }
+        if let helo { parts.append("helo \(helo.isVerified ? "verified" : helo.summary)") }
+        if let returnPath { parts.append("return-path \(returnPath.isAccepted ? "ok" : "\(returnPath)")") }
+        if let spf { parts.append("spf \(spf.result)") }
+        parts.append(contentsOf: evidence)
+        if !score.entries.isEmpty { parts.append("score \(score.total)") }
+        return parts.joined(separator: ", ")
+    }
 }

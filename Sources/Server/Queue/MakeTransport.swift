@@ -1,11 +1,29 @@
 import DNS
 import Foundation
 import Logging
+import MailStore
+import NIOCore
 import NIOPosix
 import Queue
 import SMTPClient
 
 extension MailServer {
+    /// The anti-spam checks, with their own resolver: same servers as
+    /// delivery, but short timeouts, since a client waits for the answer.
+    func makePolicy(directory: Directory) -> SMTPPolicy {
+        let options = configuration.antispam
+        let servers = configuration.delivery.dnsServers.isEmpty ? StubResolver.systemServers() : configuration.delivery.dnsServers
+        let perQuery = TimeAmount.nanoseconds(max(options.dnsTimeout.nanoseconds / 2, 50_000_000))
+        let resolver = StubResolver(
+            servers: servers, group: MultiThreadedEventLoopGroup.singleton, timeout: perQuery, attempts: 1,
+            logger: logs.logger(.dns))
+        let listeners = configuration.smtpListeners + configuration.submissionListeners + configuration.submissionImplicitTLSListeners
+        return SMTPPolicy(
+            options: options, hostname: configuration.hostname, clientNetworks: configuration.clientNetworks,
+            resolver: resolver, localDomains: { directory.localDomainNames() },
+            ourAddresses: listeners.map(\.host).filter { $0 != "0.0.0.0" && $0 != "::" })
+    }
+
     /// The transport the queue delivers with: DNS MX lookups (or configured
     /// routes and smarthost) and the outbound SMTP client.
     func makeTransport(logger: Logger) throws -> any MessageTransport {

@@ -21,6 +21,8 @@ struct SMTPConnection {
     var logger: Logger
     /// Decided once per connection from the client's address (client networks).
     let relayPermission: RelayPermission?
+    /// What the anti-spam checks found on this connection.
+    let policyState = PolicyState()
 
     func run() async {
         let control = ConnectionControl(channel: channel.channel, hostname: services.hostname)
@@ -39,12 +41,19 @@ struct SMTPConnection {
         } catch {
             logger.warning("session ended by error: \(error)")
         }
+        services.policy.connectionClosed(policyState, client: clientAddress)
         logger.info("disconnected")
     }
 
     private func converse(_ inbound: NIOAsyncChannelInboundStream<SMTPInbound>, control: ConnectionControl) async throws {
         if services.timeouts.greetingDelay > .zero {
             try await Task.sleep(nanoseconds: UInt64(services.timeouts.greetingDelay.nanoseconds))
+        }
+        if let refusal = await services.policy.checkConnect(
+            policyState, client: clientAddress, submission: submission, logger: logger) {
+            // Refused before the greeting (RFC 5321 § 3.1 allows a 554 greeting): a blocklisted client or a rate limit.
+            try await channel.channel.writeAndFlush(ByteBuffer(string: refusal.wireText))
+            return
         }
         var session = SMTPSession(
             configuration: services.sessionConfiguration(submission: submission), clientAddress: clientAddress)
@@ -138,21 +147,34 @@ struct SMTPConnection {
                 try await startTLS(reply)
                 return .startTLS
             case .checkRecipient(let path, let transaction):
-                action = session.recipientChecked(checkRecipient(path, transaction: transaction, session: session))
+                let (verdict, pause) = checkRecipient(path, transaction: transaction, session: session)
+                if pause > .zero {
+                    // The tarpit: flush what is pending, then make the prober wait.
+                    try await flush(&output)
+                    try await Task.sleep(for: pause)
+                }
+                action = session.recipientChecked(verdict)
             case .deliver(let transaction):
                 action = session.deliveryFinished(await deliver(transaction, session: session))
             case .authenticate(let username, let password):
                 action = session.authenticationFinished(await authenticate(username, password))
             case .checkHello(let name):
-                action = session.helloChecked(await services.policy.checkHello(name, client: clientAddress, logger: logger))
+                action = session.helloChecked(
+                    await services.policy.checkHello(name, state: policyState, client: clientAddress, logger: logger))
             case .checkSender(let transaction):
-                action = session.senderChecked(
-                    await services.policy.checkSender(transaction, client: clientAddress, logger: logger))
+                var logger = self.logger
+                logger[metadataKey: "qid"] = "\(transaction.id)"
+                let verdict = await services.policy.checkSender(
+                    transaction, helloName: session.helloName, user: session.authenticatedUser, state: policyState,
+                    client: clientAddress, logger: logger)
+                action = session.senderChecked(verdict)
             }
         }
     }
 
-    private func checkRecipient(_ path: EnvelopePath, transaction: MailTransaction, session: SMTPSession) -> RecipientVerdict {
+    private func checkRecipient(
+        _ path: EnvelopePath, transaction: MailTransaction, session: SMTPSession
+    ) -> (RecipientVerdict, Duration) {
         var logger = self.logger
         logger[metadataKey: "qid"] = "\(transaction.id)"
         let resolution: LocalResolution
@@ -160,7 +182,7 @@ struct SMTPConnection {
             resolution = try services.directory.resolve(path)
         } catch {
             logger.error("\(path) deferred: directory lookup failed: \(error)")
-            return .reject(Replies.directoryUnavailable)
+            return (.reject(Replies.directoryUnavailable), .zero)
         }
         var permission = session.authenticatedUser.map { .authenticated($0) } ?? relayPermission
         if permission == nil, resolution == .notLocal, let grant = services.popBeforeSMTP?.permission(for: clientAddress) {
@@ -174,22 +196,30 @@ struct SMTPConnection {
         } else {
             logger.debug("\(path) \(decision.logText)")
         }
-        return decision.verdict
+        return services.policy.checkRecipient(
+            decision.verdict, resolution: resolution, path: path, transaction: transaction, user: session.authenticatedUser,
+            state: policyState, client: clientAddress, logger: logger)
     }
 
     private func deliver(_ transaction: MailTransaction, session: SMTPSession) async -> DeliveryOutcome {
         var logger = self.logger
         logger[metadataKey: "qid"] = "\(transaction.id)"
-        let header = ReceivedHeader.make(
-            helloName: session.helloName, clientAddress: clientAddress, hostname: services.hostname,
+        let checks = services.policy.headers(
+            state: policyState, user: session.authenticatedUser, client: clientAddress, helloName: session.helloName,
+            reversePath: transaction.reversePath)
+        let received = ReceivedHeader.make(
+            helloName: session.helloName, verifiedName: policyState.helo?.verifiedName, clientAddress: clientAddress,
+            hostname: services.hostname,
             protocolName: session.receivedProtocol, id: transaction.id, tls: session.tls,
             recipients: transaction.recipients.map(\.path), date: Date(),
             hideClientAddress: services.hideSubmitterAddress && session.authenticatedUser != nil)
-        var bytes = Array(header.utf8)
+        var bytes = Array((received + checks).utf8)
         bytes.reserveCapacity(bytes.count + transaction.message.readableBytes)
         bytes.append(contentsOf: transaction.message.readableBytesView)
+        let summary = policyState.summary
+        let checksText = summary.isEmpty ? "" : " (checks: \(summary))"
         logger.info(
-            "received \(transaction.message.readableBytes) bytes from \(transaction.reversePath) for \(transaction.recipients.count) recipients"
+            "received \(transaction.message.readableBytes) bytes from \(transaction.reversePath) for \(transaction.recipients.count) recipients\(checksText)"
         )
         let queued: QueuedMessage?
         do {

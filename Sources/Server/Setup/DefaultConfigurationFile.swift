@@ -46,6 +46,39 @@ enum DefaultConfigurationFile {
         lock_after = 10                  # failures for one account within the window before it is locked
         window = "15m"
 
+        [antispam]
+        # Checks for clients that are not trusted (not authenticated, not in
+        # client_networks, not in exempt_networks). Loopback is exempt so local
+        # tools work without DNS; a public server checks everyone else.
+        exempt_networks = ["127.0.0.0/8", "::1"]
+        helo_policy = "log"              # log | reject | score | off: a HELO name that does not resolve to the client
+        verify_return_path = true        # MAIL FROM domain must exist in DNS (550 5.1.8; 450 4.1.8 if DNS fails)
+        spf = "header"                   # off | header (Received-SPF, Authentication-Results) | reject (SPF fail: 550 5.7.23)
+        dnsbl_check = "connect"          # connect | mail: when the client address is looked up in [[antispam.dnsbl]]
+        dns_timeout = "5s"               # a check waiting longer fails open
+        score_reject = 5.0               # refuse when the "score" actions add up to this (0: never)
+        # [[antispam.dnsbl]]
+        # zone = "zen.spamhaus.org"
+        # listed = ["127.0.0.2-127.0.0.11"]
+        # action = "reject"              # or "score" with score = 3.0
+        # kind = "ip"                    # or "domain": the MAIL FROM domain (RHSBL)
+
+        [antispam.tarpit]
+        # Recipient probing: unknown recipients beyond the free ones are answered
+        # ever more slowly; at drop_after the session is dropped (421) and the
+        # address starts slowed down for the penalty.
+        free_unknown_recipients = 3
+        first_delay = "1s"
+        maximum_delay = "10s"
+        drop_after = 10
+        penalty = "30m"
+
+        [antispam.greylisting]
+        enabled = false
+        delay = "5m"
+        retry_window = "4h"
+        expiry = "35d"
+
         [queue]
         retry_schedule = ["5m", "10m", "20m", "40m", "1h"]   # the last delay repeats
         maximum_lifetime = "5d"          # then undelivered recipients are bounced
@@ -89,6 +122,15 @@ enum DefaultConfigurationFile {
         connections = 1000               # open at once, in total
         connections_per_ip = 50          # open at once, from one client address
         received_headers = 50            # more: refused as a mail loop (554 5.4.6)
+
+        [limits.rate]
+        # Per client address (unchecked clients) and per authenticated user; 0 = off.
+        # Over a limit: 421 4.7.0 at connect, 451 4.7.1 at MAIL or RCPT.
+        connections_per_minute = 0
+        messages_per_hour = 0
+        recipients_per_hour = 0
+        user_messages_per_hour = 0       # a stolen password cannot send a million spams
+        user_recipients_per_hour = 0
 
         [timeouts]
         greeting_delay = "0s"            # wait before the greeting; clients that talk first are dropped
