@@ -24,5 +24,6 @@ extension MessageTransport {
 /// Where bounces go: the Server delivers them locally when the sender is a
 /// local user, or queues them (from `<>`) for a remote sender.
 public protocol BounceSink: Sendable {
-    func deliverBounce(_ message: [UInt8], to sender: String, about queueID: String) async throws
+    /// Delivers or queues the bounce; returns the bounce's own queue id, for the log.
+    func deliverBounce(_ message: [UInt8], to sender: String, about queueID: String) async throws -> String
 }

@@ -97,8 +97,9 @@ extension QueueRunner {
             hostname: settings.hostname, queueID: envelope.id, sender: envelope.reversePath, arrival: envelope.created,
             recipients: failed, originalMessage: message, now: now())
         do {
-            try await bounces.deliverBounce(report, to: envelope.reversePath, about: envelope.id)
-            logger.info("delivery status notification for \(failed.count) recipient(s) sent to <\(envelope.reversePath)>")
+            let bounceID = try await bounces.deliverBounce(report, to: envelope.reversePath, about: envelope.id)
+            logger.info(
+                "delivery status notification for \(failed.count) recipient(s) sent to <\(envelope.reversePath)> as \(bounceID)")
         } catch {
             logger.error("could not send the delivery status notification to <\(envelope.reversePath)>: \(error)")
         }

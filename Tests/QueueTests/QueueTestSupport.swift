@@ -33,8 +33,9 @@ final class ScriptedTransport: MessageTransport {
 final class CollectedBounces: BounceSink {
     let bounces = Mutex<[(message: [UInt8], sender: String, queueID: String)]>([])
 
-    func deliverBounce(_ message: [UInt8], to sender: String, about queueID: String) async throws {
+    func deliverBounce(_ message: [UInt8], to sender: String, about queueID: String) async throws -> String {
         bounces.withLock { $0.append((message, sender, queueID)) }
+        return "S.BOUNCE"
     }
 
     var all: [(message: [UInt8], sender: String, queueID: String)] { bounces.withLock { $0 } }

@@ -187,7 +187,8 @@ def test_audit_counts_every_scenario(sims_server, peers):
 def test_clean_verdict_text_output_and_explain(sims_server, peers):
     sims, sink = audit_server(sims_server, peers, **{"log.modules.SMTP": 4})
     local_id = local_delivery(sims)
-    relayed_id = relay(sims, ["good@remote.test"], compose("from the office"), helo="office-pc.test")
+    office_message = compose("from the office")
+    relayed_id = relay(sims, ["good@remote.test"], office_message, helo="office-pc.test")
     refused_relay(sims, OUTSIDE, ["x@remote.test"])
     sims.wait_for_log(rf"QUEUE \[{relayed_id}\] removed from queue", timeout=QUEUE_DEADLINE)
 
@@ -228,6 +229,11 @@ def test_clean_verdict_text_output_and_explain(sims_server, peers):
     missing = subprocess.run([SIMS_BINARY, "explain", "S.NOSUCHID", "--data", str(sims.data)],
                              capture_output=True, text=True, timeout=60)
     assert missing.returncode != 0 and "no log line names S.NOSUCHID" in missing.stderr
-    by_message_id = subprocess.run([SIMS_BINARY, "explain", "<abc@test.example>", "--data", str(sims.data)],
-                                   capture_output=True, text=True, timeout=60)
-    assert by_message_id.returncode != 0 and "message-id" in by_message_id.stderr
+    unknown_id = subprocess.run([SIMS_BINARY, "explain", "<abc@test.example>", "--data", str(sims.data)],
+                                capture_output=True, text=True, timeout=60)
+    assert unknown_id.returncode != 0 and "message-id" in unknown_id.stderr
+    # The server logs each message's Message-ID, so explain finds the message by it too.
+    [message_id] = re.findall(rb"Message-ID: (<[^>]+>)", office_message)
+    by_message_id = unwrapped(sims_cli("explain", message_id.decode(), "--data", str(sims.data)).stdout)
+    assert f"relayed: client network {TRUSTED_IP}, queued for remote.test" in by_message_id, by_message_id
+    assert relayed_id in by_message_id

@@ -21,7 +21,7 @@ final class ServerBounces: BounceSink {
         self.queueIDs = queueIDs
     }
 
-    func deliverBounce(_ message: [UInt8], to sender: String, about queueID: String) async throws {
+    func deliverBounce(_ message: [UInt8], to sender: String, about queueID: String) async throws -> String {
         let id = queueIDs.next()
         let path: EnvelopePath
         do {
@@ -48,5 +48,6 @@ final class ServerBounces: BounceSink {
             try await delivery.run { try spool.enqueue(message, envelope: envelope) }
             runner.submit(envelope)
         }
+        return id.rawValue
     }
 }

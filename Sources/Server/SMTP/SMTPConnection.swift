@@ -221,6 +221,9 @@ struct SMTPConnection {
         logger.info(
             "received \(transaction.message.readableBytes) bytes from \(transaction.reversePath) for \(transaction.recipients.count) recipients\(checksText)"
         )
+        if let messageID = MessageIDHeader.find(in: transaction.message) {
+            logger.info("message-id \(messageID)")
+        }
         let queued: QueuedMessage?
         do {
             queued = try await store(bytes, transaction)
