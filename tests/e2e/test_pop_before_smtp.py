@@ -5,6 +5,7 @@ allowed it. `sims config check` warns that it is on."""
 
 from __future__ import annotations
 
+import json
 import poplib
 import re
 import socket
@@ -84,6 +85,12 @@ def test_pop_login_opens_relay_for_that_address_until_the_window_ends(sims_serve
     sims.wait_for_log(rf"QUEUE \[{qid}\] <user@remote\.test> sent: .*\(pop-before-smtp alice@example\.test",
                       timeout=QUEUE_DEADLINE)
     assert [m.queue_id() for m in sink.messages()] == [qid]
+    # `sims audit` names the permission: which POP3 login, from where.
+    report = json.loads(sims.cli("audit", "--format", "json", check=True).stdout)
+    [grant] = report["relay_permissions"]
+    assert (grant["kind"], grant["name"], grant["client"], grant["recipients"]) == (
+        "pop_before_smtp", ALICE, "127.0.0.5", 1), grant
+    assert "pop-before-smtp" in report["verdict"]["text"] or report["verdict"]["status"] == "ok", report["verdict"]
 
     # The window closes by itself: refused again, with the ordinary refusal.
     wait_until(lambda: rcpt_reply(sims, "127.0.0.5")[0] == 554, timeout=15, interval=0.5,
