@@ -198,3 +198,22 @@ def test_spf_fail_is_refused_when_asked(sims_server, peers):
     code, text = deliver_from(sims, "127.0.0.6", sender="bob@spf.test")
     assert code == 550 and text.startswith("5.7.23"), (code, text)
     assert deliver_from(sims, "127.0.0.5", sender="bob@spf.test")[0] == 250
+
+
+def test_forged_authentication_results_in_our_name_are_removed(sims_server, peers):
+    """RFC 8601 § 5: only our own verdict may speak for mx.example.test."""
+    sims = checked_server(sims_server, peers, **{"antispam.spf": "header"})
+    forged = (b"Authentication-Results: mx.example.test;\r\n\tspf=pass smtp.mailfrom=ceo@bank.test\r\n"
+              b"Authentication-Results: other.example; spf=pass\r\nSubject: urgent\r\n\r\nwire the money\r\n")
+    with RawSMTP(sims.smtp_port, source="127.0.0.6") as c:
+        c.expect("EHLO client.test", 250)
+        c.expect("MAIL FROM:<bob@spf.test>", 250)
+        c.expect(f"RCPT TO:<{POSTMASTER}>", 250)
+        c.expect("DATA", 354)
+        c.send(forged + b".\r\n")
+        assert c.reply()[0] == 250
+    message = stored_message(sims)
+    assert b"ceo@bank.test" not in message
+    assert b"Authentication-Results: other.example; spf=pass\r\n" in message  # someone else's: kept
+    assert re.search(rb"Authentication-Results: mx\.example\.test;\s+spf=fail", message), message
+    sims.wait_for_log(r"removed Authentication-Results claiming to be ours")

@@ -1,3 +1,4 @@
+import AntiSpam
 import Foundation
 import Logging
 import MailCore
@@ -215,7 +216,14 @@ struct SMTPConnection {
             hideClientAddress: services.hideSubmitterAddress && session.authenticatedUser != nil)
         var bytes = Array((received + checks).utf8)
         bytes.reserveCapacity(bytes.count + transaction.message.readableBytes)
-        bytes.append(contentsOf: transaction.message.readableBytesView)
+        if let cleaned = ForgedAuthenticationResults.removing(
+            from: transaction.message.readableBytesView, authservID: services.hostname)
+        {
+            logger.notice("removed Authentication-Results claiming to be ours (\(services.hostname)) from the message")
+            bytes.append(contentsOf: cleaned)
+        } else {
+            bytes.append(contentsOf: transaction.message.readableBytesView)
+        }
         let summary = policyState.summary
         let checksText = summary.isEmpty ? "" : " (checks: \(summary))"
         logger.info(
