@@ -16,30 +16,45 @@ public struct MaildirMessage: Sendable, Hashable {
 /// `new/` after syncing (see MaildirWriter), and `tmp/` is never read here.
 public struct MaildirReader: Sendable {
     let layout: MaildirWriter
+    /// Shared by every copy of this reader, so one login benefits from the sizes
+    /// measured by the ones before.
+    let sizes: MaildirSizeCache
 
     public init(mailRoot: String, hostname: String) {
         layout = MaildirWriter(mailRoot: mailRoot, hostname: hostname)
+        sizes = MaildirSizeCache()
     }
 
     /// The messages in `new/` and `cur/`, oldest first (by delivery time, then name).
-    /// Every file is read once to count its CRLF size (see `MaildirFile.wireSize`).
+    /// A message not seen before is read once to count its CRLF size (see
+    /// `MaildirFile.wireSize`); later listings take it from `sizes`.
     public func messages(of account: String) throws -> [MaildirMessage] {
         let base = layout.maildirPath(for: account)
         var found: [(message: MaildirMessage, seconds: Int, nanoseconds: Int)] = []
+        var scratch: [UInt8] = []
         for sub in ["new", "cur"] {
             let directory = "\(base)/\(sub)"
-            guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { continue }
-            found.reserveCapacity(found.count + names.count)
-            for name in names where !name.hasPrefix(".") {
+            guard let files = MaildirFile.regularFiles(in: directory) else { continue }
+            found.reserveCapacity(found.count + files.count)
+            for (name, status) in files {
                 let path = "\(directory)/\(name)"
-                guard let status = MaildirFile.regularFileStatus(path) else { continue }
                 let (uid, flags) = Self.split(name)
                 let octets: Int
-                do { octets = try Self.wireSize(of: path) } catch {
-                    // Removed (or marked seen by a former session) since the
-                    // directory was listed: not part of this snapshot.
-                    if MaildirFile.regularFileStatus(path) == nil { continue }
-                    throw error
+                if let known = sizes.wireSize(of: uid, status: status) {
+                    octets = known
+                } else {
+                    do {
+                        let count = try MaildirFile.load(path, into: &scratch)
+                        octets = scratch.withUnsafeBytes {
+                            MaildirFile.wireSize(of: UnsafeRawBufferPointer(rebasing: $0[..<count]))
+                        }
+                    } catch {
+                        // Removed (or marked seen by a former session) since the
+                        // directory was listed: not part of this snapshot.
+                        if MaildirFile.regularFileStatus(path) == nil { continue }
+                        throw error
+                    }
+                    sizes.remember(octets, of: uid, status: status)
                 }
                 let message = MaildirMessage(uid: uid, path: path, octets: octets, flags: flags)
                 found.append((message, Int(status.st_mtim.tv_sec), Int(status.st_mtim.tv_nsec)))
@@ -51,6 +66,12 @@ public struct MaildirReader: Sendable {
 
     public func read(_ message: MaildirMessage) throws -> [UInt8] {
         try MaildirFile.contents(of: message.path)
+    }
+
+    /// Reads the message into the start of `scratch` (grown as needed and
+    /// meant to be reused for the next message) and returns its length.
+    public func read(_ message: MaildirMessage, into scratch: inout [UInt8]) throws -> Int {
+        try MaildirFile.load(message.path, into: &scratch)
     }
 
     /// Marks a message seen (Maildir flag S): moves it to `cur/` if needed.
@@ -67,6 +88,7 @@ public struct MaildirReader: Sendable {
 
     /// Removes a message for good.
     public func delete(_ message: MaildirMessage) throws {
+        sizes.forget(message.uid)
         if unlink(message.path) != 0, errno != ENOENT {
             throw DurableFiles.error(errno, "unlink \(message.path)")
         }
@@ -74,8 +96,16 @@ public struct MaildirReader: Sendable {
 
     /// `1700000000.S.ABC.host,S=123:2,RS` → (`1700000000.S.ABC.host,S=123`, `RS`).
     static func split(_ name: String) -> (uid: String, flags: String) {
-        guard let range = name.range(of: ":2,") else { return (name, "") }
-        return (String(name[..<range.lowerBound]), String(name[range.upperBound...]))
+        let utf8 = name.utf8
+        var index = utf8.startIndex
+        while let colon = utf8[index...].firstIndex(of: UInt8(ascii: ":")) {
+            let info = utf8[utf8.index(after: colon)...]
+            if info.starts(with: "2,".utf8) {
+                return (String(name[..<colon]), String(name[utf8.index(colon, offsetBy: 3)...]))
+            }
+            index = utf8.index(after: colon)
+        }
+        return (name, "")
     }
 
     /// Octets with CRLF line ends, as POP3 sends the file (see `MaildirFile.wireSize`).

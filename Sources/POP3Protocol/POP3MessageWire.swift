@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Turns a stored message into the bytes RETR and TOP send.
 ///
 /// RFC 1939 § 3: "If any line of the multi-line response begins with the
@@ -5,46 +7,13 @@
 /// termination octet to that line of the response." Lines are sent with
 /// CR LF endings whatever the file holds (bare LF, or no final newline).
 public enum POP3MessageWire {
-    /// `+OK <octets> octets`, the message, and the terminating ".".
-    ///
-    /// RETR is the hot path of a download, so the message is copied in runs
-    /// between the few places that change (a line starting with ".", a bare
-    /// LF, a missing final newline) instead of line by line; the result is
-    /// the same as sending each line of `forEachLine` stuffed and CR LF ended.
+    /// `+OK <octets> octets`, the message, and the terminating "." (the
+    /// server writes the same bytes straight into a ByteBuffer with
+    /// `writeRetrResponse(_:octets:into:)`).
     public static func retrResponse(_ message: [UInt8], octets: Int) -> [UInt8] {
-        var out = Array("+OK \(octets) octets\r\n".utf8)
-        out.reserveCapacity(out.count + message.count + message.count / 32 + 8)
-        message.withUnsafeBufferPointer { bytes in
-            let cr = UInt8(ascii: "\r")
-            let lf = UInt8(ascii: "\n")
-            let dot = UInt8(ascii: ".")
-            var runStart = 0
-            var index = 0
-            var lineStart = true
-            while index < bytes.count {
-                let byte = bytes[index]
-                if lineStart && byte == dot {
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
-                    out.append(dot)
-                    runStart = index
-                }
-                if byte == lf && (index == 0 || bytes[index - 1] != cr) {
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
-                    out.append(cr)
-                    runStart = index
-                }
-                lineStart = byte == lf
-                index += 1
-            }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
-            if let last = bytes.last, last != lf {
-                // The last line has no newline: end it (a lone CR counts as its start).
-                if last != cr { out.append(cr) }
-                out.append(lf)
-            }
-        }
-        out += terminator
-        return out
+        var buffer = ByteBufferAllocator().buffer(capacity: message.count + 32)
+        message.withUnsafeBytes { writeRetrResponse($0, octets: octets, into: &buffer) }
+        return Array(buffer.readableBytesView)
     }
 
     /// RFC 1939 § 7 (TOP): "the POP3 server sends the headers of the

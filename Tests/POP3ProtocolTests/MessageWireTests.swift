@@ -1,3 +1,4 @@
+import NIOCore
 import POP3Protocol
 import Testing
 
@@ -114,6 +115,30 @@ struct MessageWireEquivalenceTests {
         for _ in 0..<2000 {
             let message = (0..<Int.random(in: 0...24, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }
             #expect(POP3MessageWire.retrResponse(message, octets: 1) == Self.reference(message, octets: 1), "\(message)")
+        }
+    }
+}
+
+@Suite("POP3MessageWire: the response written into a ByteBuffer")
+struct MessageWireByteBufferTests {
+    @Test("It is appended after what the buffer already holds")
+    func appends() {
+        var buffer = ByteBufferAllocator().buffer(capacity: 4)
+        buffer.writeString("+OK\r\n")
+        Array("a\n.b".utf8).withUnsafeBytes { POP3MessageWire.writeRetrResponse($0, octets: 7, into: &buffer) }
+        #expect(String(buffer: buffer) == "+OK\r\n+OK 7 octets\r\na\r\n..b\r\n.\r\n")
+    }
+
+    @Test("Long random messages (long lines, runs of dots and line ends) equal the line-by-line reference")
+    func longRandomMessages() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = Array(".\r\nabcdefghijklmnopqrstuvwxyz0123456789 ".utf8)
+        for _ in 0..<200 {
+            let message = (0..<Int.random(in: 0...5000, using: &generator)).map { _ in
+                alphabet.randomElement(using: &generator)!
+            }
+            let expected = MessageWireEquivalenceTests.reference(message, octets: 3)
+            #expect(POP3MessageWire.retrResponse(message, octets: 3) == expected)
         }
     }
 }

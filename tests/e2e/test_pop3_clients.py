@@ -403,16 +403,14 @@ def test_commands_pipelined_with_stls_are_not_executed(strict):
     quit(pop)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "POP3Connection releases the mailbox lock only when the channel has closed; over TLS that waits for the "
-    "client's close_notify (about 5 s), so a client that reconnects right after QUIT gets [IN-USE]. "
-    "Fix: unlock right after the UPDATE state (commit), then remove this marker."))
 def test_mailbox_is_free_as_soon_as_quit_is_answered(strict):
     sims = strict
     deliver(sims, MESSAGES[0])
     wait_until(lambda: mailbox_files(sims), 10, what="delivery")
     first = login(sims)
     first.ok("QUIT")  # the client has its +OK but has not closed its socket yet
+    # The logout (with its counts) is logged at the commit, not when the connection is finally closed.
+    sims.wait_for_log(r"logout alice@example\.test: retrieved 0, deleted 0", timeout=5)
     second = RawPOP3(sims.pops_port, implicit_tls=True)
     second.ok(f"USER {ALICE}")
     reply = second.cmd(f"PASS {PASSWORD}")

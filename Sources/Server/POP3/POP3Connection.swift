@@ -24,24 +24,44 @@ struct POP3Services: Sendable {
 /// Drives one POP3 session: lines to the `POP3Session` state machine, its
 /// actions carried out against the Maildir. Deletions happen only when the
 /// session commits at QUIT; a dropped connection deletes nothing.
-struct POP3Connection {
+///
+/// Used by one task only. In the server NIO is Swift's global executor, and
+/// it keeps a task on the event loop that resumed it: this code then runs on
+/// the channel's own loop, so a command is answered without a thread switch
+/// (RETR reads a small file inline, as Dovecot does). Slow storage work (the
+/// listing at login, the UPDATE state, very large messages) goes to the
+/// storage thread pool instead.
+final class POP3Connection {
     let services: POP3Services
     let channel: NIOAsyncChannel<SMTPInbound, ByteBuffer>
     let frame: NIOLoopBound<SMTPFrameHandler>
     let clientAddress: String
     let implicitTLS: Bool
-    var logger: Logger
+    let logger: Logger
+    /// Bytes written since the last flush.
+    private var unflushed = 0
 
-    /// The session's messages by uid, after login.
-    final class Mailbox: @unchecked Sendable {
-        var account: String?
-        var messages: [String: MaildirMessage] = [:]
-        var retrieved = 0
-        var deleted = 0
+    /// Replies are flushed at the end of each batch of pipelined commands,
+    /// or sooner once this much is waiting.
+    static let flushThreshold = 256 * 1024
+    /// Messages up to this size are read and converted inline; larger ones
+    /// on the storage pool.
+    static let inlineMessageLimit = 1 << 20
+
+    init(
+        services: POP3Services, channel: NIOAsyncChannel<SMTPInbound, ByteBuffer>, frame: NIOLoopBound<SMTPFrameHandler>,
+        clientAddress: String, implicitTLS: Bool, logger: Logger
+    ) {
+        self.services = services
+        self.channel = channel
+        self.frame = frame
+        self.clientAddress = clientAddress
+        self.implicitTLS = implicitTLS
+        self.logger = logger
     }
 
     func run() async {
-        let mailbox = Mailbox()
+        let mailbox = POP3Mailbox()
         do {
             try await channel.executeThenClose { inbound, _ in
                 try await converse(inbound, mailbox: mailbox)
@@ -49,14 +69,12 @@ struct POP3Connection {
         } catch {
             logger.info("session ended: \(error)")
         }
-        if let account = mailbox.account {
-            services.locks.unlock(account)
-            logger.info("logout \(account): retrieved \(mailbox.retrieved), deleted \(mailbox.deleted)")
-        }
+        // Every way out but QUIT in the TRANSACTION state, which released it already.
+        mailbox.releaseLock(services.locks, logger: logger)
         logger.info("disconnected")
     }
 
-    private func converse(_ inbound: NIOAsyncChannelInboundStream<SMTPInbound>, mailbox: Mailbox) async throws {
+    private func converse(_ inbound: NIOAsyncChannelInboundStream<SMTPInbound>, mailbox: POP3Mailbox) async throws {
         var configuration = POP3SessionConfiguration(hostname: services.hostname)
         configuration.stlsAvailable = services.tls.current != nil && !implicitTLS
         configuration.plaintextAuthenticationAllowed = services.plaintextAllowed
@@ -65,6 +83,7 @@ struct POP3Connection {
         _ = try await channel.channel.eventLoop.submit { frame.value.markGreeted() }.get()
         if implicitTLS { session.implicitTLSEstablished() }
         try await perform(session.greet(), &session, mailbox: mailbox)
+        flush()
         var awaitingTLS = false
         for try await element in inbound {
             switch element {
@@ -84,13 +103,16 @@ struct POP3Connection {
                     logger.debug("< \(session.maskedForLogging(text))")
                     let action = session.receive(text, cleanEnding: line.isClean)
                     switch try await perform(action, &session, mailbox: mailbox) {
-                    case .close: return
+                    case .close:
+                        flush()
+                        return
                     case .startTLS:
                         awaitingTLS = true
                     case .proceed: continue
                     }
                     if awaitingTLS { break }
                 }
+                flush()
             }
         }
     }
@@ -98,7 +120,7 @@ struct POP3Connection {
     private enum Outcome { case proceed, close, startTLS }
 
     @discardableResult
-    private func perform(_ first: POP3SessionAction, _ session: inout POP3Session, mailbox: Mailbox) async throws -> Outcome {
+    private func perform(_ first: POP3SessionAction, _ session: inout POP3Session, mailbox: POP3Mailbox) async throws -> Outcome {
         var action = first
         while true {
             switch action {
@@ -122,26 +144,29 @@ struct POP3Connection {
                 }
                 action = session.authenticationFinished(outcome)
             case .sendMessage(let uid, let topLines):
-                guard let message = mailbox.messages[uid], let bytes = try? services.reader.read(message) else {
+                guard let response = await messageResponse(uid: uid, topLines: topLines, mailbox: mailbox) else {
                     logger.warning("message \(uid) could not be read")
                     action = session.sendMessageFailed(uid: uid)
                     continue
                 }
-                let wire =
-                    topLines.map { POP3MessageWire.topResponse(bytes, lines: $0) }
-                    ?? POP3MessageWire.retrResponse(bytes, octets: message.octets)
-                var buffer = channel.channel.allocator.buffer(capacity: wire.count)
-                buffer.writeBytes(wire)
-                channel.channel.writeAndFlush(buffer, promise: nil)
+                write(response)
                 return .proceed
             case .commit(let deleted, let retrieved):
-                action = session.commitFinished(success: commit(deleted: deleted, retrieved: retrieved, mailbox: mailbox))
+                let success = await commit(deleted: deleted, retrieved: retrieved, mailbox: mailbox)
+                // Before the sign-off is sent: a client that reconnects as
+                // soon as it reads +OK finds the mailbox free, even while
+                // this connection is still closing (over TLS, closing waits
+                // for the client's close_notify).
+                mailbox.releaseLock(services.locks, logger: logger)
+                action = session.commitFinished(success: success)
             }
         }
     }
 
     /// The login's outcome, or nil when the client is now banned.
-    private func login(_ username: String, _ password: String, tls: Bool, mailbox: Mailbox) async -> POP3AuthenticationOutcome? {
+    private func login(
+        _ username: String, _ password: String, tls: Bool, mailbox: POP3Mailbox
+    ) async -> POP3AuthenticationOutcome? {
         switch await services.credentials.check(username, password, from: clientAddress, logger: logger) {
         case .invalid: return .failure
         case .banned: return nil
@@ -151,9 +176,11 @@ struct POP3Connection {
                 logger.notice("login of \(account) refused: mailbox in use by another session")
                 return .inUse
             }
-            mailbox.account = account
+            mailbox.lockedAccount = account
             do {
-                let messages = try services.reader.messages(of: account)
+                // Listing thousands of files: on the storage pool, not the event loop.
+                let reader = services.reader
+                let messages = try await services.delivery.run { try reader.messages(of: account) }
                 mailbox.messages = Dictionary(uniqueKeysWithValues: messages.map { ($0.uid, $0) })
                 logger.notice("login \(account) (\(tls ? "TLS" : "no TLS")), \(messages.count) message(s)")
                 if let popBeforeSMTP = services.popBeforeSMTP {
@@ -170,36 +197,99 @@ struct POP3Connection {
     }
 
     /// RFC 1939 § 6: the UPDATE state. Retrieved messages are marked seen
-    /// (moved to cur/), deleted ones removed.
-    private func commit(deleted: [String], retrieved: [String], mailbox: Mailbox) -> Bool {
-        guard let account = mailbox.account else { return true }
-        var success = true
-        for uid in retrieved where !deleted.contains(uid) {
-            guard let message = mailbox.messages[uid] else { continue }
-            do { try services.reader.markSeen(message, of: account) } catch {
-                logger.warning("could not mark \(uid) seen: \(error)")
+    /// (moved to cur/), deleted ones removed, on the storage pool (thousands
+    /// of renames must not stall an event loop).
+    private func commit(deleted: [String], retrieved: [String], mailbox: POP3Mailbox) async -> Bool {
+        guard let account = mailbox.lockedAccount else { return true }
+        let deletedUIDs = Set(deleted)
+        let toMark = retrieved.filter { !deletedUIDs.contains($0) }.compactMap { mailbox.messages[$0] }
+        let toDelete = deleted.compactMap { mailbox.messages[$0] }
+        let reader = services.reader
+        let logger = self.logger
+        let success: Bool
+        do {
+            success = try await services.delivery.run {
+                for message in toMark {
+                    do { try reader.markSeen(message, of: account) } catch {
+                        logger.warning("could not mark \(message.uid) seen: \(error)")
+                    }
+                }
+                var success = true
+                for message in toDelete {
+                    do { try reader.delete(message) } catch {
+                        logger.error("could not delete \(message.uid): \(error)")
+                        success = false
+                    }
+                }
+                return success
             }
-        }
-        for uid in deleted {
-            guard let message = mailbox.messages[uid] else { continue }
-            do { try services.reader.delete(message) } catch {
-                logger.error("could not delete \(uid): \(error)")
-                success = false
-            }
+        } catch {
+            logger.error("update of \(account) failed: \(error)")
+            success = false
         }
         mailbox.retrieved = retrieved.count
         mailbox.deleted = deleted.count
         return success
     }
 
+    /// RETR's or TOP's response, or nil when the file cannot be read.
+    private func messageResponse(uid: String, topLines: Int?, mailbox: POP3Mailbox) async -> ByteBuffer? {
+        guard let message = mailbox.messages[uid] else { return nil }
+        let allocator = channel.channel.allocator
+        let reader = services.reader
+        guard message.octets <= Self.inlineMessageLimit else {
+            return try? await services.delivery.run {
+                var scratch: [UInt8] = []
+                return try Self.response(message, topLines: topLines, reader: reader, scratch: &scratch, allocator: allocator)
+            }
+        }
+        defer { mailbox.trimScratch() }
+        return try? Self.response(message, topLines: topLines, reader: reader, scratch: &mailbox.scratch, allocator: allocator)
+    }
+
+    private static func response(
+        _ message: MaildirMessage, topLines: Int?, reader: MaildirReader, scratch: inout [UInt8], allocator: ByteBufferAllocator
+    ) throws -> ByteBuffer {
+        let count = try reader.read(message, into: &scratch)
+        return scratch.withUnsafeBytes { bytes in
+            let content = UnsafeRawBufferPointer(rebasing: bytes[..<count])
+            guard let topLines else {
+                var buffer = allocator.buffer(capacity: message.octets + message.octets / 32 + 32)
+                POP3MessageWire.writeRetrResponse(content, octets: message.octets, into: &buffer)
+                return buffer
+            }
+            let wire = POP3MessageWire.topResponse(Array(content), lines: topLines)
+            var buffer = allocator.buffer(capacity: wire.count)
+            buffer.writeBytes(wire)
+            return buffer
+        }
+    }
+
+    /// Queues a reply; `flush()` sends what is queued. Replies to pipelined
+    /// commands (RFC 2449 § 6.6) thus leave in one write, while a client that
+    /// sends one command at a time still gets each reply at once (its batch
+    /// is that one line).
     private func write(_ text: String) {
         var buffer = channel.channel.allocator.buffer(capacity: text.utf8.count)
         buffer.writeString(text)
-        channel.channel.writeAndFlush(buffer, promise: nil)
+        write(buffer)
+    }
+
+    private func write(_ buffer: ByteBuffer) {
+        unflushed += buffer.readableBytes
+        channel.channel.write(buffer, promise: nil)
+        if unflushed >= Self.flushThreshold { flush() }
+    }
+
+    private func flush() {
+        guard unflushed > 0 else { return }
+        unflushed = 0
+        channel.channel.flush()
     }
 
     private func startTLS(_ reply: String) async throws {
         guard let context = services.tls.current else { return }
+        flush()
         let channel = self.channel.channel
         let frame = self.frame
         try await channel.eventLoop.submit {
@@ -210,5 +300,4 @@ struct POP3Connection {
             frame.value.discardBufferedInput()
         }.get()
     }
-
 }
