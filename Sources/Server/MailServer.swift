@@ -83,7 +83,8 @@ public struct MailServer {
         let pop3 = POP3Services(
             hostname: configuration.hostname,
             reader: MaildirReader(mailRoot: dataDirectory.resolve(configuration.storage.mailDirectory), hostname: configuration.hostname),
-            credentials: CredentialCheck(directory: directory, delivery: delivery, guardian: services.authGuard),
+            credentials: CredentialCheck(
+                directory: directory, delivery: delivery, guardian: services.authGuard, verified: services.verifiedPasswords),
             locks: MailboxLocks(), tls: tls, plaintextAllowed: configuration.pop3AllowPlaintext, timeout: configuration.pop3Timeout,
             delivery: delivery, popBeforeSMTP: popBeforeSMTP)
         var pop3Listeners: [POP3Listener] = []

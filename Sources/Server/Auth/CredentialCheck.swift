@@ -17,10 +17,13 @@ struct CredentialCheck: Sendable {
     let directory: Directory
     let delivery: LocalDelivery
     let guardian: AuthenticationGuard
+    /// Recent successful verifications, so polling clients skip PBKDF2.
+    let verified: VerifiedPasswordCache
 
     func check(_ username: String, _ password: String, from clientAddress: String, logger: Logger) async -> Result {
         let account = username.lowercased()
         let directory = self.directory
+        let verified = self.verified
         let outcome: (Bool, Set<String>)
         do {
             outcome = try await delivery.run { () throws -> (Bool, Set<String>) in
@@ -28,7 +31,10 @@ struct CredentialCheck: Sendable {
                     _ = PasswordHasher.verify(password, against: PasswordHasher.timingDecoy)
                     return (false, [])
                 }
-                guard PasswordHasher.verify(password, against: stored) else { return (false, []) }
+                if !verified.confirms(password, account: account, storedHash: stored) {
+                    guard PasswordHasher.verify(password, against: stored) else { return (false, []) }
+                    verified.remember(password, account: account, storedHash: stored)
+                }
                 return (true, try directory.ownedAddresses(of: account))
             }
         } catch {

@@ -21,6 +21,8 @@ struct SMTPServices: Sendable {
     let hideSubmitterAddress: Bool
     /// Brute-force protection, shared by every listener.
     let authGuard: AuthenticationGuard
+    /// Recent successful password checks, shared by SMTP AUTH and POP3.
+    let verifiedPasswords = VerifiedPasswordCache()
     /// Recent POP3 logins that may relay (`relay.pop_before_smtp`); nil when off.
     let popBeforeSMTP: PopBeforeSMTP?
     /// The anti-spam checks.
