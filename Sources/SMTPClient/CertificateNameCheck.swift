@@ -7,7 +7,7 @@ import NIOSSL
 /// given. For SMTP the reference identity is the host name (RFC 6125 § 6,
 /// RFC 7672 § 3.2.3 for MX hosts), so with a name this second check demands
 /// a DNS-ID that matches it.
-enum CertificateNameCheck {
+public enum CertificateNameCheck {
     /// Whether one of the certificate's DNS subject alternative names matches
     /// `hostname`. The subject's common name is not consulted (RFC 6125
     /// § 6.4.4: not when DNS-IDs are present, and every public CA issues them).
@@ -21,7 +21,7 @@ enum CertificateNameCheck {
     /// RFC 6125 § 6.4.1, § 6.4.3: labels compared case-insensitively; a "*"
     /// only as the whole left-most label, standing for exactly one label, and
     /// never directly under a top-level domain.
-    static func matches(pattern: String, hostname: String) -> Bool {
+    public static func matches(pattern: String, hostname: String) -> Bool {
         func labels(_ text: String) -> [Substring] {
             var text = Substring(text.lowercased())
             if text.hasSuffix(".") { text = text.dropLast() }

@@ -1,4 +1,5 @@
 import Foundation
+import MailCore
 
 /// What `sims dnsbl` prints: every list's verdict on every subject looked
 /// up, for people (aligned for 80 columns, coloured on a terminal) or as JSON.
@@ -56,7 +57,7 @@ public struct BlocklistReport: Sendable {
                 let zoneLength = max(zoneWidth, verdict.list.zone.count)
                 let zone = verdict.list.zone.padding(toLength: zoneLength, withPad: " ", startingAt: 0)
                 let statusText = paint(status.padding(toLength: statusWidth, withPad: " ", startingAt: 0), style, colour)
-                let wrapped = details.flatMap { wrap($0, width: max(20, width - detailColumn)) }
+                let wrapped = details.flatMap { TextWrap.lines($0, width: max(20, width - detailColumn)) }
                 var line = "  \(zone)  \(statusText)"
                 if let first = wrapped.first { line += first }
                 out.append(trimmingTrailingSpaces(line))
@@ -105,30 +106,6 @@ public struct BlocklistReport: Sendable {
         var text = text
         while text.hasSuffix(" ") { text.removeLast() }
         return text
-    }
-
-    /// Words into lines of at most `width` characters; a longer word is cut.
-    private func wrap(_ text: String, width: Int) -> [String] {
-        var lines: [String] = []
-        var line = ""
-        for word in text.split(separator: " ") {
-            var word = Substring(word)
-            while word.count > width {
-                if !line.isEmpty { lines.append(line); line = "" }
-                lines.append(String(word.prefix(width)))
-                word = word.dropFirst(width)
-            }
-            if line.isEmpty {
-                line = String(word)
-            } else if line.count + 1 + word.count <= width {
-                line += " " + word
-            } else {
-                lines.append(line)
-                line = String(word)
-            }
-        }
-        if !line.isEmpty { lines.append(line) }
-        return lines
     }
 
     // MARK: - JSON

@@ -36,7 +36,9 @@ public struct SpamScore: Hashable, Sendable, CustomStringConvertible {
 
     public var total: Double { entries.reduce(0) { $0 + $1.points } }
 
+    /// Records a check's points; a check that found nothing (0 points) leaves no entry.
     public mutating func add(_ points: Double, check: String, reason: String) {
+        guard points != 0 else { return }
         entries.append(Entry(check: check, points: points, reason: reason))
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SMTPClient
 
 /// The TLS certificate: present, loadable, valid now and for a while, issued
 /// by a CA, and naming the server's hostname.
@@ -90,21 +91,9 @@ enum CertificateCheck {
         ]
     }
 
-    /// RFC 6125 § 6.4.3: labels compared case-insensitively; `*` only as the
-    /// whole left-most label, standing for exactly one label.
+    /// RFC 6125 § 6.4.3, the same rule the SMTP client applies to MX hosts.
     static func matches(pattern: String, hostname: String) -> Bool {
-        func labels(_ text: String) -> [Substring] {
-            var text = Substring(text.lowercased())
-            if text.hasSuffix(".") { text = text.dropLast() }
-            return text.split(separator: ".", omittingEmptySubsequences: false)
-        }
-        let patternLabels = labels(pattern)
-        let hostLabels = labels(hostname)
-        guard patternLabels.count == hostLabels.count, !hostLabels.contains(where: \.isEmpty) else { return false }
-        if patternLabels.first == "*" {
-            return patternLabels.count >= 3 && patternLabels.dropFirst() == hostLabels.dropFirst()
-        }
-        return patternLabels == hostLabels
+        CertificateNameCheck.matches(pattern: pattern, hostname: hostname)
     }
 
     private static func day(_ date: Date) -> String { DoctorTime.day(date) }

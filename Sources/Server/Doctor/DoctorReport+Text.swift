@@ -1,3 +1,5 @@
+import MailCore
+
 extension DoctorReport {
     /// The report for people:
     ///
@@ -15,8 +17,8 @@ extension DoctorReport {
         var out = [paint("sims doctor: \(dataDirectory)", "1", colour), ""]
         for finding in ordered {
             let label = paint(pad(finding.severity.rawValue, severityWidth), Self.colour(finding.severity), colour)
-            let found = Self.wrap(finding.found, width: textWidth)
-            let fix = finding.fix.map { Self.wrap("fix: " + $0, width: textWidth) } ?? []
+            let found = TextWrap.lines(finding.found, width: textWidth)
+            let fix = finding.fix.map { TextWrap.lines("fix: " + $0, width: textWidth) } ?? []
             for (index, line) in (found + fix).enumerated() {
                 let prefix = index == 0 ? label + pad(finding.check, checkWidth) : indent
                 let styled = index >= found.count ? paint(line, "2", colour) : line
@@ -24,7 +26,7 @@ extension DoctorReport {
             }
         }
         out.append("")
-        for line in Self.wrap(summary, width: width) {
+        for line in TextWrap.lines(summary, width: width) {
             out.append(paint(line, exitStatus == 0 ? "32" : "1;31", colour))
         }
         return out.joined(separator: "\n") + "\n"
@@ -45,30 +47,5 @@ extension DoctorReport {
 
     private func paint(_ text: String, _ code: String, _ colour: Bool) -> String {
         colour ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
-    }
-
-    /// Words into lines of at most `width` characters; a longer word (a path,
-    /// a record) is cut so that no line passes the right margin.
-    static func wrap(_ text: String, width: Int) -> [String] {
-        var lines: [String] = []
-        var line = ""
-        for word in text.split(separator: " ") {
-            var word = Substring(word)
-            while word.count > width {
-                if !line.isEmpty { lines.append(line); line = "" }
-                lines.append(String(word.prefix(width)))
-                word = word.dropFirst(width)
-            }
-            if line.isEmpty {
-                line = String(word)
-            } else if line.count + 1 + word.count <= width {
-                line += " " + word
-            } else {
-                lines.append(line)
-                line = String(word)
-            }
-        }
-        if !line.isEmpty { lines.append(line) }
-        return lines
     }
 }
