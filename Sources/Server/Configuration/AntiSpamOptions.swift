@@ -15,7 +15,8 @@ public struct AntiSpamOptions: Sendable {
     /// Clients never checked besides client networks: loopback by default, so
     /// local tools and the demo work without DNS.
     public var exemptNetworks: [IPAddressRange] = [IPAddressRange("127.0.0.0/8")!, IPAddressRange("::1")!]
-    /// The time one check may wait for DNS; a lookup that takes longer fails open.
+    /// Each DNS question of a check waits at most half of this (one attempt
+    /// per server); a question without an answer fails open.
     public var dnsTimeout: TimeAmount = .seconds(5)
     public var blocklists: [BlocklistConfiguration] = []
     public var blocklistCheck: CheckPoint = .connect

@@ -55,7 +55,7 @@ enum DefaultConfigurationFile {
         verify_return_path = true        # MAIL FROM domain must exist in DNS (550 5.1.8; 450 4.1.8 if DNS fails)
         spf = "header"                   # off | header (Received-SPF, Authentication-Results) | reject (SPF fail: 550 5.7.23)
         dnsbl_check = "connect"          # connect | mail: when the client address is looked up in [[antispam.dnsbl]]
-        dns_timeout = "5s"               # a check waiting longer fails open
+        dns_timeout = "5s"               # each DNS question waits at most half of this; no answer passes (fail open)
         score_reject = 5.0               # refuse when the "score" actions add up to this (0: never)
         # [[antispam.dnsbl]]
         # zone = "zen.spamhaus.org"
