@@ -188,6 +188,8 @@ def test_spf_result_in_headers_and_reject_on_fail(sims_server, peers):
     assert deliver_from(sims, "127.0.0.5", helo="good.test", sender="bob@spf.test")[0] == 250
     message = stored_message(sims)
     assert re.search(rb"Authentication-Results: mx\.example\.test;\s+spf=pass smtp\.mailfrom=bob@spf\.test", message), message
+    # The HELO identity is checked too (RFC 7208 § 2.3): good.test publishes no SPF record.
+    assert re.search(rb";\s+spf=none smtp\.helo=good\.test", message), message
     assert b"Received-SPF: pass" in message
     sims.wait_for_log(r"spf: pass .* for <bob@spf\.test> from 127\.0\.0\.5")
     sims.wait_for_log(r"received \d+ bytes from <bob@spf\.test> for 1 recipients \(checks: .*spf pass")

@@ -170,6 +170,12 @@ struct SMTPPolicy: Sendable {
             }
             logger.debug("return path \(transaction.reversePath): \(verdict)")
         }
+        if options.spf != .off, let helloName, !helloName.hasPrefix("["), state.spfHelo?.domain != helloName.lowercased() {
+            // RFC 7208 § 2.3: the HELO identity too, once per connection; recorded, never refused.
+            let outcome = await spf.evaluateHELO(ip: client, helo: helloName)
+            state.spfHelo = outcome
+            logger.debug("spf: \(outcome) for HELO \(helloName) from \(client)")
+        }
         if options.spf != .off {
             let mailFrom = sender.map { "\($0)" } ?? ""
             let outcome = await spf.evaluate(ip: client, mailFrom: mailFrom, helo: helloName ?? "")
@@ -238,6 +244,7 @@ struct SMTPPolicy: Sendable {
         var received = ""
         if let spf = state.spf {
             results.add(spf.authenticationMethodResult)
+            if let spfHelo = state.spfHelo { results.add(spfHelo.authenticationMethodResult) }
             received = spf.receivedSPFHeader(
                 clientIP: client, envelopeFrom: reversePath.mailbox.map { "\($0)" } ?? "", helo: helloName ?? "",
                 receiver: hostname)
@@ -260,6 +267,8 @@ final class PolicyState: @unchecked Sendable {
     var helo: HeloVerdict?
     var returnPath: ReturnPathVerdict?
     var spf: SPFOutcome?
+    /// SPF for the HELO name (RFC 7208 § 2.3), once per connection.
+    var spfHelo: SPFOutcome?
     /// Listings and other findings for the headers.
     var evidence: [String] = []
 
