@@ -42,21 +42,28 @@ extension TableReader {
         case "antispam.greylisting.delay":
             if let amount = duration(full, value) { c.greylist.delay = .nanoseconds(amount.nanoseconds) }
         case "antispam.greylisting.retry_window":
-            if let amount = duration(full, value, minimum: .seconds(1)) { c.greylist.retryWindow = .nanoseconds(amount.nanoseconds) }
+            if let amount = duration(full, value, minimum: .seconds(1)) {
+                c.greylist.retryWindow = .nanoseconds(amount.nanoseconds)
+            }
         case "antispam.greylisting.expiry":
             if let amount = duration(full, value, minimum: .seconds(1)) { c.greylist.expiry = .nanoseconds(amount.nanoseconds) }
         case "limits.rate.connections_per_minute":
             c.rate.connectionsPerIP = int(full, value, 0...1_000_000) ?? c.rate.connectionsPerIP
         case "limits.rate.messages_per_hour": c.rate.messagesPerIP = int(full, value, 0...10_000_000) ?? c.rate.messagesPerIP
-        case "limits.rate.recipients_per_hour": c.rate.recipientsPerIP = int(full, value, 0...10_000_000) ?? c.rate.recipientsPerIP
+        case "limits.rate.recipients_per_hour":
+            c.rate.recipientsPerIP = int(full, value, 0...10_000_000) ?? c.rate.recipientsPerIP
         case "limits.rate.user_messages_per_hour":
             c.rate.messagesPerUser = int(full, value, 0...10_000_000) ?? c.rate.messagesPerUser
         case "limits.rate.user_recipients_per_hour":
             c.rate.recipientsPerUser = int(full, value, 0...10_000_000) ?? c.rate.recipientsPerUser
         case "limits.rate.connection_window":
-            if let amount = duration(full, value, minimum: .seconds(1)) { c.rate.connectionWindow = .nanoseconds(amount.nanoseconds) }
+            if let amount = duration(full, value, minimum: .seconds(1)) {
+                c.rate.connectionWindow = .nanoseconds(amount.nanoseconds)
+            }
         case "limits.rate.message_window":
-            if let amount = duration(full, value, minimum: .seconds(1)) { c.rate.messageWindow = .nanoseconds(amount.nanoseconds) }
+            if let amount = duration(full, value, minimum: .seconds(1)) {
+                c.rate.messageWindow = .nanoseconds(amount.nanoseconds)
+            }
         default:
             return false
         }
@@ -83,7 +90,9 @@ extension TableReader {
             case "refused": list.refusedAnswers = networks(full, value) ?? list.refusedAnswers
             case "action":
                 if let text = string(full, value) {
-                    if text == "reject" || text == "score" { scoring = text == "score" } else {
+                    if text == "reject" || text == "score" {
+                        scoring = text == "score"
+                    } else {
                         problem(full, "must be \"reject\" or \"score\"")
                     }
                 }

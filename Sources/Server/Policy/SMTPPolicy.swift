@@ -110,9 +110,11 @@ struct SMTPPolicy: Sendable {
         case .notListed:
             logger.debug("dnsbl: \(verdict.subject) not listed in \(verdict.list.displayName)")
         case .refused:
-            logger.warning("dnsbl: \(verdict.list.displayName) refused the query for \(verdict.subject) (127.255.255.x); not counted")
+            logger.warning(
+                "dnsbl: \(verdict.list.displayName) refused the query for \(verdict.subject) (127.255.255.x); not counted")
         case .noAnswer(let error):
-            logger.warning("dnsbl: no answer from \(verdict.list.displayName) for \(verdict.subject): \(error); accepted (fail open)")
+            logger.warning(
+                "dnsbl: no answer from \(verdict.list.displayName) for \(verdict.subject): \(error); accepted (fail open)")
         }
     }
 

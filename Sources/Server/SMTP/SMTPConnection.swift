@@ -51,7 +51,8 @@ struct SMTPConnection {
             try await Task.sleep(nanoseconds: UInt64(services.timeouts.greetingDelay.nanoseconds))
         }
         if let refusal = await services.policy.checkConnect(
-            policyState, client: clientAddress, submission: submission, logger: logger) {
+            policyState, client: clientAddress, submission: submission, logger: logger)
+        {
             // Refused before the greeting (RFC 5321 § 3.1 allows a 554 greeting): a blocklisted client or a rate limit.
             try await channel.channel.writeAndFlush(ByteBuffer(string: refusal.wireText))
             return
