@@ -156,7 +156,13 @@ let package = Package(
             name: "AntiSpamTests", dependencies: ["AntiSpam", "DNS", "MailCore"], swiftSettings: strict),
         .testTarget(
             name: "OperatorTests", dependencies: ["Operator", "AntiSpam", "DNS", "MailCore"], swiftSettings: strict),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "MailStore", "MailCore"], swiftSettings: strict),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "Server", "MailStore", "MailCore", "AntiSpam", "DNS", "SMTPProtocol",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,5 @@
+import MailCore
+
 /// The explicit, positive reason a client may send mail to a domain that is
 /// not ours. There is no other way to relay.
 public enum RelayPermission: Hashable, Sendable, CustomStringConvertible {
@@ -16,16 +18,7 @@ public enum RelayPermission: Hashable, Sendable, CustomStringConvertible {
         case .clientNetwork(let entry): return "client network \(entry)"
         case .authenticated(let user): return "authenticated as \(user)"
         case .popBeforeSMTP(let account, let address, let age):
-            return "pop-before-smtp \(account) from \(address), login \(Self.text(age)) ago"
+            return "pop-before-smtp \(account) from \(address), login \(age.shortText) ago"
         }
-    }
-
-    /// `3m12s`, `45s`, `1h2m0s`: short enough for a log line, exact to the second.
-    public static func text(_ duration: Duration) -> String {
-        let total = max(0, Int(duration.components.seconds))
-        let hours = total / 3600, minutes = total % 3600 / 60, seconds = total % 60
-        if hours > 0 { return "\(hours)h\(minutes)m\(seconds)s" }
-        if minutes > 0 { return "\(minutes)m\(seconds)s" }
-        return "\(seconds)s"
     }
 }

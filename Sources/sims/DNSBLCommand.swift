@@ -49,7 +49,10 @@ struct DNSBLCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard dnsTimeout > 0 && dnsTimeout <= 60 else { throw ValidationError("--dns-timeout must be between 0 and 60 seconds") }
-        guard !subject.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("give an address or host name") }
+        let name = subject.hasSuffix(".") ? Substring(subject.dropLast()) : Substring(subject)
+        guard MailCore.IPAddress(subject) != nil || DomainSyntax.isValid(name, allowUTF8: false) else {
+            throw ValidationError("\(subject.debugDescription) is neither an IP address nor a host name")
+        }
     }
 
     func run() async throws {

@@ -2,6 +2,7 @@ import AntiSpam
 import ArgumentParser
 import DNS
 import Foundation
+import MailCore
 import NIOCore
 
 /// `sims spf`: evaluates SPF (RFC 7208) the way the SMTP server does, so an
@@ -41,6 +42,7 @@ struct SPFCommand: AsyncParsableCommand {
 
     func validate() throws {
         if !batch && (ip == nil || sender == nil) { throw ValidationError("give IP and SENDER, or --batch") }
+        if let ip, MailCore.IPAddress(ip) == nil { throw ValidationError("\(ip.debugDescription) is not an IP address") }
         guard dnsTimeout > 0, dnsAttempts > 0 else { throw ValidationError("--dns-timeout and --dns-attempts must be positive") }
     }
 

@@ -89,10 +89,3 @@ import Testing
     }
 }
 
-@Suite struct DurationLogTextTests {
-    @Test(arguments: [
-        (Duration.milliseconds(300), "300ms"), (.seconds(45), "45s"), (.seconds(90), "1m30s"), (.seconds(1800), "30m"),
-        (.seconds(7200), "2h"), (.seconds(5400), "1h30m"), (.milliseconds(1500), "2s"),
-    ])
-    func text(_ duration: Duration, _ expected: String) { #expect(duration.logText == expected) }
-}

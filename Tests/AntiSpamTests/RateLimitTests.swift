@@ -16,51 +16,28 @@ import Testing
         let limiter = limiter { _ in }
         #expect(limiter.limits.isOff)
         for _ in 0..<1000 {
-            #expect(limiter.acquireConnection(from: "192.0.2.1").isOK)
+            #expect(limiter.admitConnection(from: "192.0.2.1").isOK)
             #expect(limiter.admitMessage(from: "192.0.2.1", user: nil).isOK)
         }
         #expect(limiter.trackedKeys == 0)
     }
 
-    @Test func connectionsAtOnce() {
-        let limiter = limiter { $0.connectionsAtOncePerIP = 2 }
-        #expect(limiter.acquireConnection(from: "192.0.2.1").isOK)
-        #expect(limiter.acquireConnection(from: "192.0.2.1").isOK)
-        let verdict = limiter.acquireConnection(from: "192.0.2.1")
-        guard case .exceeded(let exceeded) = verdict else {
-            Issue.record("third connection admitted")
-            return
-        }
-        #expect(exceeded.kind == .connectionsAtOncePerIP && exceeded.retryAfter == nil)
-        #expect(
-            exceeded.reply(hostname: "mx.test")
-                == SMTPReply(421, .init(4, 7, 0), "mx.test Too many connections from 192.0.2.1: 2 at once, try again later"))
-        #expect(limiter.acquireConnection(from: "192.0.2.2").isOK)
-        limiter.releaseConnection(from: "192.0.2.1")
-        #expect(limiter.acquireConnection(from: "192.0.2.1").isOK)
-        #expect(limiter.openConnections(from: "192.0.2.1") == 2)
-        limiter.releaseConnection(from: "192.0.2.1")
-        limiter.releaseConnection(from: "192.0.2.1")
-        limiter.releaseConnection(from: "192.0.2.1")
-        #expect(limiter.openConnections(from: "192.0.2.1") == 0)
-    }
-
     @Test func connectionsPerMinuteSlideBack() {
         let limiter = limiter { $0.connectionsPerIP = 3 }
-        for _ in 0..<3 { #expect(limiter.acquireConnection(from: "192.0.2.1").isOK) }
-        guard case .exceeded(let exceeded) = limiter.acquireConnection(from: "192.0.2.1") else {
+        for _ in 0..<3 { #expect(limiter.admitConnection(from: "192.0.2.1").isOK) }
+        guard case .exceeded(let exceeded) = limiter.admitConnection(from: "192.0.2.1") else {
             Issue.record("fourth connection admitted")
             return
         }
         #expect(exceeded.text == "Too many connections from 192.0.2.1: 3 per minute")
         #expect(exceeded.retryAfter == .seconds(20))
         clock.advance(.seconds(19))
-        #expect(!limiter.acquireConnection(from: "192.0.2.1").isOK)
+        #expect(!limiter.admitConnection(from: "192.0.2.1").isOK)
         clock.advance(.seconds(1))
-        #expect(limiter.acquireConnection(from: "192.0.2.1").isOK)
-        #expect(!limiter.acquireConnection(from: "192.0.2.1").isOK)
+        #expect(limiter.admitConnection(from: "192.0.2.1").isOK)
+        #expect(!limiter.admitConnection(from: "192.0.2.1").isOK)
         clock.advance(.seconds(60))
-        for _ in 0..<3 { #expect(limiter.acquireConnection(from: "192.0.2.1").isOK) }
+        for _ in 0..<3 { #expect(limiter.admitConnection(from: "192.0.2.1").isOK) }
     }
 
     @Test func messagesAndRecipientsPerIP() {
@@ -128,7 +105,7 @@ import Testing
         var admitted = 0
         var largest = 0
         for index in 0..<20_000 {
-            if limiter.acquireConnection(from: "10.\(index >> 16 & 255).\(index >> 8 & 255).\(index & 255)").isOK {
+            if limiter.admitConnection(from: "10.\(index >> 16 & 255).\(index >> 8 & 255).\(index & 255)").isOK {
                 admitted += 1
             }
             largest = max(largest, limiter.trackedKeys)
@@ -137,8 +114,8 @@ import Testing
         #expect(largest == 1000)
         // Idle keys expire: after a window the table empties itself on the next sweep.
         clock.advance(.seconds(61))
-        #expect(limiter.acquireConnection(from: "192.0.2.1").isOK)
-        for index in 0..<2000 { _ = limiter.acquireConnection(from: "172.16.\(index >> 8).\(index & 255)") }
+        #expect(limiter.admitConnection(from: "192.0.2.1").isOK)
+        for index in 0..<2000 { _ = limiter.admitConnection(from: "172.16.\(index >> 8).\(index & 255)") }
         #expect(limiter.trackedKeys <= 1000)
     }
 

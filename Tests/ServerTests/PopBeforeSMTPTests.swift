@@ -56,7 +56,7 @@ struct PopBeforeSMTPTests {
     }
 
     @Test("The log names the account, the address and the login's age", arguments: [
-        (Duration.seconds(192), "login 3m12s ago"), (.seconds(5), "login 5s ago"), (.seconds(3720), "login 1h2m0s ago"),
+        (Duration.seconds(192), "login 3m12s ago"), (.seconds(5), "login 5s ago"), (.seconds(3720), "login 1h2m ago"),
     ])
     func logText(age: Duration, expected: String) {
         let permission = RelayPermission.popBeforeSMTP(account: "alice@example.test", address: "198.51.100.7", loginAge: age)

@@ -146,3 +146,8 @@ def test_host_name_checks_the_name_and_each_address(peers):
     missing = dnsbl("nowhere.host.test", "--dns", dns.address, "--lists", "bl.test", "--domain-lists", "dbl.test")
     assert missing.returncode == 0, missing.stdout + missing.stderr
     assert "nowhere.host.test: no such host name (NXDOMAIN)" in missing.stdout
+
+
+def test_a_subject_that_is_neither_address_nor_name_is_refused_without_asking_dns():
+    result = dnsbl("!!bad", "--dns", "127.0.0.1:1", "--dns-timeout", "0.2")
+    assert result.returncode != 0 and "neither an IP address nor a host name" in result.stderr, result

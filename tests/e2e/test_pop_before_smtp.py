@@ -81,7 +81,7 @@ def test_pop_login_opens_relay_for_that_address_until_the_window_ends(sims_serve
     assert code == 250, f"relay right after the POP login refused: {code} {text}"
     [qid] = sims.wait_for_log(
         r"\[(S\.[0-9A-Z]+)\] 127\.0\.0\.5 <user@remote\.test> relayed: pop-before-smtp alice@example\.test "
-        r"from 127\.0\.0\.5, login \ds ago, queued for remote\.test")
+        r"from 127\.0\.0\.5, login \d+m?s ago, queued for remote\.test")
     sims.wait_for_log(rf"QUEUE \[{qid}\] <user@remote\.test> sent: .*\(pop-before-smtp alice@example\.test",
                       timeout=QUEUE_DEADLINE)
     assert [m.queue_id() for m in sink.messages()] == [qid]
@@ -90,7 +90,8 @@ def test_pop_login_opens_relay_for_that_address_until_the_window_ends(sims_serve
     [grant] = report["relay_permissions"]
     assert (grant["kind"], grant["name"], grant["client"], grant["recipients"]) == (
         "pop_before_smtp", ALICE, "127.0.0.5", 1), grant
-    assert "pop-before-smtp" in report["verdict"]["text"] or report["verdict"]["status"] == "ok", report["verdict"]
+    assert report["verdict"]["text"].startswith(
+        "no relaying except by authenticated users, client networks and POP-before-SMTP logins"), report["verdict"]
 
     # The window closes by itself: refused again, with the ordinary refusal.
     wait_until(lambda: rcpt_reply(sims, "127.0.0.5")[0] == 554, timeout=15, interval=0.5,

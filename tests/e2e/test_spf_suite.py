@@ -239,3 +239,9 @@ def test_spf_command_explains_one_check(tmp_path, sims_binary):
         assert "explanation:" not in allowed
     finally:
         dns.stop()
+
+
+def test_a_client_that_is_not_an_ip_address_is_a_usage_error():
+    result = subprocess.run([SIMS_BINARY, "spf", "notanip", "bob@example.test", "--dns", "127.0.0.1:1"],
+                            capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    assert result.returncode != 0 and '"notanip" is not an IP address' in result.stderr, result

@@ -81,7 +81,7 @@ public enum GreylistVerdict: Hashable, Sendable, CustomStringConvertible {
     /// authorized" is what the big greylisting implementations send).
     public var reply: SMTPReply? {
         guard case .greylisted(_, let retryIn) = self else { return nil }
-        return SMTPReply(451, EnhancedStatusCode(4, 7, 1), "Greylisted, try again in \(retryIn.logText)")
+        return SMTPReply(451, EnhancedStatusCode(4, 7, 1), "Greylisted, try again in \(Duration.seconds(retryIn.wholeSecondsRoundedUp).shortText)")
     }
 
     /// The log text, e.g. `greylisted (203.0.113.0/24, <a@b.example>, <u@example.test>), retry in 300 s`.

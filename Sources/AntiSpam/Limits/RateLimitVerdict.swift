@@ -46,7 +46,7 @@ public struct RateLimitExceeded: Hashable, Sendable, CustomStringConvertible {
     /// later without the session being dropped.
     public func reply(hostname: String) -> SMTPReply {
         switch kind {
-        case .connectionsAtOncePerIP, .connectionsPerIP:
+        case .connectionsPerIP:
             return SMTPReply(421, EnhancedStatusCode(4, 7, 0), "\(hostname) \(text), try again later")
         case .messagesPerIP, .recipientsPerIP, .messagesPerUser, .recipientsPerUser:
             return SMTPReply(451, EnhancedStatusCode(4, 7, 1), "\(text), try again later")

@@ -3,9 +3,8 @@ import NIOConcurrencyHelpers
 /// Per-address and per-user rate limits, shared by every listener.
 ///
 /// Call sites (all synchronous and cheap):
-/// - at accept: `acquireConnection(from:)`; every `.ok` must be paired with
-///   one `releaseConnection(from:)` when the connection ends. A refusal is
-///   not counted.
+/// - at accept: `admitConnection(from:)` (connections open at once are the
+///   server's `ConnectionLimiter`'s business, `limits.connections_per_ip`).
 /// - at MAIL: `admitMessage(from:user:)`; at each RCPT: `admitRecipient(from:user:)`.
 ///
 /// Authenticated sessions are counted against the user (a stolen password
@@ -20,7 +19,6 @@ public final class RateLimiter: Sendable {
     }
 
     private struct State: Sendable {
-        var open: [String: Int] = [:]
         var counters: ExpiringTable<Key, ContinuousClock.Instant>
     }
 
@@ -34,31 +32,9 @@ public final class RateLimiter: Sendable {
         self.state = NIOLockedValueBox(State(counters: ExpiringTable(capacity: max(1, limits.maximumTrackedKeys))))
     }
 
-    /// Admits a new connection from `address` and counts it as open.
-    public func acquireConnection(from address: String) -> RateLimitVerdict {
-        let now = clock()
-        return state.withLockedValue { state in
-            let open = state.open[address, default: 0]
-            if limits.connectionsAtOncePerIP > 0 && open >= limits.connectionsAtOncePerIP {
-                return .exceeded(
-                    RateLimitExceeded(
-                        kind: .connectionsAtOncePerIP, key: address, limit: limits.connectionsAtOncePerIP, window: nil,
-                        retryAfter: nil))
-            }
-            let verdict = count(
-                .connectionsPerIP, address, limit: limits.connectionsPerIP, window: limits.connectionWindow, now: now, in: &state)
-            if verdict.isOK && limits.connectionsAtOncePerIP > 0 { state.open[address] = open + 1 }
-            return verdict
-        }
-    }
-
-    /// Forgets one open connection from `address`.
-    public func releaseConnection(from address: String) {
-        guard limits.connectionsAtOncePerIP > 0 else { return }
-        state.withLockedValue { state in
-            guard let open = state.open[address] else { return }
-            state.open[address] = open > 1 ? open - 1 : nil
-        }
+    /// Counts one new connection from `address` (per `connectionWindow`).
+    public func admitConnection(from address: String) -> RateLimitVerdict {
+        admit(.connectionsPerIP, address, limit: limits.connectionsPerIP, window: limits.connectionWindow)
     }
 
     /// Counts one message (a MAIL command) for the user, or for the address
@@ -81,31 +57,21 @@ public final class RateLimiter: Sendable {
     /// How many counters are remembered now (for tests and metrics).
     public var trackedKeys: Int { state.withLockedValue { $0.counters.count } }
 
-    /// Open connections counted for `address`.
-    public func openConnections(from address: String) -> Int { state.withLockedValue { $0.open[address, default: 0] } }
-
-    private func admit(_ kind: RateLimitKind, _ name: String, limit: Int) -> RateLimitVerdict {
+    private func admit(_ kind: RateLimitKind, _ name: String, limit: Int, window: Duration? = nil) -> RateLimitVerdict {
         guard limit > 0 else { return .ok }
+        let window = window ?? limits.messageWindow
         let now = clock()
-        return state.withLockedValue { state in
-            count(kind, name, limit: limit, window: limits.messageWindow, now: now, in: &state)
-        }
-    }
-
-    private func count(
-        _ kind: RateLimitKind, _ name: String, limit: Int, window: Duration, now: ContinuousClock.Instant,
-        in state: inout State
-    ) -> RateLimitVerdict {
-        guard limit > 0 else { return .ok }
         let key = Key(kind: kind, name: name)
         let counter = RateCounter(limit: limit, window: window)
-        switch counter.admit(cost: 1, tat: state.counters.value(for: key, at: now), now: now) {
-        case .success(let tat):
-            state.counters.set(key, tat, expires: tat, now: now)
-            return .ok
-        case .failure(let refusal):
-            return .exceeded(
-                RateLimitExceeded(kind: kind, key: name, limit: limit, window: window, retryAfter: refusal.retryAfter))
+        return state.withLockedValue { state in
+            switch counter.admit(cost: 1, tat: state.counters.value(for: key, at: now), now: now) {
+            case .success(let tat):
+                state.counters.set(key, tat, expires: tat, now: now)
+                return .ok
+            case .failure(let refusal):
+                return .exceeded(
+                    RateLimitExceeded(kind: kind, key: name, limit: limit, window: window, retryAfter: refusal.retryAfter))
+            }
         }
     }
 }

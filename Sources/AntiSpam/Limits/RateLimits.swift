@@ -2,8 +2,6 @@
 /// count; 0 turns it off. The windows are configurable so that tests (and
 /// unusual sites) can shorten them.
 public struct RateLimits: Hashable, Sendable {
-    /// Open connections from one client address at once.
-    public var connectionsAtOncePerIP = 0
     /// New connections from one client address per `connectionWindow`.
     public var connectionsPerIP = 0
     /// Messages (MAIL commands) from one unauthenticated client address per `messageWindow`.
@@ -24,14 +22,13 @@ public struct RateLimits: Hashable, Sendable {
 
     /// True when every limit is off, so the caller can skip the limiter.
     public var isOff: Bool {
-        [connectionsAtOncePerIP, connectionsPerIP, messagesPerIP, recipientsPerIP, messagesPerUser, recipientsPerUser]
+        [connectionsPerIP, messagesPerIP, recipientsPerIP, messagesPerUser, recipientsPerUser]
             .allSatisfy { $0 <= 0 }
     }
 }
 
 /// Which limit a verdict is about.
 public enum RateLimitKind: String, Hashable, Sendable, CaseIterable {
-    case connectionsAtOncePerIP = "connections_at_once"
     case connectionsPerIP = "connections"
     case messagesPerIP = "messages"
     case recipientsPerIP = "recipients"
@@ -41,7 +38,7 @@ public enum RateLimitKind: String, Hashable, Sendable, CaseIterable {
     /// The noun in the reply text: "Too many messages from …".
     var noun: String {
         switch self {
-        case .connectionsAtOncePerIP, .connectionsPerIP: return "connections"
+        case .connectionsPerIP: return "connections"
         case .messagesPerIP, .messagesPerUser: return "messages"
         case .recipientsPerIP, .recipientsPerUser: return "recipients"
         }

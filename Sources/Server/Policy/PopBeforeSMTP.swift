@@ -32,7 +32,7 @@ public final class PopBeforeSMTP: Sendable {
     }
 
     /// The window as the log shows it (`10m0s`).
-    public var windowText: String { RelayPermission.text(window) }
+    public var windowText: String { window.shortText }
 
     /// Records a successful POP3 login of `account` from `clientAddress`.
     public func recordLogin(of account: String, from clientAddress: String) {

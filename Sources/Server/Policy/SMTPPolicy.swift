@@ -69,21 +69,14 @@ struct SMTPPolicy: Sendable {
             logger.warning("tarpit: \(client) probed for recipients recently, its unknown recipients are answered slowly at once")
         }
         guard !state.exempt else { return nil }
-        if let rate, case .exceeded(let limit) = rate.acquireConnection(from: client) {
+        if let rate, case .exceeded(let limit) = rate.admitConnection(from: client) {
             logger.notice("refused: \(limit)")
             return limit.reply(hostname: hostname)
         }
-        state.holdsConnectionSlot = rate != nil
         if options.blocklistCheck == .connect, let rejection = await checkBlocklists(state, client: client, logger: logger) {
             return rejection
         }
         return nil
-    }
-
-    /// Gives back what `checkConnect` took.
-    func connectionClosed(_ state: PolicyState, client: String) {
-        if state.holdsConnectionSlot { rate?.releaseConnection(from: client) }
-        state.holdsConnectionSlot = false
     }
 
     /// The client's address in every configured address list, once per connection.
@@ -91,8 +84,8 @@ struct SMTPPolicy: Sendable {
         guard let blocklists, !state.blocklistsChecked, let address = MailCore.IPAddress(client) else { return nil }
         state.blocklistsChecked = true
         let verdicts = await blocklists.check(address: address)
-        for verdict in verdicts { log(verdict, logger: logger, state: state) }
-        state.score.add(verdicts.totalScore, check: "dnsbl", reason: "listed")
+        for verdict in verdicts { state.connectionEvidence += log(verdict, logger: logger) }
+        state.blocklistScore = verdicts.totalScore
         if let hit = verdicts.firstRejection {
             let text = rejectionText(for: hit)
             logger.notice("refused: \(text)")
@@ -101,20 +94,24 @@ struct SMTPPolicy: Sendable {
         return nil
     }
 
-    private func log(_ verdict: BlocklistVerdict, logger: Logger, state: PolicyState) {
+    /// Logs one list's answer; returns the evidence for the headers, if any.
+    private func log(_ verdict: BlocklistVerdict, logger: Logger) -> [String] {
         switch verdict.outcome {
         case .listed(let reason):
             let listed = "\(verdict.subject) listed in \(verdict.list.displayName) (\(verdict.answers.joined(separator: ", ")))"
             logger.notice("dnsbl: \(listed)\(reason.map { ": \($0)" } ?? "")")
-            state.evidence.append("dnsbl=listed(\(verdict.list.zone))")
+            return ["dnsbl=listed(\(verdict.list.zone))"]
         case .notListed:
             logger.debug("dnsbl: \(verdict.subject) not listed in \(verdict.list.displayName)")
+            return []
         case .refused:
             logger.warning(
                 "dnsbl: \(verdict.list.displayName) refused the query for \(verdict.subject) (127.255.255.x); not counted")
+            return []
         case .noAnswer(let error):
             logger.warning(
                 "dnsbl: no answer from \(verdict.list.displayName) for \(verdict.subject): \(error); accepted (fail open)")
+            return []
         }
     }
 
@@ -124,11 +121,13 @@ struct SMTPPolicy: Sendable {
         guard let helo, !state.exempt else { return .accept }
         let verdict = await helo.verify(helo: name, clientAddress: client)
         state.helo = verdict
+        state.heloScore = 0
         if verdict.severity.logLevel >= 4 { logger.debug("\(verdict.logText)") } else { logger.warning("\(verdict.logText)") }
         switch heloPolicy.action(for: verdict) {
         case .accept: return .accept
         case .score(let points):
-            state.score.add(points, check: "helo", reason: verdict.summary)
+            // Set, not added: a client says EHLO again after STARTTLS.
+            state.heloScore = points
             return .accept
         case .reject(let reply):
             logger.notice("refused: HELO \(name): \(reply.lines.joined(separator: " "))")
@@ -141,8 +140,11 @@ struct SMTPPolicy: Sendable {
     func checkSender(
         _ transaction: MailTransaction, helloName: String?, user: String?, state: PolicyState, client: String, logger: Logger
     ) async -> PolicyVerdict {
+        // What the previous transaction found about its sender is not this one's.
         state.spf = nil
         state.returnPath = nil
+        state.senderEvidence = []
+        state.senderScore = 0
         if let rate, user != nil || !state.exempt, case .exceeded(let limit) = rate.admitMessage(from: client, user: user) {
             logger.notice("refused: \(limit) (from \(transaction.reversePath))")
             return .reject(limit.reply(hostname: hostname))
@@ -155,8 +157,8 @@ struct SMTPPolicy: Sendable {
         let senderDomain: String? = sender.flatMap { if case .name(let domain) = $0.domain { domain } else { nil } }
         if let blocklists, let senderDomain {
             let verdicts = await blocklists.check(domain: senderDomain)
-            for verdict in verdicts { log(verdict, logger: logger, state: state) }
-            state.score.add(verdicts.totalScore, check: "rhsbl", reason: "sender domain listed")
+            for verdict in verdicts { state.senderEvidence += log(verdict, logger: logger) }
+            state.senderScore = verdicts.totalScore
             if let hit = verdicts.firstRejection {
                 let text = rejectionText(for: hit)
                 logger.notice("refused: sender \(transaction.reversePath): \(text)")
@@ -208,13 +210,13 @@ struct SMTPPolicy: Sendable {
         if case .reject = verdict, resolution == .unknownUser, !trusted {
             switch state.probeGuard.unknownRecipient(hostname: hostname) {
             case .reply(let pause):
-                if pause > .zero { logger.warning("tarpit: unknown recipient \(path), answering after \(pause.logText)") }
+                if pause > .zero { logger.warning("tarpit: unknown recipient \(path), answering after \(pause.shortText)") }
                 return (verdict, pause)
             case .drop(let reply, let pause):
                 penaltyBox.penalize(client)
                 let count = state.probeGuard.unknownRecipients
                 logger.notice(
-                    "refused: dictionary attack: \(count) unknown recipients, session dropped, \(client) slowed down for \(options.probePenalty.logText)"
+                    "refused: dictionary attack: \(count) unknown recipients, session dropped, \(client) slowed down for \(options.probePenalty.shortText)"
                 )
                 return (.rejectAndClose(reply), pause)
             }
@@ -262,17 +264,32 @@ struct SMTPPolicy: Sendable {
 /// What the checks found on one connection. Used by that connection's task only.
 final class PolicyState: @unchecked Sendable {
     var exempt = false
-    var holdsConnectionSlot = false
     var blocklistsChecked = false
     var probeGuard = RecipientProbeGuard()
-    var score = SpamScore()
+    /// Points from the address lists (once per connection), the HELO check
+    /// (its latest HELO) and the sender's domain lists (this transaction).
+    var blocklistScore = 0.0
+    var heloScore = 0.0
+    var senderScore = 0.0
     var helo: HeloVerdict?
     var returnPath: ReturnPathVerdict?
     var spf: SPFOutcome?
     /// SPF for the HELO name (RFC 7208 § 2.3), once per connection.
     var spfHelo: SPFOutcome?
-    /// Listings and other findings for the headers.
-    var evidence: [String] = []
+    /// Listings for the headers: of the client address, and of this transaction's sender domain.
+    var connectionEvidence: [String] = []
+    var senderEvidence: [String] = []
+
+    var evidence: [String] { connectionEvidence + senderEvidence }
+
+    /// The score of the current transaction, with its reasons.
+    var score: SpamScore {
+        var score = SpamScore()
+        score.add(blocklistScore, check: "dnsbl", reason: "client address listed")
+        score.add(heloScore, check: "helo", reason: helo?.summary ?? "")
+        score.add(senderScore, check: "rhsbl", reason: "sender domain listed")
+        return score
+    }
 
     /// One line for the message's log entry: every check's verdict.
     var summary: String {

@@ -42,7 +42,6 @@ struct SMTPConnection {
         } catch {
             logger.warning("session ended by error: \(error)")
         }
-        services.policy.connectionClosed(policyState, client: clientAddress)
         logger.info("disconnected")
     }
 

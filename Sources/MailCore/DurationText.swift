@@ -1,0 +1,15 @@
+extension Duration {
+    /// A duration as log lines and replies show it: `300ms`, `45s`, `3m12s`,
+    /// `10m`, `1h2m`, `2h`. Whole seconds are cut, not rounded: "login 3s
+    /// ago" must not claim more than happened. Callers that promise a time to
+    /// come round it up first.
+    public var shortText: String {
+        let (seconds, attoseconds) = components
+        if seconds <= 0 { return "\(max(0, attoseconds / 1_000_000_000_000_000))ms" }
+        let hours = seconds / 3600, minutes = seconds % 3600 / 60, rest = seconds % 60
+        var text = hours > 0 ? "\(hours)h" : ""
+        if minutes > 0 || (hours > 0 && rest > 0) { text += "\(minutes)m" }
+        if rest > 0 || text.isEmpty { text += "\(rest)s" }
+        return text
+    }
+}
