@@ -62,6 +62,14 @@ public struct MaildirWriter: Sendable {
     public func deliver(_ message: [UInt8], to accounts: [String], id: QueueID, now: Date = Date()) throws(DeliveryError)
         -> [String]
     {
+        try deliver(MessageContent(message), to: accounts, id: id, now: now)
+    }
+
+    /// Stores `message` for every account; returns the paths in `new/`.
+    @discardableResult
+    public func deliver(_ message: MessageContent, to accounts: [String], id: QueueID, now: Date = Date())
+        throws(DeliveryError) -> [String]
+    {
         let unique = Array(Set(accounts)).sorted()
         guard let first = unique.first else { return [] }
         let name = "\(Int(now.timeIntervalSince1970)).\(id).\(hostname),S=\(message.count)"

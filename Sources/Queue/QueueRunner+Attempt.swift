@@ -21,8 +21,11 @@ extension QueueRunner {
         let byDomain = Dictionary(grouping: envelope.pendingRecipients, by: \.domain)
         for (domain, recipients) in byDomain.sorted(by: { $0.key < $1.key }) {
             await slots.acquire(domain)
+            // Each address once, whatever the envelope holds.
+            var seen = Set<String>()
+            let addresses = recipients.map(\.address).filter { seen.insert($0).inserted }
             let results = await transport.deliver(
-                message, reversePath: envelope.reversePath, recipients: recipients.map(\.address), domain: domain)
+                message, reversePath: envelope.reversePath, recipients: addresses, domain: domain)
             await slots.release(domain)
             for recipient in recipients {
                 let result = results[recipient.address] ?? .deferred(reason: "no result from transport", remote: nil)

@@ -61,6 +61,13 @@ extension SMTPSession {
         guard case .transaction(let transaction) = state else {
             return failure(SMTPReply(503, .init(5, 5, 1), "Need MAIL before RCPT"))
         }
+        if transaction.recipients.contains(where: { $0.path == path }) {
+            // The same mailbox twice (To and Bcc, or a domain in other case:
+            // domains compare case-insensitively, local parts exactly, RFC
+            // 5321 § 2.4): one copy is enough, and a queue entry must never
+            // hold a recipient twice.
+            return .reply(Replies.ok("Recipient \(path) OK (duplicate, delivered once)"))
+        }
         if transaction.recipients.count >= configuration.maximumRecipients {
             // RFC 5321 § 4.5.3.1.10: 452 for too many recipients; the client
             // sends the rest in another transaction. Not counted as an error.
@@ -105,7 +112,8 @@ extension SMTPSession {
         let accumulator = MessageAccumulator(
             maximumSize: configuration.maximumMessageSize,
             maximumLineLength: configuration.textLineLimit,
-            maximumHops: configuration.maximumHops
+            maximumHops: configuration.maximumHops,
+            spillThreshold: configuration.spillThreshold
         )
         state = .data(transaction, accumulator)
         return .reply(SMTPReply(354, nil, "End data with <CR><LF>.<CR><LF>"))
@@ -124,6 +132,12 @@ extension SMTPSession {
             return failure(
                 SMTPReply(
                     554, .init(5, 4, 6), "Message refused: more than \(configuration.maximumHops) Received headers, mail loop?"))
+        case .headerTooLarge:
+            state = .idle
+            return failure(
+                SMTPReply(
+                    552, .init(5, 3, 4),
+                    "Message refused: header section larger than \(configuration.spillThreshold) octets"))
         case .lineTooLong:
             state = .idle
             return failure(
@@ -132,6 +146,7 @@ extension SMTPSession {
                     "Message refused: a line is longer than \(configuration.textLineLimit) octets"))
         case nil:
             transaction.message = accumulator.message
+            transaction.spilledBytes = accumulator.spilledBytes
             state = .delivering(transaction)
             return .deliver(transaction)
         }

@@ -93,11 +93,21 @@ public struct SMTPSession: Sendable {
     public mutating func receive(_ line: InputLine, newQueueID: () -> QueueID) -> SMTPSessionAction {
         switch state {
         case .data(var transaction, var accumulator):
-            guard accumulator.append(line) else {
+            // Take the accumulator out of `state` before changing it: while
+            // the enum still held a reference, every appended line copied
+            // the whole message (quadratic CPU in the message size).
+            state = .closed
+            switch accumulator.append(line) {
+            case .more:
                 state = .data(transaction, accumulator)
                 return .none
+            case .chunkReady:
+                let chunk = accumulator.takeChunk()
+                state = .data(transaction, accumulator)
+                return .spill(chunk)
+            case .end:
+                return finishData(&transaction, accumulator)
             }
-            return finishData(&transaction, accumulator)
         case .authenticating(let exchange):
             return saslLine(line, exchange)
         case .connected, .checkingHello, .checkingSender, .checkingRecipient, .delivering, .startingTLS, .checkingCredentials, .closed:

@@ -62,11 +62,13 @@ public struct MailServer {
             authGuard: AuthenticationGuard(settings: configuration.authentication),
             popBeforeSMTP: popBeforeSMTP,
             policy: makePolicy(directory: directory),
-            outbound: OutboundQueue(spool: spool, runner: runner))
+            outbound: OutboundQueue(spool: spool, runner: runner),
+            spillDirectory: "\(spool.root)/tmp")
         // One limiter across listeners: the per-address limit is about a
         // client, whichever port it uses.
         let limiter = ConnectionLimiter(
-            maximumTotal: configuration.limits.connections, maximumPerAddress: configuration.limits.connectionsPerIP)
+            maximumTotal: configuration.limits.connections, maximumPerAddress: configuration.limits.connectionsPerIP,
+            idleEviction: configuration.timeouts.idleEviction)
         let group = MultiThreadedEventLoopGroup.singleton
         var listeners: [SMTPListener] = []
         for address in configuration.smtpListeners {
@@ -85,7 +87,7 @@ public struct MailServer {
             reader: MaildirReader(mailRoot: dataDirectory.resolve(configuration.storage.mailDirectory), hostname: configuration.hostname),
             credentials: CredentialCheck(
                 directory: directory, delivery: delivery, guardian: services.authGuard, verified: services.verifiedPasswords),
-            locks: MailboxLocks(), tls: tls, plaintextAllowed: configuration.pop3AllowPlaintext, timeout: configuration.pop3Timeout,
+            locks: MailboxLocks(), tls: tls, plaintextAllowed: configuration.pop3AllowPlaintext, timeouts: configuration.timeouts.pop3Settings(command: configuration.pop3Timeout),
             delivery: delivery, popBeforeSMTP: popBeforeSMTP)
         var pop3Listeners: [POP3Listener] = []
         for (address, implicit) in configuration.pop3Listeners.map({ ($0, false) }) + configuration.pop3ImplicitTLSListeners.map({ ($0, true) }) {
@@ -95,20 +97,27 @@ public struct MailServer {
                     group: group, logger: logs.logger(.pop3)))
         }
         // The queue runner starts first and stops last, so that nothing the
-        // listeners accept is left without a runner.
+        // listeners accept is left without a runner. The listeners are one
+        // service, so that a shutdown reaches all of them at once (a group
+        // stops its services one after another).
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 ServiceGroupConfiguration.ServiceConfiguration(service: runner),
                 ServiceGroupConfiguration.ServiceConfiguration(service: TLSReloader(tls: tls, logger: system)),
-            ]
-                + listeners.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
-                + pop3Listeners.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                ServiceGroupConfiguration.ServiceConfiguration(
+                    service: Listeners(services: listeners.map { $0 as any Service } + pop3Listeners.map { $0 as any Service })),
+            ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: system)
         groupConfiguration.maximumGracefulShutdownDuration = .nanoseconds(configuration.timeouts.shutdownGrace.nanoseconds)
         system.notice("SIMS starting: hostname \(configuration.hostname), data \(dataDirectory.root)")
         do {
             try await ServiceGroup(configuration: groupConfiguration).run()
+        } catch is CancellationError {
+            // The grace period ended with sessions still receiving mail:
+            // they were cut off (unacknowledged, so nothing is lost). A
+            // requested stop, not a failure.
+            system.warning("stopped after the \(DurationText.format(configuration.timeouts.shutdownGrace)) shutdown grace with sessions still open")
         } catch {
             try? await threadPool.shutdownGracefully()
             throw error

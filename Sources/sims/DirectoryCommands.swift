@@ -136,7 +136,7 @@ struct DomainCommand: ParsableCommand {
             print(
                 off
                     ? "catch-all for \(domain.lowercased()) is off"
-                    : "mail for unknown users of \(domain.lowercased()) goes to \(account!.lowercased())")
+                    : "mail for unknown users of \(domain.lowercased()) goes to \((account ?? "").lowercased())")
         }
     }
 }
