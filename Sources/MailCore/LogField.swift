@@ -23,7 +23,7 @@
 public enum LogField {
     /// A value that ends its line, or goes between double quotes.
     public static func text(_ value: some StringProtocol) -> String {
-        escape(value.unicodeScalars, wordCharacters: false)
+        escape(String(value).unicodeScalars, wordCharacters: false)
     }
 
     /// Bytes as received (invalid UTF-8 is shown as U+FFFD), as `text(_:)`.
@@ -38,12 +38,12 @@ public enum LogField {
 
     /// One space-free word with no delimiter of the log in it.
     public static func word(_ value: some StringProtocol) -> String {
-        value.isEmpty ? "\"\"" : escape(value.unicodeScalars, wordCharacters: true)
+        value.isEmpty ? "\"\"" : escape(String(value).unicodeScalars, wordCharacters: true)
     }
 
     /// `<…>` around an escaped address (`""`-free: empty gives `<>`).
     public static func address(_ value: some StringProtocol) -> String {
-        "<" + escape(value.unicodeScalars, wordCharacters: true) + ">"
+        "<" + escape(String(value).unicodeScalars, wordCharacters: true) + ">"
     }
 
     /// An envelope path: `<>`, `<Postmaster>`, or `<` escaped mailbox `>`.
@@ -67,7 +67,7 @@ public enum LogField {
 
     /// The value before escaping. Malformed escapes are kept as they are.
     public static func unescape(_ escaped: some StringProtocol) -> String {
-        guard escaped.contains("\\") else { return escaped == "\"\"" ? "" : String(escaped) }
+        guard escaped.contains("\\") else { return String(escaped) == "\"\"" ? "" : String(escaped) }
         let scalars = Array(escaped.unicodeScalars)
         var out = String.UnicodeScalarView()
         var index = 0

@@ -106,7 +106,7 @@ extension Auditor {
                 message: "\(backscatter.total) bounce(s) sent to domains never relayed to (\(domains)): "
                     + "backscatter to forged senders?"))
         }
-        found += blindSpots().map { .init(severity: "warning", kind: $0.kind, message: $0.message) }
+        found += blindSpots().map { AuditReport.Finding(severity: "warning", kind: $0.kind, message: $0.message) }
         return found
     }
 

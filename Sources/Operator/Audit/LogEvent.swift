@@ -101,8 +101,8 @@ public enum LogEventParser {
 
     /// ` fate: detail` after a recipient's address.
     static func recipientEvent(_ recipient: String, _ rest: LogBytes) -> LogEvent? {
-        guard let (word, fate) = fateWords.first(where: { rest.hasPrefix($0.word) }) else { return nil }
-        let tail = rest[(rest.startIndex + word.count)...]
+        guard let (prefix, fate) = fateWords.first(where: { rest.hasPrefix($0.word) }) else { return nil }
+        let tail = rest[(rest.startIndex + prefix.count)...]
         switch fate {
         case .delivered:
             guard let mailboxes = tail.after(Array("local mailbox ".utf8)) else { return nil }
