@@ -120,7 +120,7 @@ public enum LogField {
     }
 
     private static func escape(_ scalars: String.UnicodeScalarView, wordCharacters: Bool) -> String {
-        let keep: (Unicode.Scalar) -> Bool = wordCharacters ? isWordCharacter : isTextCharacter
+        func keep(_ scalar: Unicode.Scalar) -> Bool { wordCharacters ? isWordCharacter(scalar) : isTextCharacter(scalar) }
         guard !scalars.allSatisfy(keep) else { return String(scalars) }
         var out = ""
         for scalar in scalars {

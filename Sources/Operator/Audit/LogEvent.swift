@@ -67,6 +67,8 @@ public enum LogEventParser {
     typealias Rule = (prefix: [UInt8], parse: @Sendable (LogBytes) -> LogEvent?)
 
     public static func parse(_ text: LogBytes) -> LogEvent {
+        // The dialogue (`< EHLO …`): an address never has a space after its `<`.
+        if let command = text.after(dialoguePrefix) { return .command(command.text) }
         if text.first == UInt8(ascii: "<") {
             guard let (recipient, rest) = address(text) else { return .other }
             return recipientEvent(recipient, rest) ?? .other
@@ -74,7 +76,7 @@ public enum LogEventParser {
         for rule in rules {
             if let tail = text.after(rule.prefix) { return rule.parse(tail) ?? .other }
         }
-        if text.first == UInt8(ascii: """), let close = text.dropFirst().firstIndex(of: UInt8(ascii: """)),
+        if text.first == UInt8(ascii: "\""), let close = text.dropFirst().firstIndex(of: UInt8(ascii: "\"")),
             let reply = text[(close + 1)...].after(Array(" answered ".utf8))
         {
             return .answered(command: text[(text.startIndex + 1)..<close].text, reply: reply.text)
@@ -140,6 +142,7 @@ public enum LogEventParser {
         return tail.text
     }
 
+    static let dialoguePrefix = Array("< ".utf8)
     static let lockedSuffix: StaticString = " (account locked after repeated failures)"
 
     static let rules: [Rule] = [
@@ -183,7 +186,6 @@ public enum LogEventParser {
         (Array("login ".utf8), { .mailboxLogin(account: word($0).0.text) }),
         (Array("TLS established: ".utf8), { .tlsEstablished($0.text) }),
         (Array("message-id ".utf8), { .messageID(unbracketed($0.text)) }),
-        (Array("< ".utf8), { .command($0.text) }),
         (Array("disconnected".utf8), { _ in .disconnected }),
         (Array("client disconnected".utf8), { _ in .disconnected }),
         (Array(AuditedLogLevels.startupPrefix.utf8), { .logLevels(AuditedLogLevels.parseStartupLine($0.text)) }),
