@@ -25,7 +25,8 @@ public enum RecipientPolicy {
                 verdict: .accept(.local(accounts: accounts)),
                 logText: "accepted: local mailbox \(accounts.joined(separator: ", "))")
         case .unknownUser:
-            return RecipientDecision(verdict: .reject(Replies.unknownUser), logText: "\(RecipientFate.refused.word): unknown user")
+            return RecipientDecision(
+                verdict: .reject(Replies.unknownUser), logText: "\(RecipientFate.refused.word): unknown user")
         case .notLocal:
             if let permission, case .mailbox(let mailbox) = path {
                 // Relaying goes to domains only: an address literal names a
@@ -41,7 +42,9 @@ public enum RecipientPolicy {
             }
             return RecipientDecision(
                 verdict: .reject(Replies.relayDenied),
-                logText: "\(RecipientFate.refusedRelay.word): client \(clientAddress) is not authenticated and not in a client network")
+                logText:
+                    "\(RecipientFate.refusedRelay.word): client \(clientAddress) is not authenticated and not in a client network"
+            )
         }
     }
 }

@@ -40,8 +40,10 @@ struct LogFieldTests {
     @Test("Escaping round-trips for every kind of value", arguments: 0..<200)
     func roundTrip(seed: Int) {
         var generator = SeededGenerator(seed: UInt64(seed))
-        let alphabet: [Unicode.Scalar] = ["a", " ", "\"", "\\", "<", ">", "\r", "\n", "\u{0}", "\u{1B}", "x", "{", "}",
-                                           "\u{E9}", "\u{2028}", "\u{202E}", "]", "[", ":", "u"]
+        let alphabet: [Unicode.Scalar] = [
+            "a", " ", "\"", "\\", "<", ">", "\r", "\n", "\u{0}", "\u{1B}", "x", "{", "}",
+            "\u{E9}", "\u{2028}", "\u{202E}", "]", "[", ":", "u",
+        ]
         var value = ""
         for _ in 0..<Int.random(in: 0...12, using: &generator) {
             value.unicodeScalars.append(alphabet.randomElement(using: &generator)!)
@@ -98,7 +100,8 @@ struct AuditedLogLevelsTests {
     func startupLine() {
         let line = AuditedLogLevels.startupLine(levels: [("SMTP", 1), ("QUEUE", 4)])
         #expect(line == "log levels: SMTP=1 QUEUE=4")
-        #expect(AuditedLogLevels.parseStartupLine(line.dropFirst(AuditedLogLevels.startupPrefix.count)) == ["SMTP": 1, "QUEUE": 4])
+        #expect(
+            AuditedLogLevels.parseStartupLine(line.dropFirst(AuditedLogLevels.startupPrefix.count)) == ["SMTP": 1, "QUEUE": 4])
     }
 }
 

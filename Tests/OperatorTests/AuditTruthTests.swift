@@ -63,11 +63,15 @@ import Testing
         var lines: [String] = []
         for n in 0..<72 {
             for id in ["S.A\(n)", "S.B\(n)"] {
-                lines.append("2026-11-29T10:00:00.000Z 2 SMTP-1 [\(id)] 127.0.0.2 <x\(n)@r.test> relayed: client network 127.0.0.2, queued for r.test")
+                lines.append(
+                    "2026-11-29T10:00:00.000Z 2 SMTP-1 [\(id)] 127.0.0.2 <x\(n)@r.test> relayed: client network 127.0.0.2, queued for r.test"
+                )
             }
         }
         for n in 0..<72 {
-            lines.append("2026-11-29T10:00:01.000Z 2 SMTP-1 [S.A\(n)] 127.0.0.2 <y\(n)@r.test> relayed: client network 127.0.0.2, queued for r.test")
+            lines.append(
+                "2026-11-29T10:00:01.000Z 2 SMTP-1 [S.A\(n)] 127.0.0.2 <y\(n)@r.test> relayed: client network 127.0.0.2, queued for r.test"
+            )
         }
         let report = audit(lines.shuffled().joined(separator: "\n"))
         #expect(report.counts.relayedMessages == 144)
@@ -107,9 +111,12 @@ import Testing
     @Test("One account used from many addresses is a finding; a lockout is reported as one")
     func stolenPasswordAndLockout() {
         var lines = (0..<11).map { n in "2026-11-29T10:00:00.000Z 2 SUBMIT-\(n) 10.0.0.\(n) authenticated as alice@example.test" }
-        lines.append("2026-11-29T10:00:00.000Z 2 POP3-1 10.0.0.99 authentication failed for bob@example.test from 10.0.0.99 (account locked after repeated failures)")
+        lines.append(
+            "2026-11-29T10:00:00.000Z 2 POP3-1 10.0.0.99 authentication failed for bob@example.test from 10.0.0.99 (account locked after repeated failures)"
+        )
         let report = audit(lines.joined(separator: "\n"))
-        #expect(report.findings.contains { $0.kind == "many_clients" && $0.message.contains("alice@example.test logged in from 11") })
+        #expect(
+            report.findings.contains { $0.kind == "many_clients" && $0.message.contains("alice@example.test logged in from 11") })
         #expect(report.findings.contains { $0.kind == "lockout" && $0.message.contains("bob@example.test is locked") })
         #expect(report.counts.lockedLogins == 1 && report.lockedAccounts.map(\.key) == ["bob@example.test"])
         #expect(report.accountsByClients == [.init(key: "alice@example.test", count: 11)])
@@ -153,7 +160,8 @@ import Testing
 
     @Test("The NAT trap verdict says outsiders may have relayed")
     func natTrapWords() {
-        let log = "2026-11-29T10:00:00.000Z 2 SMTP-1 [S.N] 192.168.1.1 <x@r.test> relayed: client network 192.168.0.0/16, queued for r.test"
+        let log =
+            "2026-11-29T10:00:00.000Z 2 SMTP-1 [S.N] 192.168.1.1 <x@r.test> relayed: client network 192.168.0.0/16, queued for r.test"
         let report = audit(log, settings: AuditSettings(listenerHosts: ["0.0.0.0"]))
         #expect(report.verdict.status == "warning")
         #expect(report.verdict.text.hasPrefix("outsiders may have relayed: "))

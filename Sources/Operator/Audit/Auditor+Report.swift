@@ -45,41 +45,48 @@ extension Auditor {
         var found: [AuditReport.Finding] = []
         if openRelay.recipients > 0 {
             let example = openRelay.examples.first.map { ", e.g. \($0)" } ?? ""
-            found.append(.init(
-                severity: "critical", kind: "open_relay",
-                message: "\(openRelay.messages) message(s) (\(openRelay.recipients) recipient(s)) relayed with no "
-                    + "permission recorded\(example)"))
+            found.append(
+                .init(
+                    severity: "critical", kind: "open_relay",
+                    message: "\(openRelay.messages) message(s) (\(openRelay.recipients) recipient(s)) relayed with no "
+                        + "permission recorded\(example)"))
         } else if openRelay.sentWithoutPermission > 0 {
-            found.append(.init(
-                severity: "critical", kind: "open_relay",
-                message: "\(openRelay.sentWithoutPermission) recipient(s) sent to other domains with no permission recorded"))
+            found.append(
+                .init(
+                    severity: "critical", kind: "open_relay",
+                    message: "\(openRelay.sentWithoutPermission) recipient(s) sent to other domains with no permission recorded"))
         }
         for permission in permissions where permission.distinctDomains > settings.manyDomainsThreshold {
-            let count = permission.distinctDomainsOverBound ? "more than \(settings.distinctBound)" : "\(permission.distinctDomains)"
-            found.append(.init(
-                severity: "warning", kind: "many_domains",
-                message: "\(describe(permission)) relayed to \(count) distinct domains "
-                    + "(more than \(settings.manyDomainsThreshold)): a stolen password or an infected client?"))
+            let count =
+                permission.distinctDomainsOverBound ? "more than \(settings.distinctBound)" : "\(permission.distinctDomains)"
+            found.append(
+                .init(
+                    severity: "warning", kind: "many_domains",
+                    message: "\(describe(permission)) relayed to \(count) distinct domains "
+                        + "(more than \(settings.manyDomainsThreshold)): a stolen password or an infected client?"))
         }
         for (account, clients) in accountClients.sorted(by: { $0.key < $1.key })
         where clients.distinct > settings.manyClientsThreshold {
             let count = clients.overflow > 0 ? "more than \(settings.distinctBound)" : "\(clients.distinct)"
-            found.append(.init(
-                severity: "warning", kind: "many_clients",
-                message: "account \(account) logged in from \(count) different addresses (more than "
-                    + "\(settings.manyClientsThreshold)): a stolen password? Change it and look at the addresses."))
+            found.append(
+                .init(
+                    severity: "warning", kind: "many_clients",
+                    message: "account \(account) logged in from \(count) different addresses (more than "
+                        + "\(settings.manyClientsThreshold)): a stolen password? Change it and look at the addresses."))
         }
         for entry in lockedLogins.top(settings.tableRows) {
-            found.append(.init(
-                severity: "warning", kind: "lockout",
-                message: "account \(entry.key) is locked after repeated authentication failures: \(entry.count) "
-                    + "login(s) refused while locked (password guessing? its owner cannot log in meanwhile)"))
+            found.append(
+                .init(
+                    severity: "warning", kind: "lockout",
+                    message: "account \(entry.key) is locked after repeated authentication failures: \(entry.count) "
+                        + "login(s) refused while locked (password guessing? its owner cannot log in meanwhile)"))
         }
         let hours = "\(pad(settings.nightHours.lowerBound)):00–\(pad(settings.nightHours.upperBound)):00 UTC"
         for permission in permissions where permission.kind == "client_network" && permission.nightRecipients > 0 {
-            found.append(.init(
-                severity: "warning", kind: "night_relay",
-                message: "\(describe(permission)) relayed \(permission.nightRecipients) recipient(s) at night (\(hours))"))
+            found.append(
+                .init(
+                    severity: "warning", kind: "night_relay",
+                    message: "\(describe(permission)) relayed \(permission.nightRecipients) recipient(s) at night (\(hours))"))
         }
         let networks = permissions.filter { $0.kind == "client_network" }
         if !networks.isEmpty {
@@ -87,24 +94,27 @@ extension Auditor {
                 let publicHosts = hosts.filter(Self.isPublic)
                 for network in networks where IPAddressRange(network.name)?.overlapsPrivateOrLoopback ?? false {
                     guard !publicHosts.isEmpty else { continue }
-                    found.append(.init(
-                        severity: "warning", kind: "private_network_public_listener",
-                        message: "\(describe(network)) is a private range while listening on "
-                            + "\(publicHosts.joined(separator: ", ")): behind NAT every outside client may look trusted, "
-                            + "so outsiders may have relayed as this network"))
+                    found.append(
+                        .init(
+                            severity: "warning", kind: "private_network_public_listener",
+                            message: "\(describe(network)) is a private range while listening on "
+                                + "\(publicHosts.joined(separator: ", ")): behind NAT every outside client may look trusted, "
+                                + "so outsiders may have relayed as this network"))
                 }
             } else {
-                found.append(.init(
-                    severity: "note", kind: "listeners_unknown",
-                    message: "listeners unknown (no readable sims.toml): private-range check skipped"))
+                found.append(
+                    .init(
+                        severity: "note", kind: "listeners_unknown",
+                        message: "listeners unknown (no readable sims.toml): private-range check skipped"))
             }
         }
         if backscatter.total > 0 {
             let domains = backscatter.top(3).map(\.key).joined(separator: ", ")
-            found.append(.init(
-                severity: "warning", kind: "backscatter",
-                message: "\(backscatter.total) bounce(s) sent to domains never relayed to (\(domains)): "
-                    + "backscatter to forged senders?"))
+            found.append(
+                .init(
+                    severity: "warning", kind: "backscatter",
+                    message: "\(backscatter.total) bounce(s) sent to domains never relayed to (\(domains)): "
+                        + "backscatter to forged senders?"))
         }
         found += blindSpots().map { AuditReport.Finding(severity: "warning", kind: $0.kind, message: $0.message) }
         return found
@@ -118,11 +128,12 @@ extension Auditor {
             "set [log] level (and any [log.modules] entry for these modules) to \(AuditedLogLevels.needed) or more "
             + "in sims.toml and restart"
         if !missingFiles.isEmpty {
-            blind.append((
-                "no_log",
-                "no log to read (\(missingFiles.joined(separator: ", ")) does not exist): is the server running with this "
-                    + "data directory, and is [log] directory where it writes?"
-            ))
+            blind.append(
+                (
+                    "no_log",
+                    "no log to read (\(missingFiles.joined(separator: ", ")) does not exist): is the server running with this "
+                        + "data directory, and is [log] directory where it writes?"
+                ))
         } else if lines == 0 {
             let since = settings.since.map { " since \(LogTime.format($0))" } ?? ""
             blind.append(("no_log", "the log has no line\(since): nothing shows what the server did"))
@@ -133,11 +144,12 @@ extension Auditor {
         if let level = settings.logLevel {
             let low = AuditedLogLevels.tooLow(levels: settings.moduleLevels, defaultLevel: level)
             if !low.isEmpty {
-                blind.append((
-                    "low_log_level",
-                    "sims.toml logs \(describe(low)): recipients' fates are logged at level \(AuditedLogLevels.needed), "
-                        + "so this audit cannot see every relay; \(fix)"
-                ))
+                blind.append(
+                    (
+                        "low_log_level",
+                        "sims.toml logs \(describe(low)): recipients' fates are logged at level \(AuditedLogLevels.needed), "
+                            + "so this audit cannot see every relay; \(fix)"
+                    ))
             }
         }
         var starts = levelsInWindow
@@ -146,11 +158,12 @@ extension Auditor {
             let low = AuditedLogLevels.tooLow(levels: start.levels, defaultLevel: AuditedLogLevels.needed)
             guard !low.isEmpty else { continue }
             let until = index + 1 < starts.count ? "until the restart at \(LogTime.format(starts[index + 1].time))" : "since then"
-            blind.append((
-                "low_log_level",
-                "the server started at \(LogTime.format(start.time)) logging \(describe(low)) (\(until)): relays in that "
-                    + "time may not be in the log; \(fix)"
-            ))
+            blind.append(
+                (
+                    "low_log_level",
+                    "the server started at \(LogTime.format(start.time)) logging \(describe(low)) (\(until)): relays in that "
+                        + "time may not be in the log; \(fix)"
+                ))
         }
         return blind
     }

@@ -147,41 +147,56 @@ public enum LogEventParser {
 
     static let rules: [Rule] = [
         (Array("connected to ".utf8), { _ in .connected }),
-        (Array("received ".utf8), { tail in
-            // `N bytes from <sender> for N recipient(s)…`
-            guard let bytes = tail.leadingNumber, let afterNumber = tail.split(at: " ")?.1,
-                let afterFrom = afterNumber.after(Array("bytes from ".utf8)), let (sender, rest) = address(afterFrom),
-                let count = rest.after(Array(" for ".utf8))
-            else { return nil }
-            return .received(bytes: bytes, sender: sender, recipients: count.leadingNumber ?? 0)
-        }),
+        (
+            Array("received ".utf8),
+            { tail in
+                // `N bytes from <sender> for N recipient(s)…`
+                guard let bytes = tail.leadingNumber, let afterNumber = tail.split(at: " ")?.1,
+                    let afterFrom = afterNumber.after(Array("bytes from ".utf8)), let (sender, rest) = address(afterFrom),
+                    let count = rest.after(Array(" for ".utf8))
+                else { return nil }
+                return .received(bytes: bytes, sender: sender, recipients: count.leadingNumber ?? 0)
+            }
+        ),
         (Array("authenticated as ".utf8), { .authenticated(account: word($0).0.text) }),
-        (Array("authentication failed for ".utf8), { tail in
-            let (account, rest) = word(tail)
-            guard let afterFrom = rest.after(Array("from ".utf8)) else { return nil }
-            let (client, _) = word(afterFrom)
-            return .authenticationFailed(account: account.text, client: client.text, locked: tail.hasSuffix(lockedSuffix))
-        }),
-        (Array("banned ".utf8), { tail in
-            guard let (client, _) = tail.split(at: " ") else { return nil }
-            return .banned(client: client.text)
-        }),
+        (
+            Array("authentication failed for ".utf8),
+            { tail in
+                let (account, rest) = word(tail)
+                guard let afterFrom = rest.after(Array("from ".utf8)) else { return nil }
+                let (client, _) = word(afterFrom)
+                return .authenticationFailed(account: account.text, client: client.text, locked: tail.hasSuffix(lockedSuffix))
+            }
+        ),
+        (
+            Array("banned ".utf8),
+            { tail in
+                guard let (client, _) = tail.split(at: " ") else { return nil }
+                return .banned(client: client.text)
+            }
+        ),
         (Array("refused connection: ".utf8), { .refusedConnection(reason: $0.text) }),
         (Array("refused: ".utf8), { .refused(reason: $0.text) }),
-        (Array("delivery status notification for ".utf8), { tail in
-            // `N recipient(s) sent to <sender>[ as S.…]`: server words up to the address.
-            guard let count = tail.leadingNumber, let (_, rest) = tail.split(at: " sent to "),
-                let (sender, _) = address(rest)
-            else { return nil }
-            return .statusNotification(recipients: count, sender: sender)
-        }),
+        (
+            Array("delivery status notification for ".utf8),
+            { tail in
+                // `N recipient(s) sent to <sender>[ as S.…]`: server words up to the address.
+                guard let count = tail.leadingNumber, let (_, rest) = tail.split(at: " sent to "),
+                    let (sender, _) = address(rest)
+                else { return nil }
+                return .statusNotification(recipients: count, sender: sender)
+            }
+        ),
         (Array("bounce undeliverable".utf8), { _ in .bounceDiscarded }),
         (Array("removed from queue".utf8), { _ in .removedFromQueue }),
-        (Array("pop-before-smtp: ".utf8), { tail in
-            let (client, rest) = word(tail)
-            guard let afterAs = rest.after(Array("may relay as ".utf8)) else { return nil }
-            return .popBeforeSMTPOpened(client: client.text, account: word(afterAs).0.text)
-        }),
+        (
+            Array("pop-before-smtp: ".utf8),
+            { tail in
+                let (client, rest) = word(tail)
+                guard let afterAs = rest.after(Array("may relay as ".utf8)) else { return nil }
+                return .popBeforeSMTPOpened(client: client.text, account: word(afterAs).0.text)
+            }
+        ),
         (Array("login of ".utf8), { _ in nil }),
         (Array("login ".utf8), { .mailboxLogin(account: word($0).0.text) }),
         (Array("TLS established: ".utf8), { .tlsEstablished($0.text) }),
