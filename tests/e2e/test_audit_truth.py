@@ -65,7 +65,7 @@ def test_forged_relay_words_in_a_refused_recipient(sims_server, peers):
         c.expect("MAIL FROM:<spam@spam.test>", 250)
         code, _ = c.cmd('RCPT TO:<"x> relayed: "@evil.example>')
         assert code == 554
-        code, _ = c.cmd('RCPT TO:<"y> relayed: authenticated as alice@example.test, queued for evil.example x"@evil.example>')
+        code, _ = c.cmd('RCPT TO:<"y> relayed: authenticated as a@e.test, queued for e"@evil.example>')
         assert code == 554
         c.cmd("QUIT")
     sims.wait_for_log(r"refused relay: ", count=2)
@@ -79,8 +79,8 @@ def test_forged_relay_words_in_a_refused_recipient(sims_server, peers):
     assert report["verdict"]["status"] == "ok", report["verdict"]
     [qid] = set(re.findall(r"\[(S\.\w+)\] \S+ <[^ ]*evil\.example> refused relay", log))
     story = sims_cli("explain", qid, "--data", str(sims.data), env={"NO_COLOR": "1"}).stdout
-    assert "queued" not in story and "relayed: " not in story.split("Log lines")[0], story
-    assert re.search(r"fate\s+refused", story), story
+    assert not re.search(r"fate\s+queued", story) and not re.search(r"decision\s+relayed", story), story
+    assert len(re.findall(r"fate\s+refused", story)) == 2, story
 
 
 def test_authenticated_user_cannot_hide_behind_a_forged_permission(sims_server, peers):
@@ -89,7 +89,7 @@ def test_authenticated_user_cannot_hide_behind_a_forged_permission(sims_server, 
     assert auth_plain(c, ALICE.encode(), PASSWORD.encode()) == 235
     c.expect(f"MAIL FROM:<{ALICE}>", 250)
     for n in range(3):
-        fake = f'"a> relayed: pop-before-smtp bob{n}@example.test from 6.6.6.{n}, queued for evil.example z"@evil.example'
+        fake = f'"a> relayed: pop-before-smtp b{n}@e.test from 6.6.6.{n}, z"@evil.example'
         c.expect(f"RCPT TO:<{fake}>", 250)
     c.expect("DATA", 354)
     c.send(compose("hidden", sender=ALICE) + b".\r\n")
@@ -114,12 +114,15 @@ def test_user_names_with_line_ends_and_escapes_stay_on_their_line(sims_server, p
         assert auth_plain(c, forged, b"wrong") == 535
     c.close()
     # POP3: USER with ESC and spaces, then AUTH PLAIN with CR/LF in it.
-    with RawSMTP(sims.pop_port, source=ATTACKER) as p:
-        assert p.line().startswith(b"+OK")
-        p.send(b"USER x\x1b[31m from 6.6.6.6\r\n")
-        if p.line().startswith(b"+OK"):
-            p.send(b"PASS wrong\r\n")
-            assert p.line().startswith(b"-ERR")
+    import poplib
+    pop = poplib.POP3("127.0.0.1", sims.pop_port, timeout=10)
+    try:
+        pop.user("x\x1b[31m from 6.6.6.6")
+        pop.pass_("wrong")
+    except poplib.error_proto:
+        pass
+    finally:
+        pop.close()
     sims.wait_for_log(r"authentication failed for ", count=3)
     failures = len(re.findall(r" authentication failed for ", sims.log_text()))
     assert_one_line_per_event(sims)
@@ -185,19 +188,19 @@ def test_random_bytes_in_every_client_field_never_change_the_counts(sims_server,
 
 
 def test_cannot_tell_with_low_levels_or_no_log(sims_server, peers, tmp_path):
-    sims, sink = truth_server(sims_server, peers, **{"log.modules.SMTP": 1})
-    assert "log levels: SMTP=1 " in sims.log_text()
+    sims, sink = truth_server(sims_server, peers, **{"log.modules.QUEUE": 1})
+    assert " QUEUE=1 " in sims.log_text()
     report = audit(sims)
     assert report["verdict"]["status"] == "cannot_tell", report["verdict"]
-    assert "SMTP at level 1" in report["verdict"]["text"]
+    assert "QUEUE at level 1" in report["verdict"]["text"]
     assert "sims.toml" in report["verdict"]["text"]
     # doctor agrees, by the same rule
     doctor = json.loads(subprocess.run([SIMS_BINARY, "doctor", "--data", str(sims.data), "--offline", "--format", "json"],
                                        capture_output=True, text=True, timeout=60).stdout)
-    assert any(f["id"] == "log.level-too-low" and "SMTP" in f["found"] for f in doctor["findings"])
+    assert any(f["id"] == "log.level-too-low" and "QUEUE" in f["found"] for f in doctor["findings"])
     # A restart at level 2 does not hide the blind time before it, within the window.
     sims.stop()
-    text = (sims.data / "sims.toml").read_text().replace('SMTP = 1', 'SMTP = 4')
+    text = (sims.data / "sims.toml").read_text().replace('QUEUE = 1', 'QUEUE = 2')
     (sims.data / "sims.toml").write_text(text)
     sims.start(new_ports=False)
     report = audit(sims)
@@ -248,7 +251,7 @@ def test_one_recipient_wording_and_greylisting_is_not_a_deferral(sims_server, pe
         c.send(relay_one + b".\r\n")
         assert c.reply()[0] == 250
         c.cmd("QUIT")
-    assert re.search(r"received \d+ bytes from <postmaster@example\.test> for 1 recipient$",
+    assert re.search(r"received \d+ bytes from <postmaster@example\.test> for 1 recipient( \(checks: [^)]*\))?$",
                      sims.wait_for_log(r".* for 1 recipient.*")[0].rstrip()), sims.log_text()
     line = sims.wait_for_log(r".*greylisted: .*")[0]
     assert "> greylisted: " in line and " deferred: " not in line
