@@ -126,8 +126,8 @@ public enum LogEventParser {
                 permission = split.1.dropLast().text
                 body = split.0
             }
-            let (remote, afterRemote) = word(body)
-            guard let reply = afterRemote.after(Array("said ".utf8)) else {
+            // The remote host is the server's words (no ` said ` in them); the reply follows.
+            guard let (remote, reply) = body.split(at: " said ") else {
                 return .sent(recipient: recipient, remote: "", reply: body.text, permission: permission)
             }
             return .sent(recipient: recipient, remote: remote.text, reply: reply.text, permission: permission)
