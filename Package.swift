@@ -159,7 +159,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "MailStore", "MailCore", "AntiSpam", "DNS", "SMTPProtocol",
+                "Server", "MailStore", "MailCore", "AntiSpam", "DNS", "SMTPProtocol", "Operator",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),

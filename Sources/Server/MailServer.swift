@@ -25,6 +25,7 @@ public struct MailServer {
     /// Runs until a shutdown signal; returns once every session has ended.
     public func run() async throws {
         let system = logs.logger(.system)
+        logs.announceLevels()
         let threadPool = NIOThreadPool(numberOfThreads: configuration.storage.ioThreads)
         threadPool.start()
 

@@ -1,4 +1,5 @@
 import Logging
+import MailCore
 import MailStore
 
 /// Checks a user name and password for SMTP AUTH and POP3 alike, with the
@@ -38,13 +39,13 @@ struct CredentialCheck: Sendable {
                 return (true, try directory.ownedAddresses(of: account))
             }
         } catch {
-            logger.error("authentication for \(account) could not be checked: \(error)")
+            logger.error("authentication for \(LogField.word(account)) could not be checked: \(error)")
             return .unavailable
         }
         let locked = guardian.isLocked(account)
         guard outcome.0, !locked else {
             let reason = locked ? " (account locked after repeated failures)" : ""
-            logger.notice("authentication failed for \(account) from \(clientAddress)\(reason)")
+            logger.notice("authentication failed for \(LogField.word(account)) from \(clientAddress)\(reason)")
             switch guardian.failed(address: clientAddress, account: account) {
             case .delay(let pause):
                 if pause > .zero { try? await Task.sleep(for: pause) }
@@ -55,7 +56,7 @@ struct CredentialCheck: Sendable {
             }
         }
         guardian.succeeded(address: clientAddress)
-        logger.notice("authenticated as \(account)")
+        logger.notice("authenticated as \(LogField.word(account))")
         return .valid(account: account, ownedAddresses: outcome.1)
     }
 }

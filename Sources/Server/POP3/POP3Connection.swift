@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MailCore
 import MailStore
 import NIOCore
 import NIOSSL
@@ -110,7 +111,7 @@ final class POP3Connection {
                         continue
                     }
                     let text = String(decoding: line.bytes.readableBytesView, as: UTF8.self)
-                    logger.debug("< \(session.maskedForLogging(text))")
+                    logger.debug("< \(LogField.text(session.maskedForLogging(text)))")
                     let action = session.receive(text, cleanEnding: line.isClean)
                     switch try await perform(action, &session, mailbox: mailbox) {
                     case .close:
@@ -186,7 +187,7 @@ final class POP3Connection {
         case .unavailable: return .temporaryFailure
         case .valid(let account, _):
             guard services.locks.lock(account) else {
-                logger.notice("login of \(account) refused: mailbox in use by another session")
+                logger.notice("login of \(LogField.word(account)) refused: mailbox in use by another session")
                 return .inUse
             }
             mailbox.lockedAccount = account
@@ -197,15 +198,15 @@ final class POP3Connection {
                 // The reader gives every message its own uid; should two ever
                 // share one, the first is kept rather than trapping.
                 mailbox.messages = Dictionary(messages.map { ($0.uid, $0) }, uniquingKeysWith: { first, _ in first })
-                logger.notice("login \(account) (\(tls ? "TLS" : "no TLS")), \(messages.count) message(s)")
+                logger.notice("login \(LogField.word(account)) (\(tls ? "TLS" : "no TLS")), \(messages.count) message(s)")
                 if let popBeforeSMTP = services.popBeforeSMTP {
                     popBeforeSMTP.recordLogin(of: account, from: clientAddress)
-                    logger.notice("pop-before-smtp: \(clientAddress) may relay as \(account) for \(popBeforeSMTP.windowText)")
+                    logger.notice("pop-before-smtp: \(clientAddress) may relay as \(LogField.word(account)) for \(popBeforeSMTP.windowText)")
                 }
                 return .success(
                     user: account, maildrop: Maildrop(messages: messages.map { .init(uid: $0.uid, octets: $0.octets) }))
             } catch {
-                logger.error("maildrop of \(account) could not be read: \(error)")
+                logger.error("maildrop of \(LogField.word(account)) could not be read: \(error)")
                 return .temporaryFailure
             }
         }
@@ -239,7 +240,7 @@ final class POP3Connection {
                 return success
             }
         } catch {
-            logger.error("update of \(account) failed: \(error)")
+            logger.error("update of \(LogField.word(account)) failed: \(error)")
             success = false
         }
         mailbox.retrieved = retrieved.count

@@ -18,7 +18,6 @@ final class POP3Listener: Service {
     let authGuard: AuthenticationGuard
     let group: any EventLoopGroup
     let logger: Logger
-    private let connectionNumbers = NIOLockedValueBox(0)
 
     init(
         address: ListenAddress, implicitTLS: Bool, services: POP3Services, limiter: ConnectionLimiter,
@@ -78,11 +77,8 @@ final class POP3Listener: Service {
         _ connection: NIOAsyncChannel<SMTPInbound, ByteBuffer>, frame: NIOLoopBound<SMTPFrameHandler>, timeouts: SessionTimeouts
     ) async {
         let peer = connection.channel.remoteAddress?.ipAddress ?? "unknown"
-        let number = connectionNumbers.withLockedValue {
-            $0 += 1; return $0
-        }
         var logger = self.logger
-        logger[metadataKey: "conn"] = "POP3-\(number)"
+        logger[metadataKey: "conn"] = "\(ConnectionNumbers.next("POP3"))"
         logger[metadataKey: "peer"] = "\(peer)"
         let channel = connection.channel
         var refusal: String?

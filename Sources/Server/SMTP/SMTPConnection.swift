@@ -220,7 +220,7 @@ struct SMTPConnection {
         do {
             resolution = try services.directory.resolve(path)
         } catch {
-            logger.error("\(path) deferred: directory lookup failed: \(error)")
+            logger.error("\(RecipientFate.refused.line(path, "directory lookup failed, client told to try again later: \(error)"))")
             return (.reject(Replies.directoryUnavailable), .zero)
         }
         var permission = session.authenticatedUser.map { .authenticated($0) } ?? relayPermission
@@ -231,9 +231,9 @@ struct SMTPConnection {
         }
         let decision = RecipientPolicy.decide(path, resolution: resolution, clientAddress: clientAddress, permission: permission)
         if case .reject = decision.verdict {
-            logger.notice("\(path) \(decision.logText) (from \(transaction.reversePath))")
+            logger.notice("\(LogField.path(path)) \(decision.logText) (from \(LogField.path(transaction.reversePath)))")
         } else {
-            logger.debug("\(path) \(decision.logText)")
+            logger.debug("\(LogField.path(path)) \(decision.logText)")
         }
         return services.policy.checkRecipient(
             decision.verdict, resolution: resolution, path: path, transaction: transaction, user: session.authenticatedUser,
@@ -291,11 +291,12 @@ struct SMTPConnection {
         }
         let summary = policyState.summary
         let checksText = summary.isEmpty ? "" : " (checks: \(summary))"
+        let count = transaction.recipients.count
         logger.info(
-            "received \(transaction.messageSize) bytes from \(transaction.reversePath) for \(transaction.recipients.count) recipients\(checksText)"
+            "received \(transaction.messageSize) bytes from \(LogField.path(transaction.reversePath)) for \(count) recipient\(count == 1 ? "" : "s")\(checksText)"
         )
         if let messageID {
-            logger.info("message-id \(messageID)")
+            logger.info("message-id \(LogField.text(messageID))")
         }
         let queued: QueuedMessage?
         do {
@@ -308,9 +309,9 @@ struct SMTPConnection {
         for recipient in transaction.recipients {
             switch recipient.destination {
             case .local(let targets):
-                logger.info("\(recipient.path) delivered: local mailbox \(targets.joined(separator: ", "))")
+                logger.info("\(RecipientFate.delivered.line(recipient.path, "local mailbox \(targets.joined(separator: ", "))"))")
             case .relay(let domain, let permission):
-                logger.info("\(recipient.path) relayed: \(permission), queued for \(domain)")
+                logger.info("\(RecipientFate.relayed.line(recipient.path, "\(permission), queued for \(domain)"))")
             }
         }
         // Only now, so that the log tells the story in order: relayed, then sent.
@@ -320,7 +321,7 @@ struct SMTPConnection {
 
     /// Nothing was stored: the client is told to try again later.
     private func refuseStorage(_ error: DeliveryError, logger: Logger) -> DeliveryOutcome {
-        logger.error("deferred: message not stored, client told to retry: \(error)")
+        logger.error("not stored, client told to retry: \(error)")
         if case .insufficientStorage = error {
             return .temporaryFailure(SMTPReply(452, .init(4, 3, 1), "Insufficient system storage, try again later"))
         }
@@ -373,9 +374,9 @@ struct SMTPConnection {
         output.writeString(reply.wireText)
         if reply.code >= 400 {
             let what = wasData ? "end of data" : "\"\(line)\""
-            logger.warning("\(what) answered \(reply)")
+            logger.warning("\(what) answered \(LogField.text(reply.description))")
         } else {
-            logger.debug("> \(reply)")
+            logger.debug("> \(LogField.text(reply.description))")
         }
     }
 
@@ -386,17 +387,10 @@ struct SMTPConnection {
         return "\(words[0]) \(words[1]) <hidden>"
     }
 
-    /// The line as text for the log, control characters shown as escapes.
+    /// The line as text for the log, escaped as every client value is (`LogField`).
     static func printable(_ line: InputLine) -> String {
         if line.overlong { return "<line longer than the limit, \(line.wireLength)+ octets>" }
-        var text = ""
-        for byte in line.bytes.readableBytesView.prefix(200) {
-            switch byte {
-            case 0x20..<0x7F: text.unicodeScalars.append(Unicode.Scalar(byte))
-            case 0x0D: text += "\\r"
-            default: text += "\\x" + String(byte, radix: 16)
-            }
-        }
+        var text = LogField.text(bytes: line.bytes.readableBytesView.prefix(200))
         if line.bytes.readableBytes > 200 { text += "…" }
         if line.ending == .bareLF { text += "\\n(bare LF)" }
         return text

@@ -22,7 +22,6 @@ final class SMTPListener: Service {
     let limiter: ConnectionLimiter
     let group: any EventLoopGroup
     let logger: Logger
-    private let connectionNumbers = NIOLockedValueBox(0)
     /// Filled once the socket is bound, for "listening on …" and tests.
     let boundPort = NIOLockedValueBox<Int?>(nil)
 
@@ -92,11 +91,8 @@ final class SMTPListener: Service {
         timeouts: SessionTimeouts
     ) async {
         let peer = connection.channel.remoteAddress?.ipAddress ?? "unknown"
-        let number = connectionNumbers.withLockedValue {
-            $0 += 1; return $0
-        }
         var logger = self.logger
-        logger[metadataKey: "conn"] = "\(moduleName)-\(number)"
+        logger[metadataKey: "conn"] = "\(ConnectionNumbers.next(moduleName))"
         logger[metadataKey: "peer"] = "\(peer)"
 
         if let until = services.authGuard.banned(peer) {
