@@ -74,13 +74,24 @@ final class POP3Listener: Service {
     }
 
     private func serve(_ connection: NIOAsyncChannel<SMTPInbound, ByteBuffer>, frame: NIOLoopBound<SMTPFrameHandler>) async {
-        let peer = connection.channel.remoteAddress?.ipAddress ?? "unknown"
+        let peer = ClientAddress.normalized(connection.channel.remoteAddress)
         let number = connectionNumbers.withLockedValue {
             $0 += 1; return $0
         }
         var logger = self.logger
         logger[metadataKey: "conn"] = "POP3-\(number)"
         logger[metadataKey: "peer"] = "\(peer)"
+        // Registered before the ban check, so a ban decided in between still ends it.
+        let sessionID = ObjectIdentifier(connection.channel)
+        authGuard.openSessions.open(sessionID, from: peer) { [channel = connection.channel, logger] in
+            logger.notice("closing session: address banned after authentication failures")
+            let text = "-ERR [AUTH] Too many authentication failures from your address, closing connection\r\n"
+            channel.eventLoop.execute {
+                guard channel.isActive else { return }
+                channel.writeAndFlush(channel.allocator.buffer(string: text)).whenComplete { _ in channel.close(promise: nil) }
+            }
+        }
+        defer { authGuard.openSessions.close(sessionID, from: peer) }
         let refusal: String? =
             if authGuard.banned(peer) != nil {
                 "-ERR [AUTH] Too many authentication failures from your address\r\n"

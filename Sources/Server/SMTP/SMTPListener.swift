@@ -90,7 +90,7 @@ final class SMTPListener: Service {
     private func serve(
         _ connection: NIOAsyncChannel<SMTPInbound, ByteBuffer>, frame: NIOLoopBound<SMTPFrameHandler>, timeout: ReadTimeout
     ) async {
-        let peer = connection.channel.remoteAddress?.ipAddress ?? "unknown"
+        let peer = ClientAddress.normalized(connection.channel.remoteAddress)
         let number = connectionNumbers.withLockedValue {
             $0 += 1; return $0
         }
@@ -98,6 +98,20 @@ final class SMTPListener: Service {
         logger[metadataKey: "conn"] = "\(moduleName)-\(number)"
         logger[metadataKey: "peer"] = "\(peer)"
 
+        // Registered before the ban check, so a ban decided in between still ends it.
+        let sessionID = ObjectIdentifier(connection.channel)
+        let sessions = services.authGuard.openSessions
+        sessions.open(sessionID, from: peer) { [channel = connection.channel, hostname = services.hostname, logger] in
+            logger.notice("closing session: address banned after authentication failures")
+            let text = SMTPReply(
+                421, .init(4, 7, 0), "\(hostname) Too many authentication failures from your address, closing connection"
+            ).wireText
+            channel.eventLoop.execute {
+                guard channel.isActive else { return }
+                channel.writeAndFlush(channel.allocator.buffer(string: text)).whenComplete { _ in channel.close(promise: nil) }
+            }
+        }
+        defer { sessions.close(sessionID, from: peer) }
         if let until = services.authGuard.banned(peer) {
             let seconds = Int((until - .now).components.seconds)
             let reply = SMTPReply(
