@@ -13,7 +13,12 @@ public struct SenderOwnership: Hashable, Sendable, ExpressibleByArrayLiteral {
     /// Every address may be used (`*`).
     public var anyAddress: Bool
 
-    public init(addresses: Set<String> = [], domains: Set<String> = [], anyAddress: Bool = false) {
+    /// Owns nothing.
+    public init() {
+        self.init(addresses: [])
+    }
+
+    public init(addresses: Set<String>, domains: Set<String> = [], anyAddress: Bool = false) {
         self.addresses = addresses
         self.domains = domains
         self.anyAddress = anyAddress

@@ -41,7 +41,7 @@ struct SenderOwnershipTests {
         #expect(domain.owns(mailbox("Newsletter", "example.test")))
         #expect(!domain.owns(mailbox("ceo", "elsewhere.test")))
         #expect(!domain.owns(Mailbox(localPart: "x", domain: .addressLiteral("192.0.2.1"))))
-        #expect(SenderOwnership(anyAddress: true).owns(mailbox("ceo", "elsewhere.test")))
+        #expect(SenderOwnership(addresses: [], anyAddress: true).owns(mailbox("ceo", "elsewhere.test")))
         #expect(domain.listing == ["*@example.test", "alice@example.test"])
     }
 
