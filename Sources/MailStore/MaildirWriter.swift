@@ -48,16 +48,15 @@ public struct MaildirWriter: Sendable {
     /// not starting with a dot; every name `AccountLocalPart` and domain
     /// syntax allow) is used as it is; anything else (a `/`, `..`, an empty
     /// part, from a database written by an older version) becomes `%` and
-    /// the hex of its UTF-8 bytes, which no safe name can look like.
+    /// the hex of its UTF-8 bytes, which no safe name can look like (and an
+    /// account without `@` gets the domain `%%`, which no encoding yields).
     public func maildirPath(for account: String) -> String {
-        let user: Substring
-        let domain: Substring
-        if let at = account.lastIndex(of: "@") {
-            user = account[..<at]
-            domain = account[account.index(after: at)...]
-        } else {
-            (user, domain) = (Substring(account), "")
+        guard let at = account.lastIndex(of: "@") else {
+            // No domain at all: "%%", which no encoded name can be.
+            return "\(mailRoot)/%%/\(Self.pathComponent(Substring(account)))/Maildir"
         }
+        let user = account[..<at]
+        let domain = account[account.index(after: at)...]
         return "\(mailRoot)/\(Self.pathComponent(domain))/\(Self.pathComponent(user))/Maildir"
     }
 

@@ -9,7 +9,7 @@ import Testing
 @testable import Server
 
 /// MX and address records from tables; names not in them do not exist.
-private struct ZoneResolver: DNSResolving {
+struct MXZoneResolver: DNSResolving {
     var mx: [String: [MXRecord]] = [:]
     var addresses: [String: [String]] = [:]
     func mx(_ name: String) async throws(DNSError) -> [MXRecord] {
@@ -30,7 +30,7 @@ private struct ZoneResolver: DNSResolving {
 }
 
 /// Records every attempt and answers from a table keyed by address.
-private final class FakeSender: MessageSending {
+final class MXFakeSender: MessageSending {
     struct Attempt: Equatable {
         var address: String
         var port: Int
@@ -59,7 +59,7 @@ private final class FakeSender: MessageSending {
 
 @Suite("MXTransport: routes, relay host, MX, loops, mixed results")
 struct MXTransportTests {
-    static let publicMX = ZoneResolver(
+    static let publicMX = MXZoneResolver(
         mx: [
             "remote.test": [
                 MXRecord(preference: 10, exchange: "mx1.remote.test"), MXRecord(preference: 20, exchange: "mx2.remote.test"),
@@ -79,7 +79,7 @@ struct MXTransportTests {
     static let wildcard = [ListenAddress(host: "0.0.0.0", port: 25), ListenAddress(host: "::", port: 25)]
 
     func transport(
-        resolver: ZoneResolver = publicMX, sender: FakeSender = FakeSender(), relay: FakeSender = FakeSender(),
+        resolver: MXZoneResolver = publicMX, sender: MXFakeSender = MXFakeSender(), relay: MXFakeSender = MXFakeSender(),
         listeners: [ListenAddress] = wildcard, machine: Set<MailCore.IPAddress> = [MailCore.IPAddress("203.0.113.25")!],
         relayHost: String? = nil, routes: [String: String] = [:]
     ) -> MXTransport {
@@ -92,7 +92,7 @@ struct MXTransportTests {
 
     @Test("Issue 11: with 0.0.0.0:25 and [::]:25 listeners, another host's MX on port 25 is not ourself")
     func wildcardListenersDoNotSwallowEveryMX() async {
-        let sender = FakeSender()
+        let sender = MXFakeSender()
         let results = await transport(sender: sender).deliver(
             [], reversePath: "a@example.test", recipients: ["bob@remote.test"], domain: "remote.test")
         guard case .sent = results["bob@remote.test"] else {
@@ -124,7 +124,7 @@ struct MXTransportTests {
 
     @Test("An MX that is this machine is a loop (5.4.6) when no better MX exists")
     func loopToOurself() async {
-        let sender = FakeSender()
+        let sender = MXFakeSender()
         let results = await transport(sender: sender).deliver(
             [], reversePath: "", recipients: ["x@ours-only.test"], domain: "ours-only.test")
         guard case .failed(let status, let reason, _) = results["x@ours-only.test"] else {
@@ -138,7 +138,7 @@ struct MXTransportTests {
 
     @Test("RFC 5321 § 5.1: as a backup MX, only more preferred exchangers are tried")
     func backupMX() async {
-        let sender = FakeSender(["198.51.100.30": .failed(reason: "connection refused", reply: nil, isPermanent: false)])
+        let sender = MXFakeSender(["198.51.100.30": .failed(reason: "connection refused", reply: nil, isPermanent: false)])
         let results = await transport(sender: sender).deliver(
             [], reversePath: "", recipients: ["x@backup.test"], domain: "backup.test")
         guard case .deferred = results["x@backup.test"] else {
@@ -157,7 +157,7 @@ struct MXTransportTests {
             return
         }
         #expect(status == "5.4.6")
-        let sender = FakeSender()
+        let sender = MXFakeSender()
         let routed = await transport(sender: sender, routes: ["remote.test": "127.0.0.1:2526"]).deliver(
             [], reversePath: "", recipients: ["a@remote.test"], domain: "remote.test")
         guard case .sent = routed["a@remote.test"] else {
@@ -165,7 +165,7 @@ struct MXTransportTests {
             return
         }
         #expect(sender.attempts.withLock { $0.map(\.port) } == [2526])
-        let relay = FakeSender()
+        let relay = MXFakeSender()
         let smarthost = await transport(sender: sender, relay: relay, relayHost: "smarthost.test:587").deliver(
             [], reversePath: "", recipients: ["a@remote.test"], domain: "remote.test")
         guard case .sent = smarthost["a@remote.test"] else {
@@ -180,7 +180,7 @@ struct MXTransportTests {
 
     @Test("Duplicate recipients never trap: sent once, answered once")
     func duplicates() async {
-        let sender = FakeSender()
+        let sender = MXFakeSender()
         let recipients = ["bob@remote.test", "bob@remote.test", "Bob@remote.test"]
         let results = await transport(sender: sender).deliver([], reversePath: "", recipients: recipients, domain: "remote.test")
         #expect(Set(results.keys) == ["bob@remote.test", "Bob@remote.test"])
@@ -196,7 +196,7 @@ struct MXTransportTests {
             "later@remote.test": SMTPReply(451, .init(4, 2, 0), "try later"),
             "gone@remote.test": SMTPReply(550, .init(5, 1, 1), "no such user"),
         ]
-        let sender = FakeSender(["198.51.100.10": .transaction(recipientReplies: replies, remote: "mx1")])
+        let sender = MXFakeSender(["198.51.100.10": .transaction(recipientReplies: replies, remote: "mx1")])
         let results = await transport(sender: sender).deliver(
             [], reversePath: "", recipients: ["ok@remote.test", "later@remote.test", "gone@remote.test", "silent@remote.test"],
             domain: "remote.test")
@@ -212,7 +212,7 @@ struct MXTransportTests {
     @Test("Every host refusing for good fails; one unreachable host keeps it deferred; the next MX is tried")
     func hostByHost() async {
         let refusal = AttemptOutcome.failed(reason: "554", reply: SMTPReply(554, .init(5, 7, 1), "go away"), isPermanent: true)
-        let allRefuse = FakeSender(["198.51.100.10": refusal, "198.51.100.20": refusal, "2001:db8::20": refusal])
+        let allRefuse = MXFakeSender(["198.51.100.10": refusal, "198.51.100.20": refusal, "2001:db8::20": refusal])
         let failed = await transport(sender: allRefuse).deliver(
             [], reversePath: "", recipients: ["a@remote.test"], domain: "remote.test")
         guard case .failed(let status, _, _) = failed["a@remote.test"] else {
@@ -221,7 +221,7 @@ struct MXTransportTests {
         }
         #expect(status == "5.7.1")
         #expect(allRefuse.addresses == ["198.51.100.10", "198.51.100.20", "2001:db8::20"])
-        let firstDown = FakeSender(["198.51.100.10": .failed(reason: "timeout", reply: nil, isPermanent: false)])
+        let firstDown = MXFakeSender(["198.51.100.10": .failed(reason: "timeout", reply: nil, isPermanent: false)])
         let sent = await transport(sender: firstDown).deliver(
             [], reversePath: "", recipients: ["a@remote.test"], domain: "remote.test")
         guard case .sent = sent["a@remote.test"] else {

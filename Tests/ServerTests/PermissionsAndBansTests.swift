@@ -85,7 +85,7 @@ struct CredentialCheckTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         let directory = try Directory(path: "\(root)/sims.sqlite")
         try directory.addDomain("example.test")
-        try directory.addAccount("alice@example.test", passwordHash: PasswordHasher.hash("right", rounds: 1000))
+        try directory.addAccount("alice@example.test", passwordHash: PasswordHasher.hash("right"))
         let pool = NIOThreadPool(numberOfThreads: 1)
         pool.start()
         var settings = AuthenticationGuard.Settings()
