@@ -46,7 +46,7 @@ public struct SMTPSession: Sendable {
     /// The account the client authenticated as (RFC 4954), if any.
     public internal(set) var authenticatedUser: String?
     /// Envelope senders the authenticated user may use.
-    var ownedAddresses: Set<String> = []
+    var ownedAddresses = SenderOwnership()
     public private(set) var errorCount = 0
     public private(set) var commandCount = 0
 
@@ -246,7 +246,7 @@ public struct SMTPSession: Sendable {
         helloName = nil
         usedEHLO = false
         authenticatedUser = nil
-        ownedAddresses = []
+        ownedAddresses = SenderOwnership()
         state = .awaitingHello
     }
 

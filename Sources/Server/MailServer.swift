@@ -33,6 +33,11 @@ public struct MailServer {
             certificatePath: dataDirectory.resolve(configuration.tlsCertificate), keyPath: dataDirectory.resolve(configuration.tlsKey))
         tls.reload(logger: system)
         let directory = try dataDirectory.openDirectory(configuration)
+        for entry in (try? directory.unusableEntries()) ?? [] {
+            system.error(
+                "\(entry) is unusable: its name breaks the rule for local parts (\(AccountLocalPart.rule)); no mail, login or sending for it. Remove it with 'sims account remove' or 'sims alias remove'."
+            )
+        }
         let delivery = LocalDelivery(
             writer: MaildirWriter(
                 mailRoot: dataDirectory.resolve(configuration.storage.mailDirectory), hostname: configuration.hostname,
@@ -48,7 +53,9 @@ public struct MailServer {
         try runner.recover()
         let popBeforeSMTP =
             configuration.popBeforeSMTP
-            ? PopBeforeSMTP(window: .nanoseconds(configuration.popBeforeSMTPWindow.nanoseconds)) : nil
+            ? PopBeforeSMTP(
+                window: .nanoseconds(configuration.popBeforeSMTPWindow.nanoseconds),
+                credentialStamp: { directory.credentialStamp(of: $0) }) : nil
         let services = SMTPServices(
             hostname: configuration.hostname,
             limits: configuration.limits,

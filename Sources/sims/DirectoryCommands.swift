@@ -65,7 +65,7 @@ struct AccountCommand: ParsableCommand {
             let directory = try openDirectory(options).0
             if let add { try directory.addSenderPattern(address, pattern: add) }
             if let remove { try directory.removeSenderPattern(address, pattern: remove) }
-            let owned = try directory.ownedAddresses(of: address).sorted()
+            let owned = try directory.ownedAddresses(of: address).listing
             print("\(address.lowercased()) may send as: \(owned.joined(separator: ", "))")
         }
     }

@@ -181,7 +181,9 @@ final class POP3Connection {
     private func login(
         _ username: String, _ password: String, tls: Bool, mailbox: POP3Mailbox
     ) async -> POP3AuthenticationOutcome? {
-        switch await services.credentials.check(username, password, from: clientAddress, logger: logger) {
+        switch await services.credentials.check(
+            username, password, from: clientAddress, session: ObjectIdentifier(channel.channel), logger: logger)
+        {
         case .invalid: return .failure
         case .banned: return nil
         case .unavailable: return .temporaryFailure

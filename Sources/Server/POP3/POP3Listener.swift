@@ -76,10 +76,17 @@ final class POP3Listener: Service {
     private func serve(
         _ connection: NIOAsyncChannel<SMTPInbound, ByteBuffer>, frame: NIOLoopBound<SMTPFrameHandler>, timeouts: SessionTimeouts
     ) async {
-        let peer = connection.channel.remoteAddress?.ipAddress ?? "unknown"
+        let peer = ClientAddress.normalized(connection.channel.remoteAddress)
         var logger = self.logger
         logger[metadataKey: "conn"] = "\(ConnectionNumbers.next("POP3"))"
         logger[metadataKey: "peer"] = "\(peer)"
+        // Registered before the ban check, so a ban decided in between still ends it.
+        let sessionID = ObjectIdentifier(connection.channel)
+        authGuard.openSessions.open(sessionID, from: peer) { [channel = connection.channel, logger] in
+            logger.notice("closing session: address banned after authentication failures")
+            channel.closeSaying("-ERR [AUTH] Too many authentication failures from your address, closing connection\r\n")
+        }
+        defer { authGuard.openSessions.close(sessionID, from: peer) }
         let channel = connection.channel
         var refusal: String?
         var ticket: UInt64 = 0

@@ -90,11 +90,22 @@ final class SMTPListener: Service {
         _ connection: NIOAsyncChannel<SMTPInbound, ByteBuffer>, frame: NIOLoopBound<SMTPFrameHandler>,
         timeouts: SessionTimeouts
     ) async {
-        let peer = connection.channel.remoteAddress?.ipAddress ?? "unknown"
+        let peer = ClientAddress.normalized(connection.channel.remoteAddress)
         var logger = self.logger
         logger[metadataKey: "conn"] = "\(ConnectionNumbers.next(moduleName))"
         logger[metadataKey: "peer"] = "\(peer)"
 
+        // Registered before the ban check, so a ban decided in between still ends it.
+        let sessionID = ObjectIdentifier(connection.channel)
+        let sessions = services.authGuard.openSessions
+        sessions.open(sessionID, from: peer) { [channel = connection.channel, hostname = services.hostname, logger] in
+            logger.notice("closing session: address banned after authentication failures")
+            let text = SMTPReply(
+                421, .init(4, 7, 0), "\(hostname) Too many authentication failures from your address, closing connection"
+            ).wireText
+            channel.closeSaying(text)
+        }
+        defer { sessions.close(sessionID, from: peer) }
         if let until = services.authGuard.banned(peer) {
             let seconds = Int((until - .now).components.seconds)
             let reply = SMTPReply(
