@@ -42,8 +42,9 @@ struct ClientAddressTests {
         #expect(guardian.banned(ClientAddress.normalized("::ffff:127.0.0.77")) != nil)
         #expect(guardian.banned("127.0.0.77") != nil)
         let limiter = ConnectionLimiter(maximumTotal: 10, maximumPerAddress: 1)
-        #expect(limiter.admit(ClientAddress.normalized("127.0.0.77")) == .admitted)
-        #expect(limiter.admit(ClientAddress.normalized("::ffff:127.0.0.77")) == .tooManyFromAddress)
+        let timeouts = SessionTimeouts(.init())
+        #expect(limiter.admit(ClientAddress.normalized("127.0.0.77"), timeouts: timeouts) {} != .tooManyFromAddress)
+        #expect(limiter.admit(ClientAddress.normalized("::ffff:127.0.0.77"), timeouts: timeouts) {} == .tooManyFromAddress)
     }
 }
 
