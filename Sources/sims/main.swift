@@ -1,6 +1,8 @@
 import ArgumentParser
+import Foundation
 import NIOCore
 import NIOPosix
+import Operator
 
 // Run Swift Concurrency's jobs on NIO's event-loop threads instead of a
 // separate pool: a session's task then continues on the threads that do its
@@ -8,19 +10,32 @@ import NIOPosix
 // Must happen on the main thread, before any task starts.
 NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
 
-/// What @main would do for an AsyncParsableCommand. It lives in an async
-/// function because in top-level code overload resolution picks the
-/// synchronous `run()`, which cannot run `serve`.
+/// What @main would do for an AsyncParsableCommand, with one difference:
+/// only a mistake on the command line (parsing, `validate()`) is answered
+/// with the usage text; an error while the command runs is printed as
+/// `Error: …` alone, in words (`SystemErrorText`), with exit status 1.
+/// It lives in an async function because in top-level code overload
+/// resolution picks the synchronous `run()`, which cannot run `serve`.
 func runSims() async {
+    var command: any ParsableCommand
     do {
-        var command = try SimsCommand.parseAsRoot()
+        command = try SimsCommand.parseAsRoot()
+    } catch {
+        SimsCommand.exit(withError: error)
+    }
+    do {
         if var asyncCommand = command as? any AsyncParsableCommand {
             try await asyncCommand.run()
         } else {
             try command.run()
         }
+    } catch let exit as ExitCode {
+        SimsCommand.exit(withError: exit)
+    } catch let clean as CleanExit {
+        SimsCommand.exit(withError: clean)
     } catch {
-        SimsCommand.exit(withError: error)
+        FileHandle.standardError.write(Data("Error: \(SystemErrorText.describe(error))\n".utf8))
+        Foundation.exit(EXIT_FAILURE)
     }
 }
 
