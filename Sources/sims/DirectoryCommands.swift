@@ -23,7 +23,7 @@ struct AccountCommand: ParsableCommand {
 
         func run() throws {
             let (directory, dataDirectory, configuration) = try openDirectory(options)
-            let hash = try PasswordHasher.hash(try PasswordInput.read(fromStdin: passwordStdin))
+            let hash = try PasswordHasher.hash(try PasswordInput.read(for: address, fromStdin: passwordStdin))
             try directory.addAccount(address, passwordHash: hash)
             try MaildirWriter(
                 mailRoot: dataDirectory.resolve(configuration.storage.mailDirectory), hostname: configuration.hostname
@@ -49,7 +49,7 @@ struct AccountCommand: ParsableCommand {
         func run() throws {
             let directory = try openDirectory(options).0
             try directory.setPasswordHash(
-                address, passwordHash: try PasswordHasher.hash(try PasswordInput.read(fromStdin: passwordStdin)))
+                address, passwordHash: try PasswordHasher.hash(try PasswordInput.read(for: address, fromStdin: passwordStdin)))
             print("changed the password of \(address.lowercased())")
         }
     }
