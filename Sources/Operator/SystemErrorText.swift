@@ -23,7 +23,8 @@ public enum SystemErrorText {
             return decoding(error)
         case let error as CocoaError:
             return file(
-                code: error.code.rawValue, path: error.userInfo[NSFilePathErrorKey] as? String ?? error.url?.path,
+                code: error.code.rawValue,
+                path: error.userInfo[NSFilePathErrorKey] as? String ?? (error.userInfo[NSURLErrorKey] as? URL)?.path,
                 underlying: error.userInfo[NSUnderlyingErrorKey] as? any Error)
         case let error where type(of: error) is NSError.Type:
             // Foundation's errors are NSError objects on Linux; their

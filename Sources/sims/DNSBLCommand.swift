@@ -9,7 +9,13 @@ import NIOCore
 /// DNS blocklists at once, as the multi-list lookup sites do.
 struct DNSBLCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "dnsbl", abstract: "Look an address or domain up in DNS blocklists.",
+        commandName: "dnsbl",
+        abstract: "Look an address or domain up in DNS blocklists.",
+        usage: """
+            sims dnsbl <subject> [--lists <zone,zone...> ...]
+                 [--domain-lists <zone,zone...> ...] [--dns <addr:port> ...]
+                 [--dns-timeout <dns-timeout>] [--format <format>]
+            """,
         discussion: """
             An IP address is looked up in address lists; a host name in domain lists, and each of its \
             A/AAAA addresses in address lists.

@@ -56,7 +56,12 @@ struct AccountCommand: ParsableCommand {
 
     struct Senders: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show or widen the envelope senders an account may use after AUTH (besides its address and aliases).")
+            abstract: "Show or widen the envelope senders an account may use after AUTH (besides its address and aliases).",
+            usage: """
+                sims account senders <address> [--add <add>] [--remove <remove>]
+                     [--data <data>]
+                """
+        )
         @Argument var address: String
         @Option(help: "Allow a sender: an address, *@domain, or *.") var add: String?
         @Option(help: "Remove an allowed sender pattern.") var remove: String?

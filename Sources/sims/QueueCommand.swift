@@ -93,7 +93,7 @@ struct QueueCommand: ParsableCommand {
         @OptionGroup var options: DataOption
         func run() throws {
             let spool = try QueueCommand.openSpool(options)
-            let id = try QueueCommand.queuedID(id, in: spool)
+            let id = try QueueCommand.queuedID(self.id, in: spool)
             try spool.request(.delete(id))
             print("asked the server to delete \(id)")
         }
@@ -105,7 +105,7 @@ struct QueueCommand: ParsableCommand {
         @OptionGroup var options: DataOption
         func run() throws {
             let spool = try QueueCommand.openSpool(options)
-            let id = try QueueCommand.queuedID(id, in: spool)
+            let id = try QueueCommand.queuedID(self.id, in: spool)
             try spool.request(.bounce(id))
             print("asked the server to bounce \(id)")
         }

@@ -29,10 +29,13 @@ func runSims() async {
         } else {
             try command.run()
         }
-    } catch let exit as ExitCode {
-        SimsCommand.exit(withError: exit)
-    } catch let clean as CleanExit {
-        SimsCommand.exit(withError: clean)
+    } catch let failure as ValidationError {
+        FileHandle.standardError.write(Data("Error: \(failure.message)\n".utf8))
+        Foundation.exit(EXIT_FAILURE)
+    } catch  where String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+        // --help, --version, ExitCode, CleanExit: ArgumentParser's own
+        // requests, thrown from the help command's run().
+        SimsCommand.exit(withError: error)
     } catch {
         FileHandle.standardError.write(Data("Error: \(SystemErrorText.describe(error))\n".utf8))
         Foundation.exit(EXIT_FAILURE)

@@ -17,7 +17,7 @@ struct NewcomerErrorTests {
                 _ = try DataDirectoryLock.acquire(data)
                 Issue.record("a second lock was granted")
             } catch {
-                #expect(error.description.hasPrefix("data directory \(data.root) is in use by pid \(getpid())"))
+                #expect("\(error)".hasPrefix("data directory \(data.root) is in use by pid \(getpid())"))
             }
             #expect(first != nil)
             first = nil
