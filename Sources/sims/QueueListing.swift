@@ -18,17 +18,21 @@ enum QueueListing {
         ]
     }
 
-    /// As many addresses as fit in `room` columns, then "and N more".
+    /// As many addresses as fit in `room` columns, then "and N more"; an
+    /// address too long to fit with that tail is cut (`<long…>`).
     static func listing(_ items: [String], room: Int) -> String {
         var shown: [String] = []
         for (index, item) in items.enumerated() {
             let rest = items.count - index - 1
-            let candidate = (shown + [item]).joined(separator: ", ")
             let tail = rest > 0 ? " and \(rest) more" : ""
-            if candidate.count + tail.count > room && !shown.isEmpty {
-                return shown.joined(separator: ", ") + " and \(items.count - shown.count) more"
+            if (shown + [item]).joined(separator: ", ").count + tail.count <= room {
+                shown.append(item)
+                continue
             }
-            shown.append(item)
+            if shown.isEmpty {
+                return String(item.dropLast().prefix(max(1, room - tail.count - 2))) + "…>" + tail
+            }
+            return shown.joined(separator: ", ") + " and \(items.count - shown.count) more"
         }
         return shown.joined(separator: ", ")
     }
