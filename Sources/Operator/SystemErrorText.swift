@@ -52,12 +52,12 @@ public enum SystemErrorText {
     private static func connection(_ error: NIOConnectionError) -> String {
         let target = "\(error.host):\(error.port)"
         if let failure = error.connectionErrors.first {
-            return "cannot connect to \(target): \(describe(failure.error))"
+            return "\(target): \(describe(failure.error))"
         }
         if error.dnsAError != nil || error.dnsAAAAError != nil {
-            return "cannot connect to \(target): the host name does not resolve"
+            return "\(target): the host name does not resolve"
         }
-        return "cannot connect to \(target): no address to connect to"
+        return "\(target): no address to connect to"
     }
 
     private static func channel(_ error: ChannelError) -> String {

@@ -146,6 +146,10 @@ def test_the_banner_comes_after_every_listener_is_bound(sims):
     # Every listener's "listening" log line was written before the banner's last line.
     listening = len(re.findall(r"listening on 127\.0\.0\.1:\d+ \(", out.split("Stop with Ctrl-C")[0]))
     assert listening == 5, out
+    # The banner fits 80 columns, but for the data directory's path, which is the test's.
+    banner = [line.replace(str(sims.data), "/srv/sims") for line in out.splitlines()
+              if not re.match(r"^\d{4}-\d\d-\d\dT", line)]
+    assert all(len(line) <= 80 for line in banner), banner
 
 
 def test_a_privileged_port_says_how_to_grant_the_capability(sims_server):
