@@ -1,8 +1,8 @@
 import ArgumentParser
+import DNS
 import Foundation
 import NIOCore
 import NIOPosix
-import Operator
 
 // Run Swift Concurrency's jobs on NIO's event-loop threads instead of a
 // separate pool: a session's task then continues on the threads that do its

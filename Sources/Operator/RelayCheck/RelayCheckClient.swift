@@ -1,3 +1,4 @@
+import DNS
 import NIOCore
 import NIOPosix
 

@@ -1,6 +1,6 @@
+import DNS
 import Foundation
 import NIOCore
-import Operator
 import Testing
 
 @Suite("SystemErrorText: errors in words, without library internals")

@@ -6,6 +6,9 @@ import NIOPosix
 /// what failed and why, never a type's internals (`SingleConnectionFailure(…)`,
 /// `NSCocoaErrorDomain Code=4`). Errors of our own that describe themselves
 /// (`CustomStringConvertible`) are used as they are.
+///
+/// It lives here, in the lowest module built on NIO, so that the server
+/// (doctor, listeners), the operator's tools and the command line share it.
 public enum SystemErrorText {
     public static func describe(_ error: any Error) -> String {
         switch error {
