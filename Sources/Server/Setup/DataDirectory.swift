@@ -55,7 +55,8 @@ public struct DataDirectory: Sendable {
                 made.append("\(root)/\(sub)")
             }
             let database = resolve(configuration.storage.database)
-            made += [database, "\(database)-wal", "\(database)-shm"]
+            // A database that was already there (sims.toml lost) is never removed.
+            if !files.fileExists(atPath: database) { made += [database, "\(database)-wal", "\(database)-shm"] }
             try SelfSignedCertificate.write(
                 hostname: hostname, certificatePath: resolve(configuration.tlsCertificate), keyPath: resolve(configuration.tlsKey)
             )
