@@ -58,6 +58,21 @@ struct NewcomerErrorTests {
         }
     }
 
+    @Test("A failed init keeps a database it found (sims.toml lost), and removes what it made")
+    func failedInitKeepsOldDatabase() throws {
+        try withTemporaryPath { root throws in
+            let data = DataDirectory("\(root)/data")
+            _ = try data.create(hostname: "mx.example.test", domain: "example.test")
+            try FileManager.default.removeItem(atPath: data.configurationFile)
+            try FileManager.default.removeItem(atPath: "\(root)/data/tls")
+            // The domain is already in the database: this init fails after it opened it.
+            #expect(throws: (any Error).self) { try data.create(hostname: "mx.example.test", domain: "example.test") }
+            #expect(FileManager.default.fileExists(atPath: "\(root)/data/sims.sqlite"))
+            #expect(!FileManager.default.fileExists(atPath: "\(root)/data/tls"))
+            #expect(!data.exists)
+        }
+    }
+
     @Test("Host names init accepts")
     func validHostnames() {
         for name in ["mx.example.org", "localhost", "a-b.c.example"] { #expect(DataDirectory.isValidHostname(name), "\(name)") }
