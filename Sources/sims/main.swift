@@ -32,7 +32,7 @@ func runSims() async {
     } catch let failure as ValidationError {
         FileHandle.standardError.write(Data("Error: \(failure.message)\n".utf8))
         Foundation.exit(EXIT_FAILURE)
-    } catch  where String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+    } catch let error where String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
         // --help, --version, ExitCode, CleanExit: ArgumentParser's own
         // requests, thrown from the help command's run().
         SimsCommand.exit(withError: error)
