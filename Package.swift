@@ -151,7 +151,9 @@ let package = Package(
         .testTarget(
             name: "POP3ProtocolTests", dependencies: ["POP3Protocol", "MailCore", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict),
-        .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "MailCore"], swiftSettings: strict),
+        .testTarget(
+            name: "MailStoreTests", dependencies: ["MailStore", "MailCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
         .testTarget(
             name: "AntiSpamTests", dependencies: ["AntiSpam", "DNS", "MailCore"], swiftSettings: strict),
         .testTarget(
@@ -159,8 +161,9 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "MailStore", "MailCore", "AntiSpam", "DNS", "SMTPProtocol",
-                .product(name: "Logging", package: "swift-log"),
+                "Server", "MailStore", "MailCore", "AntiSpam", "DNS", "SMTPProtocol", "Operator", "SMTPClient", "Queue",
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict),
     ],

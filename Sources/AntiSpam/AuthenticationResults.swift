@@ -119,27 +119,92 @@ public struct AuthenticationResultsHeader: Hashable, Sendable, CustomStringConve
 
     /// Whether an incoming `Authentication-Results` field (name included or
     /// not) carries `authservID`, i.e. claims to come from us (RFC 8601 § 5).
+    ///
+    /// Read by the RFC 8601 § 2.2 grammar, so that every spelling a mail
+    /// program would read as ours is recognised:
+    ///
+    ///     authres-header-field = "Authentication-Results:" authres-payload
+    ///     authres-payload = [CFWS] authserv-id [ CFWS authres-version ] ...
+    ///     authserv-id = value            ; RFC 2045: token / quoted-string
+    ///
+    /// White space before the colon (RFC 5322 § 4.5.3, obsolete but read),
+    /// folding and comments (nested, with quoted-pairs) before the id, a
+    /// quoted id with quoted-pairs, and a final dot of a fully qualified name
+    /// (`mx.example.test.`) are all accepted; case does not matter.
     public static func carriesAuthservID(_ field: String, authservID: String) -> Bool {
         var text = Substring(field)
-        if let colon = text.firstIndex(of: ":"), text[..<colon].lowercased() == "authentication-results" {
+        if let colon = text.firstIndex(of: ":"),
+            text[..<colon].trimmingCharacters(in: .whitespaces).lowercased() == "authentication-results"
+        {
             text = text[text.index(after: colon)...]
         }
-        // Skip folding white space and comments before the authserv-id.
+        text = skipCFWS(text)
+        guard let id = readValue(&text) else { return false }
+        return normalizedID(id) == normalizedID(authservID) && !normalizedID(id).isEmpty
+    }
+
+    /// Lower case, without folding line breaks and without a final dot.
+    private static func normalizedID(_ id: String) -> String {
+        var text = id.lowercased().filter { $0 != "\r" && $0 != "\n" && $0 != "\r\n" }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text
+    }
+
+    /// Skips white space (folding included) and comments, which nest and
+    /// may hold quoted-pairs (RFC 5322 § 3.2.2).
+    private static func skipCFWS(_ input: Substring) -> Substring {
+        var text = input
         while true {
             text = text.drop(while: \.isWhitespace)
-            guard text.first == "(" else { break }
+            guard text.first == "(" else { return text }
             var depth = 0
             var index = text.startIndex
             while index < text.endIndex {
-                if text[index] == "(" { depth += 1 } else if text[index] == ")" { depth -= 1 }
+                let character = text[index]
+                if character == "\\" {
+                    index = text.index(after: index)
+                    if index < text.endIndex { index = text.index(after: index) }
+                    continue
+                }
+                if character == "(" { depth += 1 } else if character == ")" { depth -= 1 }
                 index = text.index(after: index)
                 if depth == 0 { break }
             }
             text = text[index...]
         }
-        let id = text.prefix { !$0.isWhitespace && $0 != ";" && $0 != "(" }
-        return id.lowercased() == authservID.lowercased()
     }
+
+    /// An RFC 2045 value: a quoted-string (quoted-pairs decoded) or a token.
+    private static func readValue(_ text: inout Substring) -> String? {
+        if text.first == "\"" {
+            var value = ""
+            var index = text.index(after: text.startIndex)
+            while index < text.endIndex {
+                var character = text[index]
+                if character == "\"" {
+                    text = text[text.index(after: index)...]
+                    return value
+                }
+                if character == "\\" {
+                    index = text.index(after: index)
+                    guard index < text.endIndex else { return nil }
+                    character = text[index]
+                }
+                value.append(character)
+                index = text.index(after: index)
+            }
+            return nil
+        }
+        let token = text.prefix { character in
+            !character.isWhitespace && !tokenSpecials.contains(character) && character.isASCII
+                && !(character.asciiValue.map { $0 < 32 || $0 == 127 } ?? true)
+        }
+        text = text[token.endIndex...]
+        return token.isEmpty ? nil : String(token)
+    }
+
+    /// RFC 2045 § 5.1 tspecials: what ends a token.
+    private static let tokenSpecials = Set("()<>@,;:\\\"/[]?=")
 
     static let lineLimit = 78
 

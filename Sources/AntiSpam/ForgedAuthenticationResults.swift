@@ -24,10 +24,7 @@ public enum ForgedAuthenticationResults {
             start = newline + 1
         }
         let forged = fields.filter { range in
-            let prefix = "authentication-results:"
-            guard range.count > prefix.utf8.count,
-                bytes[range].prefix(prefix.utf8.count).map({ $0 | 0x20 }).elementsEqual(prefix.utf8.map { $0 | 0x20 })
-            else { return false }
+            guard isAuthenticationResults(bytes[range]) else { return false }
             let text = String(decoding: bytes[range], as: UTF8.self)
             return AuthenticationResultsHeader.carriesAuthservID(text, authservID: authservID)
         }
@@ -41,5 +38,17 @@ public enum ForgedAuthenticationResults {
         }
         result += bytes[position...]
         return result
+    }
+
+    /// The field name `Authentication-Results` in any case, with optional
+    /// white space before the colon (RFC 5322 § 4.5.3 obsolete syntax, which
+    /// mail programs still read).
+    static func isAuthenticationResults(_ field: some Collection<UInt8>) -> Bool {
+        let name = "authentication-results".utf8
+        guard field.count > name.count, field.prefix(name.count).map({ $0 | 0x20 }).elementsEqual(name) else {
+            return false
+        }
+        let rest = field.dropFirst(name.count).drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        return rest.first == UInt8(ascii: ":")
     }
 }

@@ -43,8 +43,9 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
             labels = octets.reversed().flatMap { [[hex[Int($0 & 0x0F)]], [hex[Int($0 >> 4)]]] }
             labels += [Array("ip6".utf8), Array("arpa".utf8)]
         }
-        // At most 34 short labels: always within the RFC 1035 limits.
-        return try! DNSName(labels: labels)
+        // At most 34 short labels: always within the RFC 1035 limits, so
+        // the fallback (the root) is never taken; it only keeps a trap out.
+        return (try? DNSName(labels: labels)) ?? DNSName.root
     }
 
     private static func parseIPv4(_ text: Substring) -> [UInt8]? {

@@ -56,7 +56,9 @@ public struct IPAddressRange: Hashable, Sendable, CustomStringConvertible {
             return
         }
         if let slash = text.firstIndex(of: "/") {
-            guard let base = IPAddress(String(text[..<slash])), let length = Int(text[text.index(after: slash)...]) else { return nil }
+            guard let base = IPAddress(String(text[..<slash])), let length = Int(text[text.index(after: slash)...]) else {
+                return nil
+            }
             let bits = base.isIPv4 ? length + 96 : length
             guard length >= 0, bits <= 128, length <= (base.isIPv4 ? 32 : 128) else { return nil }
             var low = base.bytes
@@ -95,6 +97,11 @@ public struct IPAddressRange: Hashable, Sendable, CustomStringConvertible {
     /// every outside client appear to come from.
     public var overlapsPrivateOrLoopback: Bool {
         Self.privateBlocks.contains { block in block.first <= last && first <= block.last }
+    }
+
+    /// True if the whole range lies inside one of those blocks.
+    public var isInsidePrivateBlock: Bool {
+        Self.privateBlocks.contains { block in block.first <= first && last <= block.last }
     }
 
     static let privateBlocks: [IPAddressRange] = [

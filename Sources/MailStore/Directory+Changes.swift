@@ -50,7 +50,7 @@ extension Directory {
     /// Sets or clears (nil) the account that receives mail for unknown users of a domain.
     public func setCatchAll(domain rawName: String, target: String?) throws {
         let name = rawName.lowercased()
-        let canonicalTarget = try target.map { try Self.canonicalAddress($0) }
+        let canonicalTarget = try target.map { try Self.canonicalAccountAddress($0) }
         try pool.write { db in
             if let canonicalTarget, try !Self.accountExists(db, canonicalTarget) {
                 throw DirectoryError.accountNotFound(canonicalTarget)
@@ -71,7 +71,7 @@ extension Directory {
     // MARK: Accounts
 
     public func addAccount(_ rawAddress: String, passwordHash: String) throws {
-        let address = try Self.canonicalAddress(rawAddress)
+        let address = try Self.canonicalAccountAddress(rawAddress)
         let domain = Self.domainPart(of: address)
         try pool.write { db in
             guard try Row.fetchOne(db, sql: "SELECT 1 FROM domain WHERE name = ?", arguments: [domain]) != nil else {
@@ -110,14 +110,30 @@ extension Directory {
     }
 
     /// The envelope senders an account may use: its own address, every
-    /// alias that delivers to it, and the patterns added with
-    /// `sims account senders` (`*@domain`, `*`).
-    public func ownedAddresses(of rawAddress: String) throws -> Set<String> {
+    /// alias that delivers to it, and what `sims account senders` added
+    /// (addresses, `*@domain`, `*`). Patterns come only from that table and
+    /// are returned apart from addresses, so no account or alias name can act
+    /// as one; aliases whose names break `AccountLocalPart` (left from an
+    /// older version) are ignored.
+    public func ownedAddresses(of rawAddress: String) throws -> SenderOwnership {
         let address = rawAddress.lowercased()
         return try pool.read { db in
             let aliases = try String.fetchAll(db, sql: "SELECT address FROM alias WHERE target = ?", arguments: [address])
-            let patterns = try String.fetchAll(db, sql: "SELECT pattern FROM accountSender WHERE account = ?", arguments: [address])
-            return Set([address] + aliases + patterns)
+            let patterns = try String.fetchAll(
+                db, sql: "SELECT pattern FROM accountSender WHERE account = ?", arguments: [address])
+            var owned = SenderOwnership()
+            if Self.isAllowedAccountAddress(address) { owned.addresses.insert(address) }
+            owned.addresses.formUnion(aliases.filter(Self.isAllowedAccountAddress))
+            for pattern in patterns {
+                if pattern == "*" {
+                    owned.anyAddress = true
+                } else if pattern.hasPrefix("*@") {
+                    owned.domains.insert(String(pattern.dropFirst(2)))
+                } else if !pattern.contains("*") {
+                    owned.addresses.insert(pattern)
+                }
+            }
+            return owned
         }
     }
 
@@ -127,14 +143,16 @@ extension Directory {
         let pattern = try Self.canonicalSenderPattern(rawPattern)
         try pool.write { db in
             guard try Self.accountExists(db, account) else { throw DirectoryError.accountNotFound(account) }
-            try db.execute(sql: "INSERT OR IGNORE INTO accountSender (account, pattern) VALUES (?, ?)", arguments: [account, pattern])
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO accountSender (account, pattern) VALUES (?, ?)", arguments: [account, pattern])
         }
     }
 
     public func removeSenderPattern(_ rawAccount: String, pattern: String) throws {
         try pool.write { db in
             try db.execute(
-                sql: "DELETE FROM accountSender WHERE account = ? AND pattern = ?", arguments: [rawAccount.lowercased(), pattern.lowercased()])
+                sql: "DELETE FROM accountSender WHERE account = ? AND pattern = ?",
+                arguments: [rawAccount.lowercased(), pattern.lowercased()])
             if db.changesCount == 0 { throw DirectoryError.invalidSenderPattern(pattern) }
         }
     }
@@ -142,7 +160,8 @@ extension Directory {
     public func senderPatterns(of rawAccount: String) throws -> [String] {
         try pool.read { db in
             try String.fetchAll(
-                db, sql: "SELECT pattern FROM accountSender WHERE account = ? ORDER BY pattern", arguments: [rawAccount.lowercased()])
+                db, sql: "SELECT pattern FROM accountSender WHERE account = ? ORDER BY pattern",
+                arguments: [rawAccount.lowercased()])
         }
     }
 
@@ -150,14 +169,22 @@ extension Directory {
         if raw == "*" { return raw }
         if raw.hasPrefix("*@") {
             let domain = String(raw.dropFirst(2))
-            guard DomainSyntax.isValid(Substring(domain), allowUTF8: false) else { throw DirectoryError.invalidSenderPattern(raw) }
+            guard DomainSyntax.isValid(Substring(domain), allowUTF8: false) else {
+                throw DirectoryError.invalidSenderPattern(raw)
+            }
             return "*@\(domain.lowercased())"
         }
-        do { return try canonicalAddress(raw) } catch { throw DirectoryError.invalidSenderPattern(raw) }
+        // An extra address may be anyone's (a shared mailbox elsewhere), but
+        // never holds a "*": patterns are only the two forms above.
+        guard !raw.contains("*"), let address = try? canonicalAddress(raw) else { throw DirectoryError.invalidSenderPattern(raw) }
+        return address
     }
 
+    /// The stored hash, or nil for an unknown account and for one whose name
+    /// breaks `AccountLocalPart` (left from an older version: unusable).
     public func passwordHash(for rawAddress: String) throws -> String? {
-        try pool.read { db in
+        guard Self.isAllowedAccountAddress(rawAddress.lowercased()) else { return nil }
+        return try pool.read { db in
             try String.fetchOne(
                 db, sql: "SELECT passwordHash FROM account WHERE address = ?", arguments: [rawAddress.lowercased()])
         }
@@ -169,8 +196,8 @@ extension Directory {
     /// target must be an existing local account, so aliases can never point
     /// mail at a remote domain (that would be relaying without permission).
     public func addAlias(_ rawAlias: String, target rawTarget: String) throws {
-        let alias = try Self.canonicalAddress(rawAlias)
-        let target = try Self.canonicalAddress(rawTarget)
+        let alias = try Self.canonicalAccountAddress(rawAlias)
+        let target = try Self.canonicalAccountAddress(rawTarget)
         try pool.write { db in
             let domain = Self.domainPart(of: alias)
             guard try Row.fetchOne(db, sql: "SELECT 1 FROM domain WHERE name = ?", arguments: [domain]) != nil else {
@@ -215,7 +242,22 @@ extension Directory {
     }
 
     static func domainPart(of address: String) -> String {
-        String(address[address.index(after: address.lastIndex(of: "@")!)...])
+        guard let at = address.lastIndex(of: "@") else { return "" }
+        return String(address[address.index(after: at)...])
+    }
+
+    /// Whether a stored `local@domain` has a local part that `AccountLocalPart` allows.
+    static func isAllowedAccountAddress(_ address: String) -> Bool {
+        guard let at = address.lastIndex(of: "@") else { return false }
+        return AccountLocalPart.isAllowed(address[..<at]) && !address[address.index(after: at)...].isEmpty
+    }
+
+    /// An address for an account, an alias or an alias target: a plain
+    /// `local@domain` whose local part `AccountLocalPart` allows.
+    static func canonicalAccountAddress(_ raw: String) throws -> String {
+        let address = try canonicalAddress(raw)
+        guard isAllowedAccountAddress(address) else { throw DirectoryError.unsafeLocalPart(raw) }
+        return address
     }
 
     /// Accepts only plain `local@domain` addresses for accounts and aliases.

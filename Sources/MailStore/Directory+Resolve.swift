@@ -44,3 +44,29 @@ extension Directory {
         return Set(snapshot.domains.keys)
     }
 }
+
+extension Directory {
+    /// A fingerprint of the account's current password hash, or nil when the
+    /// account does not exist (or is unusable): a POP-before-SMTP window
+    /// compares it with the one seen at login, so `sims account passwd` and
+    /// `sims account remove` close the window. From the in-memory snapshot,
+    /// so it costs two `stat` calls, not a query.
+    public func credentialStamp(of account: String) -> String? {
+        guard let snapshot = try? currentSnapshot() else { return nil }
+        return snapshot.credentialStamps[account.lowercased()]
+    }
+
+    /// Accounts and aliases stored by an older version under names that
+    /// `AccountLocalPart` does not allow. They are unusable (no mail, no
+    /// login, no sending as them); the server names them at startup so the
+    /// operator can remove them with `sims account remove` / `sims alias remove`.
+    public func unusableEntries() throws -> [String] {
+        try pool.read { db in
+            let accounts = try String.fetchAll(db, sql: "SELECT address FROM account ORDER BY address")
+                .filter { !Self.isAllowedAccountAddress($0) }.map { "account \($0)" }
+            let aliases = try String.fetchAll(db, sql: "SELECT DISTINCT address FROM alias ORDER BY address")
+                .filter { !Self.isAllowedAccountAddress($0) }.map { "alias \($0)" }
+            return accounts + aliases
+        }
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MailCore
 import Synchronization
 
 /// Errors from directory changes, worded for the person at the command line.
@@ -17,6 +18,7 @@ public enum DirectoryError: Error, CustomStringConvertible, Equatable {
     case aliasShadowsAccount(String)
     case accountShadowsAlias(String)
     case invalidSenderPattern(String)
+    case unsafeLocalPart(String)
 
     public var description: String {
         switch self {
@@ -34,7 +36,10 @@ public enum DirectoryError: Error, CustomStringConvertible, Equatable {
         case .aliasShadowsAccount(let alias): return "\(alias) is an account; an alias cannot have the same address"
         case .invalidSenderPattern(let pattern):
             return "'\(pattern)' is not a sender pattern (an address, *@domain, or *)"
-        case .accountShadowsAlias(let address): return "\(address) is an alias; remove it first with 'sims alias remove \(address)'"
+        case .unsafeLocalPart(let address):
+            return "'\(address)' cannot be an account or alias: its local part may hold only \(AccountLocalPart.rule)"
+        case .accountShadowsAlias(let address):
+            return "\(address) is an alias; remove it first with 'sims alias remove \(address)'"
         }
     }
 }

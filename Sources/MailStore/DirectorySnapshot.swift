@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 import MailCore
@@ -10,18 +11,39 @@ struct DirectorySnapshot: Sendable {
     var aliases: [String: [String]] = [:]
     var firstPostmaster: String?
 
+    /// A fingerprint of each account's stored password hash: a POP-before-SMTP
+    /// window opened under one fingerprint closes when it changes or goes.
+    var credentialStamps: [String: String] = [:]
+
+    /// Accounts and aliases whose names break `AccountLocalPart` (written by
+    /// an older version) are left out: mail to them is refused as to an
+    /// unknown user, and they cannot log in or be sent as.
     static func load(_ db: GRDB.Database) throws -> DirectorySnapshot {
         var snapshot = DirectorySnapshot()
+        var accounts: Set<String> = []
+        for row in try Row.fetchAll(db, sql: "SELECT address, passwordHash FROM account") {
+            let address: String = row["address"]
+            guard Directory.isAllowedAccountAddress(address) else { continue }
+            accounts.insert(address)
+            snapshot.credentialStamps[address] = CredentialStamp.of(row["passwordHash"])
+        }
+        snapshot.accounts = accounts
         for row in try Row.fetchAll(db, sql: "SELECT name, catchAll FROM domain") {
-            snapshot.domains[row["name"]] = .some(row["catchAll"])
+            let name: String = row["name"]
+            let catchAll: String? = row["catchAll"]
+            let usable = catchAll.flatMap { accounts.contains($0) ? $0 : nil }
+            snapshot.domains[name] = .some(usable)
         }
-        snapshot.accounts = Set(try String.fetchAll(db, sql: "SELECT address FROM account"))
         for row in try Row.fetchAll(db, sql: "SELECT address, target FROM alias ORDER BY address, target") {
-            snapshot.aliases[row["address"], default: []].append(row["target"])
+            let address: String = row["address"]
+            let target: String = row["target"]
+            guard Directory.isAllowedAccountAddress(address), accounts.contains(target) else { continue }
+            snapshot.aliases[address, default: []].append(target)
         }
-        snapshot.firstPostmaster =
-            try String.fetchOne(db, sql: "SELECT address FROM account WHERE address LIKE 'postmaster@%' ORDER BY domain LIMIT 1")
-            ?? String.fetchOne(db, sql: "SELECT target FROM alias WHERE address LIKE 'postmaster@%' ORDER BY address LIMIT 1")
+        let aliases = snapshot.aliases
+        let postmasters = accounts.filter { $0.hasPrefix("postmaster@") }.sorted { $0.domainAfterAt < $1.domainAfterAt }
+        let postmasterAlias = aliases.keys.filter { $0.hasPrefix("postmaster@") }.sorted().first
+        snapshot.firstPostmaster = postmasters.first ?? postmasterAlias.flatMap { aliases[$0]?.first }
         return snapshot
     }
 
@@ -49,6 +71,21 @@ struct DirectorySnapshot: Sendable {
             if let catchAll { return .accounts([catchAll]) }
             return .unknownUser
         }
+    }
+}
+
+extension String {
+    fileprivate var domainAfterAt: Substring {
+        guard let at = lastIndex(of: "@") else { return "" }
+        return self[index(after: at)...]
+    }
+}
+
+/// A short fingerprint of a stored password hash (never the hash itself),
+/// to notice that a password was changed.
+enum CredentialStamp {
+    static func of(_ storedHash: String) -> String {
+        SHA256.hash(data: Array(storedHash.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
     }
 }
 

@@ -26,13 +26,18 @@ public struct DurableFiles: Sendable {
 
     /// Writes a new file and makes its content durable before returning.
     public func writeNewFile(_ bytes: [UInt8], to path: String) throws(DeliveryError) {
-        try writeNewFiles([(bytes, path)])
+        try writeNewFiles([(MessageContent(bytes), path)])
+    }
+
+    /// Writes a new file from its parts and makes it durable before returning.
+    public func writeNewFile(_ content: MessageContent, to path: String) throws(DeliveryError) {
+        try writeNewFiles([(content, path)])
     }
 
     /// Writes several new files and makes them all durable with one sync
     /// (one syncfs in group mode), so that a queue entry's message and
     /// envelope cost one wait, not two. On failure none of them is left.
-    public func writeNewFiles(_ files: [(bytes: [UInt8], path: String)]) throws(DeliveryError) {
+    public func writeNewFiles(_ files: [(content: MessageContent, path: String)]) throws(DeliveryError) {
         var descriptors: [(fd: Int32, path: String)] = []
         var failure: DeliveryError?
         for file in files {
@@ -42,7 +47,7 @@ public struct DurableFiles: Sendable {
                 break
             }
             descriptors.append((fd, file.path))
-            if let error = Self.writeAll(file.bytes, to: fd, path: file.path) {
+            if let error = Self.write(file.content, to: fd, path: file.path) {
                 failure = error
                 break
             }
@@ -66,19 +71,52 @@ public struct DurableFiles: Sendable {
         }
     }
 
-    private static func writeAll(_ bytes: [UInt8], to fd: Int32, path: String) -> DeliveryError? {
-        bytes.withUnsafeBytes { buffer -> DeliveryError? in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Foundation.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return Self.error(errno, "write \(path)")
-                }
-                offset += written
-            }
-            return nil
+    private static func write(_ content: MessageContent, to fd: Int32, path: String) -> DeliveryError? {
+        if let error = writeAll(content.head, to: fd, path: path) { return error }
+        if let spill = content.spillFile, let error = copy(spill, size: content.spillSize, to: fd, path: path) {
+            return error
         }
+        return writeAll(content.tail, to: fd, path: path)
+    }
+
+    private static func writeAll(_ bytes: [UInt8], to fd: Int32, path: String) -> DeliveryError? {
+        bytes.withUnsafeBytes { writeAll($0, to: fd, path: path) }
+    }
+
+    private static func writeAll(_ buffer: UnsafeRawBufferPointer, to fd: Int32, path: String) -> DeliveryError? {
+        guard let base = buffer.baseAddress else { return nil }
+        var offset = 0
+        while offset < buffer.count {
+            let written = Foundation.write(fd, base + offset, buffer.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                return Self.error(errno, "write \(path)")
+            }
+            offset += written
+        }
+        return nil
+    }
+
+    /// Appends the first `size` bytes of the file at `source`, in chunks.
+    private static func copy(_ source: String, size: Int, to fd: Int32, path: String) -> DeliveryError? {
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { return Self.error(errno, "open \(source)") }
+        defer { close(input) }
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { chunk.deallocate() }
+        var copied = 0
+        while copied < size {
+            let wanted = min(chunk.count, size - copied)
+            let got = pread(input, chunk.baseAddress, wanted, off_t(copied))
+            if got < 0 {
+                if errno == EINTR { continue }
+                return Self.error(errno, "read \(source)")
+            }
+            if got == 0 { return .ioError("read \(source): \(copied) of \(size) bytes, then end of file") }
+            if let error = writeAll(UnsafeRawBufferPointer(rebasing: chunk[..<got]), to: fd, path: path) { return error }
+            copied += got
+        }
+        return nil
     }
 
     private func syncDirectory(_ path: String) throws(DeliveryError) {

@@ -32,13 +32,25 @@ public struct MaildirReader: Sendable {
         let base = layout.maildirPath(for: account)
         var found: [(message: MaildirMessage, seconds: Int, nanoseconds: Int)] = []
         var scratch: [UInt8] = []
+        var uids = Set<String>()
         for sub in ["new", "cur"] {
             let directory = "\(base)/\(sub)"
             guard let files = MaildirFile.regularFiles(in: directory) else { continue }
             found.reserveCapacity(found.count + files.count)
-            for (name, status) in files {
+            for (listedName, status) in files {
+                var name = listedName
+                var (uid, flags) = Self.split(name)
+                if uids.contains(uid) {
+                    // Two files with one base name (`new/X` and `cur/X:2,S`, copied
+                    // in by hand or restored from a backup): the uid would name
+                    // two messages. Give the later one a name of its own, as
+                    // Dovecot does, so both stay readable and uids stay unique.
+                    guard let renamed = Self.renameDuplicate(name, in: directory, taken: uids) else { continue }
+                    name = renamed
+                    (uid, flags) = Self.split(name)
+                }
+                uids.insert(uid)
                 let path = "\(directory)/\(name)"
-                let (uid, flags) = Self.split(name)
                 let octets: Int
                 if let known = sizes.wireSize(of: uid, status: status) {
                     octets = known
@@ -92,6 +104,24 @@ public struct MaildirReader: Sendable {
         if unlink(message.path) != 0, errno != ENOENT {
             throw DurableFiles.error(errno, "unlink \(message.path)")
         }
+    }
+
+    /// Renames `directory/name` to a new unique base name with the same
+    /// info part; nil (the file is skipped this time) when that fails.
+    static func renameDuplicate(_ name: String, in directory: String, taken: Set<String>) -> String? {
+        let (uid, flags) = split(name)
+        let info = name.utf8.count > uid.utf8.count ? ":2,\(flags)" : ""
+        for _ in 0..<10 {
+            let candidate = "\(uid).dup\(UInt32.random(in: 0...UInt32.max))"
+            guard !taken.contains(candidate) else { continue }
+            let target = "\(candidate)\(info)"
+            if link("\(directory)/\(name)", "\(directory)/\(target)") == 0 {
+                unlink("\(directory)/\(name)")
+                return target
+            }
+            if errno != EEXIST { return nil }
+        }
+        return nil
     }
 
     /// `1700000000.S.ABC.host,S=123:2,RS` → (`1700000000.S.ABC.host,S=123`, `RS`).

@@ -42,11 +42,34 @@ public struct MaildirWriter: Sendable {
     }
 
     /// `mail/DOMAIN/USER/Maildir` for an account `user@domain`.
+    ///
+    /// The mapping is injective, so two accounts can never share a Maildir:
+    /// a name that is a safe path component (letters, digits, `.`, `-`, `_`,
+    /// not starting with a dot; every name `AccountLocalPart` and domain
+    /// syntax allow) is used as it is; anything else (a `/`, `..`, an empty
+    /// part, from a database written by an older version) becomes `%` and
+    /// the hex of its UTF-8 bytes, which no safe name can look like (and an
+    /// account without `@` gets the domain `%%`, which no encoding yields).
     public func maildirPath(for account: String) -> String {
-        let at = account.lastIndex(of: "@")!
+        guard let at = account.lastIndex(of: "@") else {
+            // No domain at all: "%%", which no encoded name can be.
+            return "\(mailRoot)/%%/\(Self.pathComponent(Substring(account)))/Maildir"
+        }
         let user = account[..<at]
         let domain = account[account.index(after: at)...]
-        return "\(mailRoot)/\(domain)/\(user)/Maildir"
+        return "\(mailRoot)/\(Self.pathComponent(domain))/\(Self.pathComponent(user))/Maildir"
+    }
+
+    static func pathComponent(_ name: Substring) -> String {
+        let safe =
+            name.first != "."
+            && !name.isEmpty
+            && name.unicodeScalars.allSatisfy { scalar in
+                ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+                    || scalar == "." || scalar == "-" || scalar == "_"
+            }
+        if safe { return String(name) }
+        return "%" + name.utf8.map { String(format: "%02x", $0) }.joined()
     }
 
     /// Creates `tmp`, `new` and `cur` for an account (idempotent).
@@ -61,6 +84,14 @@ public struct MaildirWriter: Sendable {
     @discardableResult
     public func deliver(_ message: [UInt8], to accounts: [String], id: QueueID, now: Date = Date()) throws(DeliveryError)
         -> [String]
+    {
+        try deliver(MessageContent(message), to: accounts, id: id, now: now)
+    }
+
+    /// Stores `message` for every account; returns the paths in `new/`.
+    @discardableResult
+    public func deliver(_ message: MessageContent, to accounts: [String], id: QueueID, now: Date = Date())
+        throws(DeliveryError) -> [String]
     {
         let unique = Array(Set(accounts)).sorted()
         guard let first = unique.first else { return [] }

@@ -1,4 +1,5 @@
 import Foundation
+import MailCore
 
 /// What `sims queue` can ask of the running server.
 public enum QueueRequest: Sendable, Equatable {
@@ -118,7 +119,7 @@ extension QueueRunner {
             envelope.recipients[index].state = .failed
             envelope.recipients[index].status = "5.0.0"
             let address = envelope.recipients[index].address
-            logger.notice("<\(address)> bounced: returned to the sender by the administrator")
+            logger.notice("\(RecipientFate.bounced.line(address: address, "returned to the sender by the administrator"))")
             failed.append(FailedRecipient(
                 address: address, action: "failed", status: "5.0.0", remoteHost: nil,
                 diagnostic: "returned to the sender by the mail administrator"))

@@ -21,8 +21,11 @@ extension QueueRunner {
         let byDomain = Dictionary(grouping: envelope.pendingRecipients, by: \.domain)
         for (domain, recipients) in byDomain.sorted(by: { $0.key < $1.key }) {
             await slots.acquire(domain)
+            // Each address once, whatever the envelope holds.
+            var seen = Set<String>()
+            let addresses = recipients.map(\.address).filter { seen.insert($0).inserted }
             let results = await transport.deliver(
-                message, reversePath: envelope.reversePath, recipients: recipients.map(\.address), domain: domain)
+                message, reversePath: envelope.reversePath, recipients: addresses, domain: domain)
             await slots.release(domain)
             for recipient in recipients {
                 let result = results[recipient.address] ?? .deferred(reason: "no result from transport", remote: nil)
@@ -52,19 +55,19 @@ extension QueueRunner {
             envelope.recipients[index].state = .sent
             envelope.recipients[index].remoteHost = remote
             envelope.recipients[index].lastResult = reply
-            logger.info("<\(address)> sent: \(remote) said \(reply) (\(envelope.recipients[index].permission))")
+            logger.info("\(RecipientFate.sent.line(address: address, "\(remote) said \(LogField.text(reply)) (\(envelope.recipients[index].permission))"))")
             return nil
         case .deferred(let reason, let remote):
             envelope.recipients[index].lastResult = reason
             envelope.recipients[index].remoteHost = remote
-            logger.notice("<\(address)> deferred: \(remote.map { "\($0): " } ?? "")\(reason)")
+            logger.notice("\(RecipientFate.deferred.line(address: address, "\(remote.map { "\($0): " } ?? "")\(LogField.text(reason))"))")
             return nil
         case .failed(let status, let reason, let remote):
             envelope.recipients[index].state = .failed
             envelope.recipients[index].status = status
             envelope.recipients[index].lastResult = reason
             envelope.recipients[index].remoteHost = remote
-            logger.notice("<\(address)> bounced: \(remote.map { "\($0): " } ?? "")\(reason)")
+            logger.notice("\(RecipientFate.bounced.line(address: address, "\(remote.map { "\($0): " } ?? "")\(LogField.text(reason))"))")
             return FailedRecipient(address: address, action: "failed", status: status, remoteHost: remote, diagnostic: reason)
         }
     }
@@ -77,7 +80,7 @@ extension QueueRunner {
             let reason = "delivery time expired after \(envelope.attempts) attempts; last error: \(last)"
             envelope.recipients[index].state = .failed
             envelope.recipients[index].status = "4.4.7"
-            logger.notice("<\(envelope.recipients[index].address)> bounced: \(reason)")
+            logger.notice("\(RecipientFate.bounced.line(address: envelope.recipients[index].address, LogField.text(reason)))")
             failed.append(FailedRecipient(
                 address: envelope.recipients[index].address, action: "failed", status: "4.4.7",
                 remoteHost: envelope.recipients[index].remoteHost, diagnostic: reason))
@@ -99,9 +102,9 @@ extension QueueRunner {
         do {
             let bounceID = try await bounces.deliverBounce(report, to: envelope.reversePath, about: envelope.id)
             logger.info(
-                "delivery status notification for \(failed.count) recipient(s) sent to <\(envelope.reversePath)> as \(bounceID)")
+                "delivery status notification for \(failed.count) recipient(s) sent to \(LogField.address(envelope.reversePath)) as \(bounceID)")
         } catch {
-            logger.error("could not send the delivery status notification to <\(envelope.reversePath)>: \(error)")
+            logger.error("could not send the delivery status notification to \(LogField.address(envelope.reversePath)): \(error)")
         }
     }
 

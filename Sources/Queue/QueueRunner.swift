@@ -65,7 +65,13 @@ public final class QueueRunner: Service, Sendable {
     public func recover() throws {
         guard !state.withLock({ $0.recovered }) else { return }
         let (envelopes, problems) = try spool.recover()
-        for problem in problems { logger.warning("queue recovery: \(problem)") }
+        for problem in problems {
+            if problem.isFailure {
+                logger.error("queue recovery: \(problem)")
+            } else {
+                logger.notice("queue recovery: \(problem)")
+            }
+        }
         state.withLock { state in
             for envelope in envelopes { state.index.put(envelope) }
             state.recovered = true

@@ -164,15 +164,9 @@ public struct SMTPReplyDecoder: Sendable {
         return (EnhancedStatusCode(statusClass, subject, detail), String(rest))
     }
 
+    /// A remote server's bytes as they may go into an error and the log (`LogField`).
     static func printable(_ line: [UInt8]) -> String {
-        var text = ""
-        for byte in line.prefix(80) {
-            if (0x20..<0x7F).contains(byte) {
-                text.unicodeScalars.append(Unicode.Scalar(byte))
-            } else {
-                text += "\\x" + String(byte, radix: 16)
-            }
-        }
+        let text = LogField.text(bytes: line.prefix(80))
         return line.count > 80 ? text + "…" : text
     }
 }

@@ -31,6 +31,12 @@ public struct MailTransaction: Sendable {
     public var refusedRecipients = 0
     /// The message as received: dot-unstuffed, CR LF line endings, no Received header yet.
     public var message = ByteBuffer()
+    /// Message text handed to the driver earlier by `.spill` actions; the
+    /// whole message is those bytes, in order, followed by `message`.
+    public var spilledBytes = 0
+
+    /// The size of the whole message text.
+    public var messageSize: Int { spilledBytes + message.readableBytes }
 
     public init(id: QueueID, reversePath: EnvelopePath, parameters: MailParameters) {
         self.id = id

@@ -25,7 +25,8 @@ public enum RecipientPolicy {
                 verdict: .accept(.local(accounts: accounts)),
                 logText: "accepted: local mailbox \(accounts.joined(separator: ", "))")
         case .unknownUser:
-            return RecipientDecision(verdict: .reject(Replies.unknownUser), logText: "refused: unknown user")
+            return RecipientDecision(
+                verdict: .reject(Replies.unknownUser), logText: "\(RecipientFate.refused.word): unknown user")
         case .notLocal:
             if let permission, case .mailbox(let mailbox) = path {
                 // Relaying goes to domains only: an address literal names a
@@ -33,7 +34,7 @@ public enum RecipientPolicy {
                 guard case .name(let domain) = mailbox.domain else {
                     return RecipientDecision(
                         verdict: .reject(SMTPReply(554, .init(5, 7, 1), "Relay to address literals is not allowed")),
-                        logText: "refused relay: address literal destination, even for \(permission)")
+                        logText: "\(RecipientFate.refusedRelay.word): address literal destination, even for \(permission)")
                 }
                 return RecipientDecision(
                     verdict: .accept(.relay(domain: domain, permission: permission)),
@@ -41,7 +42,9 @@ public enum RecipientPolicy {
             }
             return RecipientDecision(
                 verdict: .reject(Replies.relayDenied),
-                logText: "refused relay: client \(clientAddress) is not authenticated and not in a client network")
+                logText:
+                    "\(RecipientFate.refusedRelay.word): client \(clientAddress) is not authenticated and not in a client network"
+            )
         }
     }
 }

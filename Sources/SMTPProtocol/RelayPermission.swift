@@ -13,12 +13,14 @@ public enum RelayPermission: Hashable, Sendable, CustomStringConvertible {
     case popBeforeSMTP(account: String, address: String, loginAge: Duration)
 
     /// How the log and the queue name the permission: `client network 192.168.0.0/24`.
+    /// Account names are written as `LogField` words, so the audit reads
+    /// them back whatever they hold.
     public var description: String {
         switch self {
-        case .clientNetwork(let entry): return "client network \(entry)"
-        case .authenticated(let user): return "authenticated as \(user)"
+        case .clientNetwork(let entry): return "client network \(LogField.word(entry))"
+        case .authenticated(let user): return "authenticated as \(LogField.word(user))"
         case .popBeforeSMTP(let account, let address, let age):
-            return "pop-before-smtp \(account) from \(address), login \(age.shortText) ago"
+            return "pop-before-smtp \(LogField.word(account)) from \(LogField.word(address)), login \(age.shortText) ago"
         }
     }
 }

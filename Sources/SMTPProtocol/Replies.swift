@@ -38,6 +38,11 @@ public enum Replies {
         SMTPReply(421, .init(4, 7, 0), "\(hostname) Too many connections, try again later")
     }
 
+    /// Every connection slot is taken and this session was idle the longest.
+    public static func closingIdle(_ hostname: String) -> SMTPReply {
+        SMTPReply(421, .init(4, 4, 5), "\(hostname) Server busy, closing idle connection")
+    }
+
     public static func tooManyConnectionsFromYou(_ hostname: String) -> SMTPReply {
         SMTPReply(421, .init(4, 7, 0), "\(hostname) Too many connections from your address, try again later")
     }

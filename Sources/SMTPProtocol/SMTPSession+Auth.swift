@@ -14,7 +14,7 @@ enum SASLExchange: Sendable {
 public enum AuthenticationOutcome: Hashable, Sendable {
     /// `user` is the canonical account; `ownedAddresses` the envelope
     /// senders it may use (its address and its aliases).
-    case success(user: String, ownedAddresses: Set<String>)
+    case success(user: String, ownedAddresses: SenderOwnership)
     case failure
     /// The directory could not be asked; try again later (454).
     case temporaryFailure

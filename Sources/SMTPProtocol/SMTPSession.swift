@@ -46,7 +46,7 @@ public struct SMTPSession: Sendable {
     /// The account the client authenticated as (RFC 4954), if any.
     public internal(set) var authenticatedUser: String?
     /// Envelope senders the authenticated user may use.
-    var ownedAddresses: Set<String> = []
+    var ownedAddresses = SenderOwnership()
     public private(set) var errorCount = 0
     public private(set) var commandCount = 0
 
@@ -93,11 +93,21 @@ public struct SMTPSession: Sendable {
     public mutating func receive(_ line: InputLine, newQueueID: () -> QueueID) -> SMTPSessionAction {
         switch state {
         case .data(var transaction, var accumulator):
-            guard accumulator.append(line) else {
+            // Take the accumulator out of `state` before changing it: while
+            // the enum still held a reference, every appended line copied
+            // the whole message (quadratic CPU in the message size).
+            state = .closed
+            switch accumulator.append(line) {
+            case .more:
                 state = .data(transaction, accumulator)
                 return .none
+            case .chunkReady:
+                let chunk = accumulator.takeChunk()
+                state = .data(transaction, accumulator)
+                return .spill(chunk)
+            case .end:
+                return finishData(&transaction, accumulator)
             }
-            return finishData(&transaction, accumulator)
         case .authenticating(let exchange):
             return saslLine(line, exchange)
         case .connected, .checkingHello, .checkingSender, .checkingRecipient, .delivering, .startingTLS, .checkingCredentials, .closed:
@@ -236,7 +246,7 @@ public struct SMTPSession: Sendable {
         helloName = nil
         usedEHLO = false
         authenticatedUser = nil
-        ownedAddresses = []
+        ownedAddresses = SenderOwnership()
         state = .awaitingHello
     }
 

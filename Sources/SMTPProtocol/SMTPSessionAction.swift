@@ -1,4 +1,5 @@
 import MailCore
+import NIOCore
 
 /// What the connection driver must do after feeding the session an event.
 public enum SMTPSessionAction: Sendable {
@@ -23,6 +24,12 @@ public enum SMTPSessionAction: Sendable {
     /// on this transaction's reverse path, then call `senderChecked(_:)`.
     /// Only when `configuration.checksSender` is on.
     case checkSender(MailTransaction)
+    /// Append this message text to the transaction's spill file, in order;
+    /// nothing is sent. Comes only while reading DATA, once the message is
+    /// larger than `spillThreshold`; the first chunk holds the whole header
+    /// section. When the session leaves DATA without `.deliver`, the file
+    /// is no longer needed.
+    case spill(ByteBuffer)
     /// Store the message for every recipient, then call `deliveryFinished(_:)`.
     /// No reply may be sent before the message is on stable storage.
     case deliver(MailTransaction)

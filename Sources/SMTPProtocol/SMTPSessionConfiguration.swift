@@ -10,6 +10,9 @@ public struct SMTPSessionConfiguration: Sendable {
     public var maximumMessageSize: Int = 26_214_400
     /// RCPT commands accepted per transaction; more get 452 (RFC 5321 § 4.5.3.1.10).
     public var maximumRecipients: Int = 100
+    /// Message text held in memory before it goes to the driver's spill
+    /// file (`.spill`); also the largest header section accepted.
+    public var spillThreshold: Int = 1 << 20
     /// Received headers a message may carry before it is refused as a loop.
     public var maximumHops: Int = 50
     /// Failed commands before the session is closed with 421.

@@ -28,6 +28,7 @@ public struct MailServer {
     /// `ListenError`, logged and thrown before any service starts.
     public func run(onListening: @Sendable () -> Void = {}) async throws {
         let system = logs.logger(.system)
+        logs.announceLevels()
         let threadPool = NIOThreadPool(numberOfThreads: configuration.storage.ioThreads)
         threadPool.start()
 
@@ -35,6 +36,11 @@ public struct MailServer {
             certificatePath: dataDirectory.resolve(configuration.tlsCertificate), keyPath: dataDirectory.resolve(configuration.tlsKey))
         tls.reload(logger: system)
         let directory = try dataDirectory.openDirectory(configuration)
+        for entry in (try? directory.unusableEntries()) ?? [] {
+            system.error(
+                "\(entry) is unusable: its name breaks the rule for local parts (\(AccountLocalPart.rule)); no mail, login or sending for it. Remove it with 'sims account remove' or 'sims alias remove'."
+            )
+        }
         let delivery = LocalDelivery(
             writer: MaildirWriter(
                 mailRoot: dataDirectory.resolve(configuration.storage.mailDirectory), hostname: configuration.hostname,
@@ -50,7 +56,9 @@ public struct MailServer {
         try runner.recover()
         let popBeforeSMTP =
             configuration.popBeforeSMTP
-            ? PopBeforeSMTP(window: .nanoseconds(configuration.popBeforeSMTPWindow.nanoseconds)) : nil
+            ? PopBeforeSMTP(
+                window: .nanoseconds(configuration.popBeforeSMTPWindow.nanoseconds),
+                credentialStamp: { directory.credentialStamp(of: $0) }) : nil
         let services = SMTPServices(
             hostname: configuration.hostname,
             limits: configuration.limits,
@@ -65,11 +73,13 @@ public struct MailServer {
             authGuard: AuthenticationGuard(settings: configuration.authentication),
             popBeforeSMTP: popBeforeSMTP,
             policy: makePolicy(directory: directory),
-            outbound: OutboundQueue(spool: spool, runner: runner))
+            outbound: OutboundQueue(spool: spool, runner: runner),
+            spillDirectory: "\(spool.root)/tmp")
         // One limiter across listeners: the per-address limit is about a
         // client, whichever port it uses.
         let limiter = ConnectionLimiter(
-            maximumTotal: configuration.limits.connections, maximumPerAddress: configuration.limits.connectionsPerIP)
+            maximumTotal: configuration.limits.connections, maximumPerAddress: configuration.limits.connectionsPerIP,
+            idleEviction: configuration.timeouts.idleEviction)
         let group = MultiThreadedEventLoopGroup.singleton
         var listeners: [SMTPListener] = []
         for address in configuration.smtpListeners {
@@ -88,7 +98,7 @@ public struct MailServer {
             reader: MaildirReader(mailRoot: dataDirectory.resolve(configuration.storage.mailDirectory), hostname: configuration.hostname),
             credentials: CredentialCheck(
                 directory: directory, delivery: delivery, guardian: services.authGuard, verified: services.verifiedPasswords),
-            locks: MailboxLocks(), tls: tls, plaintextAllowed: configuration.pop3AllowPlaintext, timeout: configuration.pop3Timeout,
+            locks: MailboxLocks(), tls: tls, plaintextAllowed: configuration.pop3AllowPlaintext, timeouts: configuration.timeouts.pop3Settings(command: configuration.pop3Timeout),
             delivery: delivery, popBeforeSMTP: popBeforeSMTP)
         var pop3Listeners: [POP3Listener] = []
         for (address, implicit) in configuration.pop3Listeners.map({ ($0, false) }) + configuration.pop3ImplicitTLSListeners.map({ ($0, true) }) {
@@ -98,14 +108,16 @@ public struct MailServer {
                     group: group, logger: logs.logger(.pop3)))
         }
         // The queue runner starts first and stops last, so that nothing the
-        // listeners accept is left without a runner.
+        // listeners accept is left without a runner. The listeners are one
+        // service, so that a shutdown reaches all of them at once (a group
+        // stops its services one after another).
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 ServiceGroupConfiguration.ServiceConfiguration(service: runner),
                 ServiceGroupConfiguration.ServiceConfiguration(service: TLSReloader(tls: tls, logger: system)),
-            ]
-                + listeners.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
-                + pop3Listeners.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                ServiceGroupConfiguration.ServiceConfiguration(
+                    service: Listeners(services: listeners.map { $0 as any Service } + pop3Listeners.map { $0 as any Service })),
+            ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: system)
         groupConfiguration.maximumGracefulShutdownDuration = .nanoseconds(configuration.timeouts.shutdownGrace.nanoseconds)
@@ -121,6 +133,11 @@ public struct MailServer {
         onListening()
         do {
             try await ServiceGroup(configuration: groupConfiguration).run()
+        } catch is CancellationError {
+            // The grace period ended with sessions still receiving mail:
+            // they were cut off (unacknowledged, so nothing is lost). A
+            // requested stop, not a failure.
+            system.warning("stopped after the \(DurationText.format(configuration.timeouts.shutdownGrace)) shutdown grace with sessions still open")
         } catch {
             try? await threadPool.shutdownGracefully()
             throw error

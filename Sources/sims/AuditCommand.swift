@@ -19,7 +19,7 @@ struct AuditCommand: ParsableCommand {
             """)
 
     @Option(help: "Only lines after this: a duration back from now (24h, 90m, 7d) or a UTC time (2026-11-28T00:00).")
-    var since: String?
+    var since: String = "24h"
 
     @Option(name: .customLong("log"), help: "A log file to read instead of the data directory's (repeatable).")
     var logs: [String] = []
@@ -38,8 +38,11 @@ struct AuditCommand: ParsableCommand {
                 .map(\.host)
         }
         settings.logLevel = inputs.configuration?.log.level
+        settings.moduleLevels = inputs.configuration?.log.modules ?? [:]
         settings.localDomains = inputs.localDomains()
-        let report = try AuditRun.report(files: try inputs.files(), settings: settings)
+        let report = try AuditRun.report(
+            files: inputs.logs.isEmpty ? inputs.filesInDirectory() : inputs.logs, settings: settings,
+            noLog: inputs.logDirectory + "/sims.log")
         switch format {
         case .json: print(try AuditRun.json(report), terminator: "")
         case .text: print(AuditTextRenderer(style: .forStandardOutput()).render(report), terminator: "")
@@ -77,12 +80,16 @@ struct OperatorInputs {
 
     func files() throws -> [String] {
         if !logs.isEmpty { return logs }
-        let dataDirectory = DataDirectory(options.data)
-        let directory = dataDirectory.resolve(configuration?.log.directory ?? "log")
-        let files = LogFiles.inDirectory(directory, since: since)
-        guard !files.isEmpty else { throw ValidationError("no log files in \(directory) (use --log FILE or --data DIR)") }
+        let files = filesInDirectory()
+        guard !files.isEmpty else { throw ValidationError("no log files in \(logDirectory) (use --log FILE or --data DIR)") }
         return files
     }
+
+    /// Where the server writes its log.
+    var logDirectory: String { DataDirectory(options.data).resolve(configuration?.log.directory ?? "log") }
+
+    /// The log files in the data directory that can hold lines after `since`.
+    func filesInDirectory() -> [String] { LogFiles.inDirectory(logDirectory, since: since) }
 
     /// The local domains from the directory, or none when it cannot be opened.
     func localDomains() -> Set<String> {

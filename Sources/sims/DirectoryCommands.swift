@@ -70,7 +70,7 @@ struct AccountCommand: ParsableCommand {
             let directory = try openDirectory(options).0
             if let add { try directory.addSenderPattern(address, pattern: add) }
             if let remove { try directory.removeSenderPattern(address, pattern: remove) }
-            let owned = try directory.ownedAddresses(of: address).sorted()
+            let owned = try directory.ownedAddresses(of: address).listing
             print("\(address.lowercased()) may send as: \(owned.joined(separator: ", "))")
         }
     }
@@ -141,7 +141,7 @@ struct DomainCommand: ParsableCommand {
             print(
                 off
                     ? "catch-all for \(domain.lowercased()) is off"
-                    : "mail for unknown users of \(domain.lowercased()) goes to \(account!.lowercased())")
+                    : "mail for unknown users of \(domain.lowercased()) goes to \((account ?? "").lowercased())")
         }
     }
 }

@@ -109,7 +109,19 @@ struct SessionAuthTests {
         harness.send(crlf("MAIL FROM:<Sales@Example.test>"))
         #expect(harness.lastReply?.code == 250, "an alias of the user, in any case")
         harness.send(crlf("RSET", "MAIL FROM:<>"))
-        #expect(harness.lastReply?.code == 250, "the null sender is allowed (vacation replies)")
+        #expect(harness.lastReply?.status == "553 5.7.1", "the null sender would skip the ownership rule")
+        #expect(harness.lastReply?.lines.joined().contains("null sender") == true)
+    }
+
+    @Test("Issue 11: after AUTH, MAIL FROM:<> is refused on every listener; without AUTH it is a bounce and accepted")
+    func nullSenderNeedsNoAuthButIsRefusedAfterIt() {
+        var port25 = Self.secured(submission: false)
+        port25.send(crlf("MAIL FROM:<>"))
+        #expect(port25.lastReply?.code == 250, "bounces from other servers")
+        port25.send(crlf("RSET", "AUTH PLAIN \(Self.base64("\0alice@example.test\0s3cret"))", "MAIL FROM:<>"))
+        #expect(port25.lastReply?.status == "553 5.7.1")
+        port25.send(crlf("MAIL FROM:<alice@example.test>"))
+        #expect(port25.lastReply?.code == 250)
     }
 
     @Test("AUTH twice, or inside a transaction, is 503")
@@ -137,8 +149,12 @@ struct SessionAuthTests {
 struct AuthCommandParserTests {
     @Test("AUTH takes a mechanism (upper-cased) and an optional initial response")
     func parse() throws {
-        #expect(try SMTPCommandParser.parse("auth plain dGVzdA==", utf8Recipients: false).get() == .auth(mechanism: "PLAIN", initialResponse: "dGVzdA=="))
-        #expect(try SMTPCommandParser.parse("AUTH LOGIN", utf8Recipients: false).get() == .auth(mechanism: "LOGIN", initialResponse: nil))
+        #expect(
+            try SMTPCommandParser.parse("auth plain dGVzdA==", utf8Recipients: false).get()
+                == .auth(mechanism: "PLAIN", initialResponse: "dGVzdA=="))
+        #expect(
+            try SMTPCommandParser.parse("AUTH LOGIN", utf8Recipients: false).get()
+                == .auth(mechanism: "LOGIN", initialResponse: nil))
         #expect(throws: SMTPCommandError.self) { try SMTPCommandParser.parse("AUTH", utf8Recipients: false).get() }
         #expect(throws: SMTPCommandError.self) { try SMTPCommandParser.parse("AUTH PLAIN a b", utf8Recipients: false).get() }
     }

@@ -51,6 +51,12 @@ struct SessionHarness {
 
     private(set) var replies: [SMTPReply] = []
     private(set) var deliveries: [MailTransaction] = []
+    /// What `.spill` handed over for the message being read, as the driver's file would hold it.
+    private(set) var spilled = ByteBuffer()
+    /// The whole text of each delivery: spilled chunks followed by the rest.
+    private(set) var deliveredTexts: [ByteBuffer] = []
+    /// The largest chunk `.spill` handed over.
+    private(set) var largestSpill = 0
     private(set) var checks: [RecipientCheck] = []
     private(set) var lines: [InputLine] = []
     private(set) var closed = false
@@ -125,6 +131,7 @@ struct SessionHarness {
         var next: SMTPSessionAction? = first
         while let action = next {
             next = nil
+            if !session.isReadingData { spilled.clear() }  // what a refused message spilled is discarded
             switch action {
             case .none:
                 break
@@ -153,8 +160,16 @@ struct SessionHarness {
             case .checkSender(let transaction):
                 senderChecks.append(transaction.reversePath)
                 next = session.senderChecked(senderVerdict(transaction))
+            case .spill(let chunk):
+                var chunk = chunk
+                largestSpill = max(largestSpill, chunk.readableBytes)
+                spilled.writeBuffer(&chunk)
             case .deliver(let transaction):
                 deliveries.append(transaction)
+                var whole = spilled
+                whole.writeImmutableBuffer(transaction.message)
+                deliveredTexts.append(whole)
+                spilled.clear()
                 next = session.deliveryFinished(deliveryOutcome)
             case .authenticate(let username, let password):
                 credentialsChecked.append((username, password))
@@ -176,7 +191,7 @@ struct SessionHarness {
     /// The message bytes of delivery `index` as a string.
     func message(_ index: Int = 0) -> String? {
         guard deliveries.indices.contains(index) else { return nil }
-        return String(buffer: deliveries[index].message)
+        return String(buffer: deliveredTexts[index])
     }
 
     /// Every recipient the session accepted, in delivered and pending transactions.

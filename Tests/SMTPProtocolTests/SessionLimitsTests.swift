@@ -108,7 +108,7 @@ struct SessionLimitsTests {
         }
         harness.send(crlf(
             "EHLO client.test", "MAIL FROM:<bob@remote.test>", "RCPT TO:<alice@example.test>",
-            "RCPT TO:<alice@example.test>", "RCPT TO:<alice@example.test>", "RCPT TO:<alice@example.test>"))
+            "RCPT TO:<postmaster@example.test>", "RCPT TO:<Postmaster@example.test>", "RCPT TO:<POSTMASTER@example.test>"))
         #expect(harness.replies(after: 4).map(\.status) == ["452 4.5.3", "452 4.5.3", "452 4.5.3"])
         #expect(!harness.closed)
         #expect(harness.session.errorCount == 0)

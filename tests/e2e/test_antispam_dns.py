@@ -192,7 +192,7 @@ def test_spf_result_in_headers_and_reject_on_fail(sims_server, peers):
     assert re.search(rb";\s+spf=none smtp\.helo=good\.test", message), message
     assert b"Received-SPF: pass" in message
     sims.wait_for_log(r"spf: pass .* for <bob@spf\.test> from 127\.0\.0\.5")
-    sims.wait_for_log(r"received \d+ bytes from <bob@spf\.test> for 1 recipients \(checks: .*spf pass")
+    sims.wait_for_log(r"received \d+ bytes from <bob@spf\.test> for 1 recipient \(checks: .*spf pass")
 
 
 def test_spf_fail_is_refused_when_asked(sims_server, peers):

@@ -19,7 +19,7 @@ public struct GreylistTriplet: Hashable, Sendable, CustomStringConvertible {
         self.recipient = Self.normalise(recipient)
     }
 
-    public var description: String { "(\(network), <\(sender)>, <\(recipient)>)" }
+    public var description: String { "(\(network), \(LogField.address(sender)), \(LogField.address(recipient)))" }
 
     private static func normalise(_ address: String) -> String {
         var text = address.trimmingCharacters(in: .whitespaces).lowercased()

@@ -9,8 +9,10 @@ enum SPFDomainName {
         if name.hasSuffix(".") { name = name.dropLast() }
         guard !name.isEmpty, name.utf8.count <= 253, !name.hasPrefix("[") else { return false }
         let labels = name.split(separator: ".", omittingEmptySubsequences: false)
-        guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 63 }) else { return false }
-        return !labels.last!.allSatisfy { $0.isASCII && $0.isNumber }
+        guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 63 }), let last = labels.last else {
+            return false
+        }
+        return !last.allSatisfy { $0.isASCII && $0.isNumber }
     }
 
     /// § 7.3: an expanded name over 253 characters loses labels from the

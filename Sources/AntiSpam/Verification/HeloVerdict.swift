@@ -63,9 +63,9 @@ public struct HeloVerdict: Hashable, Sendable, CustomStringConvertible {
     /// `HELO hurdle: failed to verify, real address is [203.0.113.5]`, then the evidence.
     public var logText: String {
         let real = "real address is \(Self.literal(clientAddress))"
-        let name = Self.sanitize(helo)
+        let name = LogField.word(helo.prefix(255))
         switch outcome {
-        case .syntaxError: return "HELO hurdle: \"\(name)\" is neither a domain nor an address literal, \(real)"
+        case .syntaxError: return "HELO hurdle: \(name) is neither a domain nor an address literal, \(real)"
         case .claimsToBeUs(let what): return "HELO hurdle: \(name) claims to be us (\(what)), \(real)"
         case .literalMismatch: return "HELO hurdle: address literal \(name) is not the client's, \(real)"
         case .literalConfirmed: return "HELO verified: \(name) is the client's address"

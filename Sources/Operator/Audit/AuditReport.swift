@@ -11,7 +11,14 @@ public struct AuditReport: Codable, Equatable, Sendable {
     public var authFailuresByIP: [Entry]
     public var authFailuresByAccount: [Entry]
     public var bansByIP: [Entry]
+    /// Accounts that logins were refused for because they were locked.
+    public var lockedAccounts: [Entry]
+    /// Accounts that logged in (AUTH or POP3) from more than one address,
+    /// with the number of addresses (exact up to `distinct_bound`).
+    public var accountsByClients: [Entry]
     public var backscatterDomains: [Entry]
+    /// Distinct counts above this are reported as "more than" it (`*_over_bound`).
+    public var distinctBound: Int
     public var findings: [Finding]
     public var verdict: Verdict
 
@@ -44,6 +51,8 @@ public struct AuditReport: Codable, Equatable, Sendable {
         public var sent = 0
         public var deferred = 0
         public var bounced = 0
+        /// Recipients refused with 4xx by greylisting (never accepted).
+        public var greylisted = 0
         /// Delivery status notifications sent, and bounces of bounces discarded.
         public var bouncesSent = 0
         public var bouncesDiscarded = 0
@@ -54,6 +63,8 @@ public struct AuditReport: Codable, Equatable, Sendable {
         public var refusedConnections = 0
         public var authSuccesses = 0
         public var authFailures = 0
+        /// Failed logins refused because the account was locked (also in `auth_failures`).
+        public var lockedLogins = 0
         public var bans = 0
         public var popLogins = 0
     }
@@ -78,23 +89,29 @@ public struct AuditReport: Codable, Equatable, Sendable {
         public var last: String
         /// Recipients relayed 00:00–05:00 UTC.
         public var nightRecipients: Int
+        /// Exact up to the bound; `distinct_domains_over_bound` when there were more.
         public var distinctDomains: Int
+        public var distinctDomainsOverBound: Bool
         public var topDomains: [Entry]
-        /// Client addresses that used it (top 5).
+        /// Client addresses that used it (top 5), and how many there were.
         public var clients: [Entry]
+        public var clientCount: Int
+        public var clientCountOverBound: Bool
     }
 
     public struct Finding: Codable, Equatable, Sendable {
         /// `critical` (open relay), `warning` (look at it), `note` (a check could not run).
         public var severity: String
-        /// `open_relay`, `many_domains`, `night_relay`, `private_network_public_listener`,
-        /// `backscatter`, `listeners_unknown`, `low_log_level`.
+        /// `open_relay`, `many_domains`, `many_clients`, `night_relay`,
+        /// `private_network_public_listener`, `backscatter`, `lockout`,
+        /// `listeners_unknown`, `low_log_level`, `no_log`.
         public var kind: String
         public var message: String
     }
 
     public struct Verdict: Codable, Equatable, Sendable {
-        /// `ok`, `warning`, `open_relay`.
+        /// `ok`, `warning`, `open_relay`, `cannot_tell` (the log cannot show
+        /// every relay: levels too low, or no log).
         public var status: String
         public var text: String
     }

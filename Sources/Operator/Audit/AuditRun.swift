@@ -2,10 +2,19 @@ import Foundation
 
 /// Runs an audit over files and encodes its report.
 public enum AuditRun {
-    /// Reads `files` in order with `settings`; a missing file is an error.
-    public static func report(files: [String], settings: AuditSettings) throws -> AuditReport {
+    /// Reads `files` in order with `settings`. A file that does not exist,
+    /// or no file at all (`noLog` names where the log was looked for), makes
+    /// the verdict "cannot tell", with the reason; other read errors throw.
+    public static func report(files: [String], settings: AuditSettings, noLog: String? = nil) throws -> AuditReport {
         var auditor = Auditor(settings: settings)
-        for file in files { try auditor.read(file: file) }
+        for file in files {
+            do {
+                try auditor.read(file: file)
+            } catch let error as LogFiles.ReadError where error.code == ENOENT {
+                auditor.missingFiles.append(file)
+            }
+        }
+        if files.isEmpty, let noLog { auditor.missingFiles.append(noLog) }
         return auditor.report()
     }
 

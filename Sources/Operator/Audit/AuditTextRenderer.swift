@@ -21,6 +21,7 @@ public struct AuditTextRenderer {
         out.append(row("relayed (recipients)", c.relayed, "in \(c.relayedMessages) message(s)"))
         out.append(row("sent", c.sent))
         out.append(row("deferred (attempts)", c.deferred))
+        if c.greylisted > 0 { out.append(row("greylisted (recipients, not accepted)", c.greylisted)) }
         out.append(row("bounced (recipients)", c.bounced))
         out.append(row("bounces sent", c.bouncesSent, c.bouncesDiscarded > 0 ? "\(c.bouncesDiscarded) discarded" : ""))
         out.append(row("refused", c.refused))
@@ -34,6 +35,8 @@ public struct AuditTextRenderer {
         table("Authentication failures by address", report.authFailuresByIP, &out)
         table("Authentication failures by account", report.authFailuresByAccount, &out)
         table("Bans by address", report.bansByIP, &out)
+        table("Locked accounts (logins refused while locked)", report.lockedAccounts, &out)
+        table("Accounts by addresses they logged in from", report.accountsByClients, &out)
         section("Findings", &out)
         if report.findings.isEmpty { out.append("  " + style.green("nothing unusual")) }
         for finding in report.findings {
@@ -50,7 +53,7 @@ public struct AuditTextRenderer {
         let lines = Columns.wrap(text, width: 78, indent: "  ").joined(separator: "\n")
         switch verdict.status {
         case "ok": out.append(style.green(lines))
-        case "open_relay": out.append(style.red(lines))
+        case "open_relay", "cannot_tell": out.append(style.red(lines))
         default: out.append(style.yellow(lines))
         }
         return out.joined(separator: "\n") + "\n"
@@ -81,9 +84,10 @@ public struct AuditTextRenderer {
         default: title = permission.name
         }
         out.append("  " + Columns.fit(title, 76))
+        let domainCount =
+            permission.distinctDomainsOverBound ? "more than \(permission.distinctDomains)" : "\(permission.distinctDomains)"
         out.append(
-            "    \(permission.messages) message(s), \(permission.recipients) recipient(s), "
-                + "\(permission.distinctDomains) domain(s)")
+            "    \(permission.messages) message(s), \(permission.recipients) recipient(s), \(domainCount) domain(s)")
         out.append("    first \(permission.first)  last \(permission.last)")
         if permission.nightRecipients > 0 {
             out.append("    " + style.yellow("\(permission.nightRecipients) recipient(s) at night (UTC)"))
@@ -92,7 +96,9 @@ public struct AuditTextRenderer {
         out += Columns.wrap("to: " + domains, width: 74, indent: "        ").map { "    " + $0 }
         if permission.kind != "pop_before_smtp" {
             let clients = permission.clients.map { "\($0.key) \($0.count)" }.joined(separator: ", ")
-            out += Columns.wrap("from: " + clients, width: 74, indent: "          ").map { "    " + $0 }
+            let count =
+                permission.clientCountOverBound ? "more than \(permission.clientCount)" : "\(permission.clientCount)"
+            out += Columns.wrap("from \(count) address(es): " + clients, width: 74, indent: "          ").map { "    " + $0 }
         }
     }
 }

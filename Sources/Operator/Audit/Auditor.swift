@@ -24,7 +24,22 @@ public struct Auditor {
     /// Where delivery status notifications went (by domain).
     var notificationDomains = BoundedCounter()
     var openRelay = OpenRelayTally()
+    /// Relayed messages and recipients by queue id, exact up to
+    /// `AuditSettings.exactMessageBound` (then a new queue id after another
+    /// counts as a new message, as lines are mostly grouped).
+    var relayedMessageIDs: Set<String> = []
+    var relayedRecipientKeys: Set<String> = []
     var lastRelayedQueueID = ""
+    var greylisted = 0
+    var lockedLogins = BoundedCounter()
+    /// Addresses each account logged in from (AUTH, POP3), for the stolen-password check.
+    var accountClients: [String: BoundedCounter] = [:]
+    /// Levels the server announced at its starts: the last one before the
+    /// window, and those inside it (bounded).
+    var levelsBeforeWindow: (time: Int64, levels: [String: Int])?
+    var levelsInWindow: [(time: Int64, levels: [String: Int])] = []
+    /// Log files that were asked for and do not exist.
+    public var missingFiles: [String] = []
 
     public init(settings: AuditSettings) {
         self.settings = settings
@@ -33,8 +48,8 @@ public struct Auditor {
 
     /// Reads every line of `path`.
     public mutating func read(file path: String) throws {
-        files.append(path)
         try LogFiles.forEachLine(in: path) { consume($0) }
+        files.append(path)
     }
 
     public mutating func consume(_ bytes: LogBytes) {
@@ -42,7 +57,14 @@ public struct Auditor {
             if !bytes.isEmpty { unparsedLines += 1 }
             return
         }
-        if let since = settings.since, line.time < since { return }
+        if let since = settings.since, line.time < since {
+            // What the server logged at its last start before the window is
+            // what it logs at the window's start.
+            if line.source.elementsEqual("SYSTEM".utf8), case .logLevels(let levels) = LogEventParser.parse(line.text) {
+                levelsBeforeWindow = (line.time, levels)
+            }
+            return
+        }
         lines += 1
         if first == nil || line.time < first! { first = line.time }
         if last == nil || line.time > last! { last = line.time }
@@ -57,7 +79,8 @@ public struct Auditor {
             for mailbox in mailboxes.split(separator: ",") where localDomains.count < 10_000 {
                 localDomains.insert(LogEventParser.domainOf(String(mailbox).trimmingSpaces))
             }
-        case .relayed(_, let permission, let domain): relayed(RelayGrant(permission), domain: domain, line)
+        case .relayed(let recipient, let permission, let domain):
+            relayed(RelayGrant(permission), recipient: recipient, domain: domain, line)
         case .refusedRelay:
             counts.refused += 1
             counts.refusedRelay += 1
@@ -76,19 +99,43 @@ public struct Auditor {
         case .authenticated(let account):
             counts.authSuccesses += 1
             insertLocal(account)
-        case .authenticationFailed(let account, let client):
+            loggedIn(account, from: line)
+        case .authenticationFailed(let account, let client, let locked):
             counts.authFailures += 1
             authFailuresByIP.add(client)
             authFailuresByAccount.add(account)
+            if locked {
+                counts.lockedLogins += 1
+                lockedLogins.add(account)
+            }
         case .banned(let client):
             counts.bans += 1
             bansByIP.add(client)
-        case .sent(_, _, _, let permission):
+        case .sent(let recipient, _, _, let permission):
             counts.sent += 1
             let grant = RelayGrant(permission)
             if case .bounce = grant { break }
-            if !grant.isPermission { openRelay.sentWithoutPermission += 1 }
+            if !grant.isPermission {
+                openRelay.sentWithoutPermission += 1
+            } else if let queueID = line.queueID?.text, !relayedRecipientKeys.contains(queueID + " " + recipient),
+                relayedRecipientKeys.count < settings.exactMessageBound
+            {
+                // Relayed under a permission although no `relayed:` line said
+                // so (SMTP logged below level 2): still a relay.
+                relayed(grant, recipient: recipient, domain: LogEventParser.domainOf(recipient), line)
+            }
+        case .deferred(_, let reason) where line.isConnection:
+            // Written by servers before the fate words had one owner: at RCPT
+            // time `deferred:` was greylisting or a failed directory lookup,
+            // a 4xx to the client, never a queue deferral.
+            if reason.hasPrefix("greylisted") {
+                counts.greylisted += 1
+            } else {
+                counts.refused += 1
+                refusedByReason.add(RefusalReason.key(reason))
+            }
         case .deferred: counts.deferred += 1
+        case .greylisted: counts.greylisted += 1
         case .bounced: counts.bounced += 1
         case .statusNotification(_, let sender):
             counts.bouncesSent += 1
@@ -97,6 +144,9 @@ public struct Auditor {
         case .mailboxLogin(let account):
             counts.popLogins += 1
             insertLocal(account)
+            loggedIn(account, from: line)
+        case .logLevels(let levels):
+            if levelsInWindow.count < 1000 { levelsInWindow.append((line.time, levels)) }
         case .other: otherLines += 1
         case .connected, .disconnected, .popBeforeSMTPOpened, .tlsEstablished, .command, .answered, .messageID,
             .removedFromQueue:
@@ -108,11 +158,38 @@ public struct Auditor {
         if localDomains.count < 10_000 { localDomains.insert(LogEventParser.domainOf(account)) }
     }
 
-    private mutating func relayed(_ grant: RelayGrant, domain: String, _ line: LogLine) {
-        counts.relayed += 1
+    private mutating func loggedIn(_ account: String, from line: LogLine) {
+        guard let client = line.client?.text else { return }
+        if accountClients[account] == nil {
+            guard accountClients.count < 10_000 else { return }
+            accountClients[account] = BoundedCounter(capacity: settings.distinctBound)
+        }
+        accountClients[account]!.add(client)
+    }
+
+    private mutating func relayed(_ grant: RelayGrant, recipient: String, domain: String, _ line: LogLine) {
         let queueID = line.queueID?.text ?? ""
-        // A message's recipients are logged together: a new queue id is a new message.
-        let newMessage = queueID.isEmpty || queueID != lastRelayedQueueID
+        if !queueID.isEmpty {
+            // The same recipient of the same message is one relay, whichever
+            // of `relayed:` and `sent:` said it.
+            let key = queueID + " " + recipient
+            if relayedRecipientKeys.contains(key) { return }
+            if relayedRecipientKeys.count < settings.exactMessageBound { relayedRecipientKeys.insert(key) }
+        }
+        counts.relayed += 1
+        // A message is counted once by its queue id, however its lines interleave
+        // with those of other messages.
+        let newMessage: Bool
+        if queueID.isEmpty {
+            newMessage = true
+        } else if relayedMessageIDs.contains(queueID) {
+            newMessage = false
+        } else if relayedMessageIDs.count < settings.exactMessageBound {
+            relayedMessageIDs.insert(queueID)
+            newMessage = true
+        } else {
+            newMessage = queueID != lastRelayedQueueID
+        }
         lastRelayedQueueID = queueID
         if newMessage { counts.relayedMessages += 1 }
         let domain = domain.lowercased()
@@ -128,30 +205,46 @@ public struct Auditor {
                 permissionOverflow += 1
                 return
             }
-            permissions[grant] = PermissionTally(first: line.time)
+            permissions[grant] = PermissionTally(first: line.time, distinctBound: settings.distinctBound)
         }
         permissions[grant]!.add(
-            time: line.time, domain: domain, client: line.client?.text ?? "", newMessage: newMessage, night: night)
+            time: line.time, queueID: queueID, domain: domain, client: line.client?.text ?? "", night: night,
+            bound: settings.exactMessageBound)
     }
 }
 
-/// One permission's relaying.
+/// One permission's relaying. Domains and clients are exact up to
+/// `distinctBound`, then reported as "more than" it.
 struct PermissionTally {
     var messages = 0
     var recipients = 0
     var first: Int64
     var last: Int64 = 0
     var night = 0
-    var domains = BoundedCounter(capacity: 1000)
-    var clients = BoundedCounter(capacity: 1000)
+    var domains: BoundedCounter
+    var clients: BoundedCounter
+    var queueIDs: Set<String> = []
+    var lastQueueID = ""
 
-    init(first: Int64) {
+    init(first: Int64, distinctBound: Int) {
         self.first = first
         last = first
+        domains = BoundedCounter(capacity: distinctBound)
+        clients = BoundedCounter(capacity: distinctBound)
     }
 
-    mutating func add(time: Int64, domain: String, client: String, newMessage: Bool, night isNight: Bool) {
-        if newMessage { messages += 1 }
+    mutating func add(time: Int64, queueID: String, domain: String, client: String, night isNight: Bool, bound: Int) {
+        if queueID.isEmpty {
+            messages += 1
+        } else if !queueIDs.contains(queueID) {
+            if queueIDs.count < bound {
+                queueIDs.insert(queueID)
+                messages += 1
+            } else if queueID != lastQueueID {
+                messages += 1
+            }
+        }
+        lastQueueID = queueID
         recipients += 1
         first = min(first, time)
         last = max(last, time)
@@ -189,6 +282,7 @@ enum RefusalReason {
         ("sender", "sender check"),
         ("SPF", "SPF"),
         ("greylist", "greylisted"),
+        ("directory lookup failed", "directory unavailable"),
         ("too many", "too many connections"),
     ]
 

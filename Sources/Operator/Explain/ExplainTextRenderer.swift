@@ -37,7 +37,9 @@ public struct ExplainTextRenderer {
             let fate = recipient.fate
             let coloured =
                 fate.hasPrefix("bounced") || fate == "refused"
-                ? style.red(fate) : (fate.hasPrefix("deferred") || fate == "queued" ? style.yellow(fate) : style.green(fate))
+                ? style.red(fate)
+                : (fate.hasPrefix("deferred") || fate.hasPrefix("greylisted") || fate.hasPrefix("not accepted")
+                    || fate == "queued" ? style.yellow(fate) : style.green(fate))
             out.append("  " + Columns.left("  fate", 14) + coloured)
         }
         if !summary.bounces.isEmpty {

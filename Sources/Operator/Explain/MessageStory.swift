@@ -27,7 +27,7 @@ public struct MessageStory: Sendable {
     /// The story of `queueID` in `files`, or nil when no line names it.
     public static func collect(queueID: String, files: [String], since: Int64? = nil) throws -> MessageStory? {
         var story = MessageStory(queueID: queueID)
-        let bounceMarker = Array("(bounce of \(queueID))".utf8)
+        let bounceOf = "bounce of \(queueID)"
         // Pass 1: the queue id's lines, its connection and the first line's position.
         var ordinal = 0
         var firstOrdinal: Int?
@@ -45,7 +45,7 @@ public struct MessageStory: Sendable {
                         // The bounce has its own queue id, which its line does not
                         // name: it is the queue line about that sender just before
                         // (the runner may be quicker than this line) or just after.
-                        if let (_, named) = line.text.splitLast(at: "> as ") {
+                        if let (_, named) = line.text.splitLast(at: "> as "), !line.isConnection {
                             bounceIDs.insert(named.text)
                         } else if let earlier = recentQueueRecipients.last(where: { $0.address == sender }) {
                             bounceIDs.insert(earlier.id)
@@ -58,7 +58,7 @@ public struct MessageStory: Sendable {
                         anchor = ordinal
                     }
                     if firstOrdinal == nil { firstOrdinal = ordinal }
-                } else if line.text.hasSuffix(bounceMarker) {
+                } else if !line.isConnection, case .sent(_, _, _, let permission) = event, permission == bounceOf {
                     bounceIDs.insert(id.text)
                 } else if !line.isConnection, let address = Self.queueRecipient(event) {
                     if address == awaitedBounce {

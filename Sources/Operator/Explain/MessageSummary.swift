@@ -7,7 +7,8 @@ public struct MessageSummary: Sendable, Equatable {
         public var decision: String = ""
         /// `time text` of each delivery attempt.
         public var attempts: [String] = []
-        /// `delivered locally`, `sent`, `bounced`, `deferred (still queued)`, `refused`.
+        /// `delivered locally`, `sent`, `bounced`, `deferred (still queued)`, `refused`,
+        /// `greylisted (not accepted; the client should retry)`.
         public var fate: String = "unknown"
     }
 
@@ -51,7 +52,8 @@ public struct MessageSummary: Sendable, Equatable {
             if upper.hasPrefix("AUTH ") { authentication.append(command) }
         case .tlsEstablished(let info): tls = info
         case .authenticated(let account): authentication.append("authenticated as \(account)")
-        case .authenticationFailed(let account, _): authentication.append("failed for \(account)")
+        case .authenticationFailed(let account, _, let locked):
+            authentication.append(locked ? "refused for \(account): account locked" : "failed for \(account)")
         case .received(let size, let sender, _) where ours:
             self.size = size
             self.sender = sender
@@ -80,6 +82,17 @@ public struct MessageSummary: Sendable, Equatable {
             update(address) {
                 $0.attempts.append("\(time) sent: \(remote) said \(reply)")
                 $0.fate = "sent to \(remote)"
+            }
+        case .greylisted(let address, let reason) where ours:
+            update(address) {
+                $0.decision = "greylisted: \(reason)"
+                $0.fate = "greylisted (not accepted; the client should retry)"
+            }
+        case .deferred(let address, let reason) where ours && line.isConnection:
+            // An older server's word for a 4xx at RCPT (greylisting, directory trouble).
+            update(address) {
+                $0.decision = "refused for now: \(reason)"
+                $0.fate = "not accepted (temporary refusal; the client should retry)"
             }
         case .deferred(let address, let reason) where ours:
             update(address) {

@@ -1,4 +1,5 @@
 import Logging
+import MailCore
 import MailStore
 
 /// Checks a user name and password for SMTP AUTH and POP3 alike, with the
@@ -8,7 +9,7 @@ import MailStore
 /// the right password.
 struct CredentialCheck: Sendable {
     enum Result: Sendable {
-        case valid(account: String, ownedAddresses: Set<String>)
+        case valid(account: String, ownedAddresses: SenderOwnership)
         case invalid
         case banned
         case unavailable
@@ -20,42 +21,48 @@ struct CredentialCheck: Sendable {
     /// Recent successful verifications, so polling clients skip PBKDF2.
     let verified: VerifiedPasswordCache
 
-    func check(_ username: String, _ password: String, from clientAddress: String, logger: Logger) async -> Result {
+    /// `session` is the connection asking: when this failure bans the
+    /// address, every other open session from it is ended, and this one is
+    /// told by the `.banned` result.
+    func check(
+        _ username: String, _ password: String, from clientAddress: String, session: OpenSessions.SessionID?, logger: Logger
+    ) async -> Result {
         let account = username.lowercased()
         let directory = self.directory
         let verified = self.verified
-        let outcome: (Bool, Set<String>)
+        let outcome: (Bool, SenderOwnership)
         do {
-            outcome = try await delivery.run { () throws -> (Bool, Set<String>) in
+            outcome = try await delivery.run { () throws -> (Bool, SenderOwnership) in
                 guard let stored = try directory.passwordHash(for: account) else {
                     _ = PasswordHasher.verify(password, against: PasswordHasher.timingDecoy)
-                    return (false, [])
+                    return (false, SenderOwnership())
                 }
                 if !verified.confirms(password, account: account, storedHash: stored) {
-                    guard PasswordHasher.verify(password, against: stored) else { return (false, []) }
+                    guard PasswordHasher.verify(password, against: stored) else { return (false, SenderOwnership()) }
                     verified.remember(password, account: account, storedHash: stored)
                 }
                 return (true, try directory.ownedAddresses(of: account))
             }
         } catch {
-            logger.error("authentication for \(account) could not be checked: \(error)")
+            logger.error("authentication for \(LogField.word(account)) could not be checked: \(error)")
             return .unavailable
         }
         let locked = guardian.isLocked(account)
         guard outcome.0, !locked else {
             let reason = locked ? " (account locked after repeated failures)" : ""
-            logger.notice("authentication failed for \(account) from \(clientAddress)\(reason)")
+            logger.notice("authentication failed for \(LogField.word(account)) from \(clientAddress)\(reason)")
             switch guardian.failed(address: clientAddress, account: account) {
             case .delay(let pause):
                 if pause > .zero { try? await Task.sleep(for: pause) }
                 return .invalid
             case .ban(_, let length):
                 logger.notice("banned \(clientAddress) for \(length) after repeated authentication failures")
+                let ended = guardian.openSessions.endAll(from: clientAddress, except: session)
+                if ended > 0 { logger.notice("ended \(ended) other session(s) from banned \(clientAddress)") }
                 return .banned
             }
         }
-        guardian.succeeded(address: clientAddress)
-        logger.notice("authenticated as \(account)")
+        logger.notice("authenticated as \(LogField.word(account))")
         return .valid(account: account, ownedAddresses: outcome.1)
     }
 }

@@ -96,6 +96,12 @@ struct TableReader {
             case "timeouts.command": c.timeouts.command = duration(full, value, minimum: .seconds(1)) ?? c.timeouts.command
             case "timeouts.data_block": c.timeouts.dataBlock = duration(full, value, minimum: .seconds(1)) ?? c.timeouts.dataBlock
             case "timeouts.shutdown_grace": c.timeouts.shutdownGrace = duration(full, value) ?? c.timeouts.shutdownGrace
+            case "timeouts.minimum_data_rate":
+                c.timeouts.minimumDataRate = int(full, value, 0...1_073_741_824) ?? c.timeouts.minimumDataRate
+            case "timeouts.data_rate_grace": c.timeouts.dataRateGrace = duration(full, value) ?? c.timeouts.dataRateGrace
+            case "timeouts.session":
+                c.timeouts.maximumSession = duration(full, value, minimum: .seconds(1)) ?? c.timeouts.maximumSession
+            case "timeouts.idle_eviction": c.timeouts.idleEviction = duration(full, value) ?? c.timeouts.idleEviction
             case "log.level": c.log.level = int(full, value, 1...5) ?? c.log.level
             case "log.directory": c.log.directory = string(full, value) ?? c.log.directory
             case "log.stderr": c.log.stderr = bool(full, value) ?? c.log.stderr
@@ -105,6 +111,8 @@ struct TableReader {
                 c.popBeforeSMTPWindow = duration(full, value, minimum: .seconds(1)) ?? c.popBeforeSMTPWindow
             case "relay.client_networks":
                 c.clientNetworks = networks(full, value) ?? c.clientNetworks
+            case "limits.message_memory":
+                c.limits.messageMemory = int(full, value, 65_536...1_073_741_824) ?? c.limits.messageMemory
             case "limits.received_headers": c.limits.receivedHeaders = int(full, value, 10...1000) ?? c.limits.receivedHeaders
             case "queue.retry_schedule":
                 c.queue.retrySchedule = durations(full, value) ?? c.queue.retrySchedule

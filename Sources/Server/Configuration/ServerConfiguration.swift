@@ -88,6 +88,9 @@ public struct ServerConfiguration: Sendable {
         public var connections = 1000
         public var connectionsPerIP = 50
         public var receivedHeaders = 50
+        /// Message text a session holds in memory; more goes to a file in
+        /// the spool as it arrives. Also the largest header section accepted.
+        public var messageMemory = 1 << 20
     }
 
     public struct QueueOptions: Sendable {
@@ -128,6 +131,25 @@ public struct ServerConfiguration: Sendable {
         public var dataBlock: TimeAmount = .minutes(3)
         /// How long a shutdown waits for sessions in DATA before closing them.
         public var shutdownGrace: TimeAmount = .seconds(30)
+        /// Message text must arrive at least this fast (bytes per second)
+        /// once `dataRateGrace` has passed; 0 turns the check off.
+        public var minimumDataRate = 1024
+        public var dataRateGrace: TimeAmount = .seconds(30)
+        /// The longest any SMTP or POP3 connection may last.
+        public var maximumSession: TimeAmount = .hours(1)
+        /// When every connection slot is taken, a session idle this long is
+        /// closed to admit a new client; 0 never closes one.
+        public var idleEviction: TimeAmount = .seconds(10)
+
+        var smtpSettings: SessionTimeouts.Settings {
+            SessionTimeouts.Settings(
+                command: command, dataBlock: dataBlock, minimumDataRate: minimumDataRate, dataRateGrace: dataRateGrace,
+                session: maximumSession)
+        }
+
+        func pop3Settings(command: TimeAmount) -> SessionTimeouts.Settings {
+            SessionTimeouts.Settings(command: command, minimumDataRate: 0, session: maximumSession)
+        }
     }
 
     public struct LogSettings: Sendable {

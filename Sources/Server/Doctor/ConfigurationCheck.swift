@@ -68,6 +68,14 @@ enum ConfigurationCheck {
             severity: .warning, fixStart: "Trust only",
             fix: "Trust only the networks that really reach this host directly, or use SMTP AUTH for your users."),
         KnownWarning(
+            prefix: "also covers IPv4-mapped", id: "config.client-networks-mapped", severity: .critical,
+            fixStart: "Write IPv4 networks",
+            fix: "Write IPv4 networks in IPv4 form and keep IPv6 entries of relay.client_networks to your own prefix."),
+        KnownWarning(
+            prefix: "which covers public addresses wider than", id: "config.client-networks-wide", severity: .warning,
+            fixStart: "Trust only the addresses",
+            fix: "Trust only the addresses your own clients use, or use SMTP AUTH for your users."),
+        KnownWarning(
             prefix: "pop3.allow_plaintext", id: "config.pop3-plaintext", severity: .warning, fixStart: "Use STLS",
             fix: "Set pop3.allow_plaintext = false; clients use STLS or port 995."),
         KnownWarning(

@@ -66,7 +66,7 @@ public struct DoctorReport: Sendable {
         }
         let document = Document(
             dataDirectory: dataDirectory, exitStatus: exitStatus,
-            counts: Dictionary(uniqueKeysWithValues: DoctorSeverity.allCases.map { ($0.rawValue, count($0)) }),
+            counts: Dictionary(DoctorSeverity.allCases.map { ($0.rawValue, count($0)) }, uniquingKeysWith: +),
             findings: ordered.map {
                 Entry(check: $0.check, id: $0.id, severity: $0.severity.rawValue, found: $0.found, fix: $0.fix)
             },

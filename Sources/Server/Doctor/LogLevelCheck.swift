@@ -1,18 +1,21 @@
+import MailCore
+
 /// The log level: every recipient's fate (`delivered:`, `relayed:`,
 /// `refused relay:`, and the queue's `sent:` / `bounced:`) and every POP3
 /// login are logged at level 2. Below that, the logs cannot answer "was I an
 /// open relay, and for whom?".
 enum LogLevelCheck {
-    /// The modules whose level-2 lines `sims audit` and `sims explain` read.
-    static let auditedModules: [LogModule] = [.smtp, .submit, .pop3, .queue]
-    static let neededLevel = 2
+    /// The modules whose level-2 lines `sims audit` and `sims explain` read,
+    /// and the level: the rule `sims audit` applies too (`AuditedLogLevels`).
+    static let auditedModules = AuditedLogLevels.modules
+    static let neededLevel = AuditedLogLevels.needed
 
     static func findings(_ facts: DoctorFacts) -> [DoctorFinding] {
         guard let log = facts.configuration?.log else { return [] }
-        let low = auditedModules.filter { (log.modules[$0.rawValue] ?? log.level) < neededLevel }
+        let low = AuditedLogLevels.tooLow(levels: log.modules, defaultLevel: log.level).map(\.module)
         guard low.isEmpty else {
-            let names = low.map(\.rawValue).joined(separator: ", ")
-            let keys = low.filter { log.modules[$0.rawValue] != nil }.map { "[log.modules] \($0.rawValue)" }
+            let names = low.joined(separator: ", ")
+            let keys = low.filter { log.modules[$0] != nil }.map { "[log.modules] \($0)" }
             let settings = (log.level < neededLevel ? ["[log] level"] : []) + keys
             return [
                 DoctorFinding(
@@ -27,7 +30,7 @@ enum LogLevelCheck {
         return [
             DoctorFinding(
                 check: "log", id: "log.ok", severity: .ok,
-                found: "Log level \(neededLevel)+ for \(auditedModules.map(\.rawValue).joined(separator: ", ")): "
+                found: "Log level \(neededLevel)+ for \(auditedModules.joined(separator: ", ")): "
                     + "every recipient's fate is logged, so 'sims audit' can answer.")
         ]
     }

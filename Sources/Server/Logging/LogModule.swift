@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 
 /// The parts of the server that log, each with its own level setting.
 public enum LogModule: String, CaseIterable, Sendable {
@@ -39,5 +40,22 @@ public enum SIMSLogLevel {
         case 4: return .debug
         default: return .trace
         }
+    }
+}
+
+/// Connection numbers for log lines (`SUBMIT-7`), one sequence per module
+/// for the whole process: two listeners of one module (587 and 465) never
+/// hand out the same id, so `sims explain` cannot mix two sessions.
+public enum ConnectionNumbers {
+    private static let counters = NIOLockedValueBox<[String: Int]>([:])
+
+    /// `MODULE-n` with the next n for `module`.
+    public static func next(_ module: String) -> String {
+        let number = counters.withLockedValue { counters in
+            let next = (counters[module] ?? 0) + 1
+            counters[module] = next
+            return next
+        }
+        return "\(module)-\(number)"
     }
 }

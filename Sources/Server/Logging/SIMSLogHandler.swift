@@ -1,4 +1,5 @@
 import Logging
+import MailCore
 
 /// Formats swift-log events as SIMS log lines:
 ///
@@ -7,6 +8,10 @@ import Logging
 /// level number, then the connection id (or the module name), the queue id in
 /// brackets when there is one, the peer address, and the text. Other metadata
 /// follows as `key=value`.
+///
+/// Producers escape every client value with `LogField`; as a safety net the
+/// handler also escapes line ends and other controls left in the text
+/// (`LogField.lineSafe`), so one event is always one physical line.
 public struct SIMSLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level
@@ -39,7 +44,7 @@ public struct SIMSLogHandler: LogHandler {
         if let peer = all.removeValue(forKey: "peer") { text += " \(peer)" }
         text += " \(message)"
         for (key, value) in all.sorted(by: { $0.key < $1.key }) { text += " \(key)=\(value)" }
-        sink.write(text, day: day)
+        sink.write(LogField.lineSafe(text), day: day)
     }
 }
 
@@ -55,8 +60,20 @@ public struct LogFactory: Sendable {
         self.moduleLevels = moduleLevels
     }
 
+    /// The level in effect for `module`.
+    public func level(of module: LogModule) -> Int { moduleLevels[module.rawValue] ?? defaultLevel }
+
+    /// Writes `log levels: SMTP=2 SUBMIT=2 …` whatever SYSTEM's level is, so
+    /// `sims audit` knows from the log itself what it can see, also after a
+    /// restart with other levels.
+    public func announceLevels() {
+        let levels = LogModule.allCases.map { (module: $0.rawValue, level: level(of: $0)) }
+        let (stamp, day) = LogTimestamp.now()
+        sink.write("\(stamp) 2 \(LogModule.system.rawValue) \(AuditedLogLevels.startupLine(levels: levels))", day: day)
+    }
+
     public func logger(_ module: LogModule) -> Logger {
-        let threshold = moduleLevels[module.rawValue] ?? defaultLevel
+        let threshold = level(of: module)
         return Logger(label: module.rawValue) { _ in
             SIMSLogHandler(module: module.rawValue, threshold: threshold, sink: sink)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MailCore
 import MailStore
 import NIOCore
 import NIOSSL
@@ -15,7 +16,8 @@ struct POP3Services: Sendable {
     let locks: MailboxLocks
     let tls: ServerTLS
     let plaintextAllowed: Bool
-    let timeout: TimeAmount
+    /// Command timeout (`pop3.timeout`) and the session limits.
+    let timeouts: SessionTimeouts.Settings
     let delivery: LocalDelivery
     /// Where a successful login opens relay for the client's address; nil when off.
     let popBeforeSMTP: PopBeforeSMTP?
@@ -40,6 +42,8 @@ final class POP3Connection {
     let logger: Logger
     /// Bytes written since the last flush.
     private var unflushed = 0
+    /// Says goodbye on shutdown, after the UPDATE state if one is running.
+    private let control: ConnectionControl
 
     /// Replies are flushed at the end of each batch of pipelined commands,
     /// or sooner once this much is waiting.
@@ -58,13 +62,20 @@ final class POP3Connection {
         self.clientAddress = clientAddress
         self.implicitTLS = implicitTLS
         self.logger = logger
+        control = ConnectionControl(
+            channel: channel.channel, goodbye: "-ERR [SYS/TEMP] \(services.hostname) shutting down, try again later\r\n")
     }
 
     func run() async {
         let mailbox = POP3Mailbox()
+        let control = self.control
         do {
-            try await channel.executeThenClose { inbound, _ in
-                try await converse(inbound, mailbox: mailbox)
+            try await withGracefulShutdownHandler {
+                try await channel.executeThenClose { inbound, _ in
+                    try await converse(inbound, mailbox: mailbox)
+                }
+            } onGracefulShutdown: {
+                control.requestShutdown()
             }
         } catch {
             logger.info("session ended: \(error)")
@@ -83,7 +94,7 @@ final class POP3Connection {
         _ = try await channel.channel.eventLoop.submit { frame.value.markGreeted() }.get()
         if implicitTLS { session.implicitTLSEstablished() }
         try await perform(session.greet(), &session, mailbox: mailbox)
-        flush()
+        try await flush()
         var awaitingTLS = false
         for try await element in inbound {
             switch element {
@@ -100,19 +111,20 @@ final class POP3Connection {
                         continue
                     }
                     let text = String(decoding: line.bytes.readableBytesView, as: UTF8.self)
-                    logger.debug("< \(session.maskedForLogging(text))")
+                    logger.debug("< \(LogField.text(session.maskedForLogging(text)))")
                     let action = session.receive(text, cleanEnding: line.isClean)
                     switch try await perform(action, &session, mailbox: mailbox) {
                     case .close:
-                        flush()
+                        try await flush()
                         return
                     case .startTLS:
                         awaitingTLS = true
-                    case .proceed: continue
+                    case .proceed:
+                        if unflushed >= Self.flushThreshold { try await flush() }
                     }
                     if awaitingTLS { break }
                 }
-                flush()
+                try await flush()
             }
         }
     }
@@ -152,6 +164,8 @@ final class POP3Connection {
                 write(response)
                 return .proceed
             case .commit(let deleted, let retrieved):
+                // A shutdown waits for the UPDATE state and its +OK.
+                _ = control.setBusyWithMessage(true)
                 let success = await commit(deleted: deleted, retrieved: retrieved, mailbox: mailbox)
                 // Before the sign-off is sent: a client that reconnects as
                 // soon as it reads +OK finds the mailbox free, even while
@@ -167,13 +181,15 @@ final class POP3Connection {
     private func login(
         _ username: String, _ password: String, tls: Bool, mailbox: POP3Mailbox
     ) async -> POP3AuthenticationOutcome? {
-        switch await services.credentials.check(username, password, from: clientAddress, logger: logger) {
+        switch await services.credentials.check(
+            username, password, from: clientAddress, session: ObjectIdentifier(channel.channel), logger: logger)
+        {
         case .invalid: return .failure
         case .banned: return nil
         case .unavailable: return .temporaryFailure
         case .valid(let account, _):
             guard services.locks.lock(account) else {
-                logger.notice("login of \(account) refused: mailbox in use by another session")
+                logger.notice("login of \(LogField.word(account)) refused: mailbox in use by another session")
                 return .inUse
             }
             mailbox.lockedAccount = account
@@ -181,16 +197,18 @@ final class POP3Connection {
                 // Listing thousands of files: on the storage pool, not the event loop.
                 let reader = services.reader
                 let messages = try await services.delivery.run { try reader.messages(of: account) }
-                mailbox.messages = Dictionary(uniqueKeysWithValues: messages.map { ($0.uid, $0) })
-                logger.notice("login \(account) (\(tls ? "TLS" : "no TLS")), \(messages.count) message(s)")
+                // The reader gives every message its own uid; should two ever
+                // share one, the first is kept rather than trapping.
+                mailbox.messages = Dictionary(messages.map { ($0.uid, $0) }, uniquingKeysWith: { first, _ in first })
+                logger.notice("login \(LogField.word(account)) (\(tls ? "TLS" : "no TLS")), \(messages.count) message(s)")
                 if let popBeforeSMTP = services.popBeforeSMTP {
                     popBeforeSMTP.recordLogin(of: account, from: clientAddress)
-                    logger.notice("pop-before-smtp: \(clientAddress) may relay as \(account) for \(popBeforeSMTP.windowText)")
+                    logger.notice("pop-before-smtp: \(clientAddress) may relay as \(LogField.word(account)) for \(popBeforeSMTP.windowText)")
                 }
                 return .success(
                     user: account, maildrop: Maildrop(messages: messages.map { .init(uid: $0.uid, octets: $0.octets) }))
             } catch {
-                logger.error("maildrop of \(account) could not be read: \(error)")
+                logger.error("maildrop of \(LogField.word(account)) could not be read: \(error)")
                 return .temporaryFailure
             }
         }
@@ -224,7 +242,7 @@ final class POP3Connection {
                 return success
             }
         } catch {
-            logger.error("update of \(account) failed: \(error)")
+            logger.error("update of \(LogField.word(account)) failed: \(error)")
             success = false
         }
         mailbox.retrieved = retrieved.count
@@ -278,18 +296,26 @@ final class POP3Connection {
     private func write(_ buffer: ByteBuffer) {
         unflushed += buffer.readableBytes
         channel.channel.write(buffer, promise: nil)
-        if unflushed >= Self.flushThreshold { flush() }
     }
 
-    private func flush() {
+    /// Sends what is queued. When the client does not read (its replies pile
+    /// up past the channel's high-water mark), waits until they are written:
+    /// a client that pipelines a thousand RETRs and reads nothing then holds
+    /// one message in our memory, not a thousand.
+    private func flush() async throws {
         guard unflushed > 0 else { return }
         unflushed = 0
-        channel.channel.flush()
+        let channel = self.channel.channel
+        if channel.isWritable {
+            channel.flush()
+        } else {
+            try await channel.writeAndFlush(ByteBuffer()).get()
+        }
     }
 
     private func startTLS(_ reply: String) async throws {
         guard let context = services.tls.current else { return }
-        flush()
+        try await flush()
         let channel = self.channel.channel
         let frame = self.frame
         try await channel.eventLoop.submit {

@@ -18,7 +18,6 @@ final class POP3Listener: Service {
     let authGuard: AuthenticationGuard
     let group: any EventLoopGroup
     let logger: Logger
-    private let connectionNumbers = NIOLockedValueBox(0)
 
     init(
         address: ListenAddress, implicitTLS: Bool, services: POP3Services, limiter: ConnectionLimiter,
@@ -64,13 +63,14 @@ final class POP3Listener: Service {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
                     }
                     // RFC 2449 § 4: POP3 command lines are at most 255 octets.
+                    let timeouts = SessionTimeouts(services.timeouts)
                     let frame = SMTPFrameHandler(
-                        maximumLineLength: 1000, timeout: ReadTimeout(services.timeout), hostname: services.hostname,
+                        maximumLineLength: 1000, timeouts: timeouts, hostname: services.hostname,
                         logger: logger,
                         timeoutText: "-ERR Timeout, closing connection\r\n")
                     try channel.pipeline.syncOperations.addHandler(frame)
                     let wrapped = try NIOAsyncChannel<SMTPInbound, ByteBuffer>(wrappingChannelSynchronously: channel)
-                    return (wrapped, NIOLoopBound(frame, eventLoop: channel.eventLoop))
+                    return (wrapped, NIOLoopBound(frame, eventLoop: channel.eventLoop), timeouts)
                 }
             }
     }
@@ -81,8 +81,8 @@ final class POP3Listener: Service {
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { connections in
-                    for try await (connection, frame) in connections {
-                        group.addTask { await self.serve(connection, frame: frame) }
+                    for try await (connection, frame, timeouts) in connections {
+                        group.addTask { await self.serve(connection, frame: frame, timeouts: timeouts) }
                     }
                 }
             }
@@ -91,26 +91,42 @@ final class POP3Listener: Service {
         }
     }
 
-    private func serve(_ connection: NIOAsyncChannel<SMTPInbound, ByteBuffer>, frame: NIOLoopBound<SMTPFrameHandler>) async {
-        let peer = connection.channel.remoteAddress?.ipAddress ?? "unknown"
-        let number = connectionNumbers.withLockedValue {
-            $0 += 1; return $0
-        }
+    private func serve(
+        _ connection: NIOAsyncChannel<SMTPInbound, ByteBuffer>, frame: NIOLoopBound<SMTPFrameHandler>, timeouts: SessionTimeouts
+    ) async {
+        let peer = ClientAddress.normalized(connection.channel.remoteAddress)
         var logger = self.logger
-        logger[metadataKey: "conn"] = "POP3-\(number)"
+        logger[metadataKey: "conn"] = "\(ConnectionNumbers.next("POP3"))"
         logger[metadataKey: "peer"] = "\(peer)"
-        let refusal: String? =
-            if authGuard.banned(peer) != nil {
-                "-ERR [AUTH] Too many authentication failures from your address\r\n"
-            } else if limiter.admit(peer) != .admitted { "-ERR [SYS/TEMP] Too many connections, try again later\r\n" } else {
-                nil
+        // Registered before the ban check, so a ban decided in between still ends it.
+        let sessionID = ObjectIdentifier(connection.channel)
+        authGuard.openSessions.open(sessionID, from: peer) { [channel = connection.channel, logger] in
+            logger.notice("closing session: address banned after authentication failures")
+            channel.closeSaying("-ERR [AUTH] Too many authentication failures from your address, closing connection\r\n")
+        }
+        defer { authGuard.openSessions.close(sessionID, from: peer) }
+        let channel = connection.channel
+        var refusal: String?
+        var ticket: UInt64 = 0
+        if authGuard.banned(peer) != nil {
+            refusal = "-ERR [AUTH] Too many authentication failures from your address\r\n"
+        } else {
+            let admission = limiter.admit(peer, timeouts: timeouts) { [logger] in
+                logger.notice("closed: idle while every connection slot is taken, to make room for a new client")
+                channel.closeSaying("-ERR [SYS/TEMP] Server busy, closing idle connection\r\n")
             }
+            if case .admitted(let admitted) = admission {
+                ticket = admitted
+            } else {
+                refusal = "-ERR [SYS/TEMP] Too many connections, try again later\r\n"
+            }
+        }
         if let refusal {
             logger.notice("refused connection: \(refusal.trimmingCharacters(in: .whitespacesAndNewlines))")
             await connection.refuse(with: refusal)
             return
         }
-        defer { limiter.release(peer) }
+        defer { limiter.release(ticket, address: peer) }
         logger.info("connected to \(address)")
         await POP3Connection(
             services: services, channel: connection, frame: frame, clientAddress: peer, implicitTLS: implicitTLS, logger: logger

@@ -1,4 +1,5 @@
 import Logging
+import MailCore
 import MailStore
 
 /// What one POP3 connection holds of its maildrop: the lock, the snapshot
@@ -25,7 +26,7 @@ final class POP3Mailbox: @unchecked Sendable {
         guard let account = lockedAccount, !lockReleased else { return }
         lockReleased = true
         locks.unlock(account)
-        logger.info("logout \(account): retrieved \(retrieved), deleted \(deleted)")
+        logger.info("logout \(LogField.word(account)): retrieved \(retrieved), deleted \(deleted)")
     }
 
     /// Drops a scratch buffer that a large message grew, so an idle session

@@ -13,6 +13,12 @@ import Synchronization
 ///   is locked for `window`: even the right password fails, with the same
 ///   reply, so an attacker cannot tell a locked account, a wrong password and
 ///   a user that does not exist apart.
+///
+/// A successful login does not clear an address's failures: an attacker
+/// who owns one account could otherwise interleave its right password with
+/// guesses at others and never be banned. Failures only age out of `window`.
+/// Addresses are the normalized text the listeners produce (`ClientAddress`),
+/// so `::ffff:192.0.2.7` and `192.0.2.7` are one client.
 public final class AuthenticationGuard: Sendable {
     public struct Settings: Sendable {
         public var delayAfter = 3
@@ -50,6 +56,8 @@ public final class AuthenticationGuard: Sendable {
     private let state = Mutex(State())
     /// Bound on remembered addresses/accounts, so a spray from many addresses cannot exhaust memory.
     private let capacity = 100_000
+    /// The sessions open from each address, which a ban ends.
+    public let openSessions = OpenSessions()
 
     public init(settings: Settings = Settings(), clock: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
         self.settings = settings
@@ -94,11 +102,6 @@ public final class AuthenticationGuard: Sendable {
             guard beyond > 0 else { return .delay(.zero) }
             return .delay(min(settings.delayStep * beyond, settings.maximumDelay))
         }
-    }
-
-    /// A successful login clears the address's failures (not its ban history).
-    public func succeeded(address: String) {
-        state.withLock { state in state.addresses[address]?.failures = [] }
     }
 
     private func prune(_ state: inout State, now: ContinuousClock.Instant) {

@@ -9,24 +9,34 @@ import Synchronization
 /// of the same public address inherits it, and a stolen password opens relay
 /// for whoever holds it — so it is explicit, bounded in time and logged with
 /// who opened it and how long ago. The table lives in memory only: a restart
-/// closes every window, which is the safe direction.
+/// closes every window, which is the safe direction. So do `sims account
+/// passwd` and `sims account remove`: each login remembers a fingerprint of
+/// the account's password hash, and a window whose account is gone or has a
+/// new password is closed at the next lookup.
 public final class PopBeforeSMTP: Sendable {
     /// A login that opened relay for an address.
     public struct Login: Hashable, Sendable {
         public var account: String
         public var at: ContinuousClock.Instant
+        /// The account's credential fingerprint at login time.
+        public var credentials: String
     }
 
     private let window: Duration
     private let clock: @Sendable () -> ContinuousClock.Instant
+    /// The account's current credential fingerprint, nil when it no longer
+    /// exists (`Directory.credentialStamp`).
+    private let credentialStamp: @Sendable (String) -> String?
     private let logins = Mutex([IPAddress: Login]())
     /// Bound on remembered addresses; expired entries are dropped first.
     private let capacity: Int
 
     public init(
-        window: Duration, capacity: Int = 100_000, clock: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
+        window: Duration, capacity: Int = 100_000, clock: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
+        credentialStamp: @escaping @Sendable (String) -> String? = { _ in "" }
     ) {
         self.window = window
+        self.credentialStamp = credentialStamp
         self.capacity = capacity
         self.clock = clock
     }
@@ -36,7 +46,7 @@ public final class PopBeforeSMTP: Sendable {
 
     /// Records a successful POP3 login of `account` from `clientAddress`.
     public func recordLogin(of account: String, from clientAddress: String) {
-        guard let address = IPAddress(clientAddress) else { return }
+        guard let address = IPAddress(clientAddress), let credentials = credentialStamp(account) else { return }
         let now = clock()
         let window = self.window
         let capacity = self.capacity
@@ -48,7 +58,7 @@ public final class PopBeforeSMTP: Sendable {
                     logins[oldest.key] = nil
                 }
             }
-            logins[address] = Login(account: account, at: now)
+            logins[address] = Login(account: account, at: now, credentials: credentials)
         }
     }
 
@@ -57,6 +67,13 @@ public final class PopBeforeSMTP: Sendable {
         guard let address = IPAddress(clientAddress) else { return nil }
         let now = clock()
         guard let login = logins.withLock({ $0[address] }), now - login.at < window else { return nil }
+        guard credentialStamp(login.account) == login.credentials else {
+            // The password was changed or the account removed since the login.
+            logins.withLock { logins in
+                if logins[address] == login { logins[address] = nil }
+            }
+            return nil
+        }
         return RelayPermissionGrant(account: login.account, address: address.description, age: now - login.at)
     }
 }

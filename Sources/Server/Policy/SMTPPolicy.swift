@@ -70,7 +70,7 @@ struct SMTPPolicy: Sendable {
         }
         guard !state.exempt else { return nil }
         if let rate, case .exceeded(let limit) = rate.admitConnection(from: client) {
-            logger.notice("refused: \(limit)")
+            logger.notice("refused: \(LogField.text(limit.description))")
             return limit.reply(hostname: hostname)
         }
         if options.blocklistCheck == .connect, let rejection = await checkBlocklists(state, client: client, logger: logger) {
@@ -99,7 +99,7 @@ struct SMTPPolicy: Sendable {
         switch verdict.outcome {
         case .listed(let reason):
             let listed = "\(verdict.subject) listed in \(verdict.list.displayName) (\(verdict.answers.joined(separator: ", ")))"
-            logger.notice("dnsbl: \(listed)\(reason.map { ": \($0)" } ?? "")")
+            logger.notice("dnsbl: \(listed)\(reason.map { ": \(LogField.text($0))" } ?? "")")
             return ["dnsbl=listed(\(verdict.list.zone))"]
         case .notListed:
             logger.debug("dnsbl: \(verdict.subject) not listed in \(verdict.list.displayName)")
@@ -130,7 +130,7 @@ struct SMTPPolicy: Sendable {
             state.heloScore = points
             return .accept
         case .reject(let reply):
-            logger.notice("refused: HELO \(name): \(reply.lines.joined(separator: " "))")
+            logger.notice("refused: HELO \(LogField.word(name)): \(LogField.text(reply.lines.joined(separator: " ")))")
             return .reject(reply)
         }
     }
@@ -146,7 +146,7 @@ struct SMTPPolicy: Sendable {
         state.senderEvidence = []
         state.senderScore = 0
         if let rate, user != nil || !state.exempt, case .exceeded(let limit) = rate.admitMessage(from: client, user: user) {
-            logger.notice("refused: \(limit) (from \(transaction.reversePath))")
+            logger.notice("refused: \(LogField.text(limit.description)) (from \(LogField.path(transaction.reversePath)))")
             return .reject(limit.reply(hostname: hostname))
         }
         guard user == nil, !state.exempt else { return .accept }
@@ -161,7 +161,7 @@ struct SMTPPolicy: Sendable {
             state.senderScore = verdicts.totalScore
             if let hit = verdicts.firstRejection {
                 let text = rejectionText(for: hit)
-                logger.notice("refused: sender \(transaction.reversePath): \(text)")
+                logger.notice("refused: sender \(LogField.path(transaction.reversePath)): \(LogField.text(text))")
                 return .reject(SMTPReply(554, .init(5, 7, 1), text))
             }
         }
@@ -169,25 +169,25 @@ struct SMTPPolicy: Sendable {
             let verdict = await returnPath.verify(path: transaction.reversePath)
             state.returnPath = verdict
             if let reply = verdict.reply, !verdict.isAccepted {
-                logger.notice("refused: return path \(transaction.reversePath): \(verdict)")
+                logger.notice("refused: return path \(LogField.path(transaction.reversePath)): \(LogField.text(verdict.description))")
                 return .reject(reply)
             }
-            logger.debug("return path \(transaction.reversePath): \(verdict)")
+            logger.debug("return path \(LogField.path(transaction.reversePath)): \(LogField.text(verdict.description))")
         }
         if options.spf != .off, let helloName, !helloName.hasPrefix("["), state.spfHelo?.domain != helloName.lowercased() {
             // RFC 7208 § 2.3: the HELO identity too, once per connection; recorded, never refused.
             let outcome = await spf.evaluateHELO(ip: client, helo: helloName)
             state.spfHelo = outcome
-            logger.debug("spf: \(outcome) for HELO \(helloName) from \(client)")
+            logger.debug("spf: \(LogField.text(outcome.description)) for HELO \(LogField.word(helloName)) from \(client)")
         }
         if options.spf != .off {
             let mailFrom = sender.map { "\($0)" } ?? ""
             let outcome = await spf.evaluate(ip: client, mailFrom: mailFrom, helo: helloName ?? "")
             state.spf = outcome
-            logger.info("spf: \(outcome) for \(transaction.reversePath) from \(client)")
+            logger.info("spf: \(LogField.text(outcome.description)) for \(LogField.path(transaction.reversePath)) from \(client)")
             if outcome.result == .fail, options.spf == .reject {
                 let why = outcome.explanation.map { ": \(printableSingleLine($0, maximumLength: 200))" } ?? ""
-                logger.notice("refused: SPF fail for \(transaction.reversePath)")
+                logger.notice("refused: SPF fail for \(LogField.path(transaction.reversePath))")
                 return .reject(SMTPReply(550, .init(5, 7, 23), "SPF check failed for \(outcome.domain)\(why)"))
             }
         }
@@ -210,7 +210,7 @@ struct SMTPPolicy: Sendable {
         if case .reject = verdict, resolution == .unknownUser, !trusted {
             switch state.probeGuard.unknownRecipient(hostname: hostname) {
             case .reply(let pause):
-                if pause > .zero { logger.warning("tarpit: unknown recipient \(path), answering after \(pause.shortText)") }
+                if pause > .zero { logger.warning("tarpit: unknown recipient \(LogField.path(path)), answering after \(pause.shortText)") }
                 return (verdict, pause)
             case .drop(let reply, let pause):
                 penaltyBox.penalize(client)
@@ -223,14 +223,14 @@ struct SMTPPolicy: Sendable {
         }
         guard case .accept(let destination) = verdict else { return (verdict, .zero) }
         if let rate, user != nil || !state.exempt, case .exceeded(let limit) = rate.admitRecipient(from: client, user: user) {
-            logger.notice("\(path) refused: \(limit)")
+            logger.notice("\(RecipientFate.refused.line(path, LogField.text(limit.description)))")
             return (.reject(limit.reply(hostname: hostname)), .zero)
         }
         if let greylist, !trusted, case .local = destination {
             let sender = transaction.reversePath.mailbox.map { "\($0)" } ?? ""
             let result = greylist.check(clientAddress: client, sender: sender, recipient: "\(path)")
             if let reply = result.reply {
-                logger.notice("\(path) deferred: \(result)")
+                logger.notice("\(RecipientFate.greylisted.line(path, LogField.text(result.description)))")
                 return (.reject(reply), .zero)
             }
         }

@@ -5,6 +5,15 @@ import MailCore
 import Queue
 import SMTPClient
 
+/// What the transport sends with: the SMTP client, or a fake in tests.
+protocol MessageSending: Sendable {
+    func send(_ message: [UInt8], envelope: OutboundEnvelope, to host: String, port: Int, serverName: String?) async
+        -> AttemptOutcome
+    func shutdown() async
+}
+
+extension SMTPClient: MessageSending {}
+
 /// Delivers queued mail the way RFC 5321 § 5 says: find the destination's
 /// mail exchangers (or use a configured route or smarthost), try them in
 /// order, and turn each recipient's reply into sent, deferred or failed.
@@ -15,36 +24,40 @@ struct MXTransport: MessageTransport {
         var address: String
         var port: Int
         var isRelayHost = false
+        /// The MX preference; nil for a configured route or the relay host.
+        var preference: UInt16? = nil
     }
 
     let resolver: any DNSResolving
     let lookup: MailExchangerLookup
-    let client: SMTPClient
+    let client: any MessageSending
     /// The client for the smarthost (`relay_host`), with its credentials.
-    let relayClient: SMTPClient
+    let relayClient: any MessageSending
     let port: Int
     let relayHost: String?
     let routes: [String: String]
-    let hostname: String
-    /// Our own SMTP listeners: delivering to one of them would be a loop.
-    let ownListeners: [ListenAddress]
+    /// This server's name and listeners: delivering to them would be a loop.
+    let ownHost: OwnHost
     let logger: Logger
 
     func deliver(_ message: [UInt8], reversePath: String, recipients: [String], domain: String) async -> [String: TransportResult]
     {
+        // A recipient listed twice (a damaged or old envelope) is sent once
+        // and answered once; nothing here may trap on it.
+        var seen: Set<String> = []
+        let recipients = recipients.filter { seen.insert($0).inserted }
         func all(_ result: TransportResult) -> [String: TransportResult] {
-            Dictionary(uniqueKeysWithValues: recipients.map { ($0, result) })
+            Dictionary(recipients.map { ($0, result) }, uniquingKeysWith: { first, _ in first })
         }
-        let targets: [Target]
+        let found: [Target]
         switch await self.targets(for: domain) {
-        case .success(let found): targets = found
+        case .success(let list): found = list
         case .failure(let result): return all(result)
         }
-        if let loop = targets.first(where: isOurself) {
-            return all(
-                .failed(
-                    status: "5.4.6", reason: "mail for \(domain) loops back to myself (\(loop.host) is this server)", remote: nil)
-            )
+        let targets: [Target]
+        switch Self.withoutOurselves(found, ourselves: ownHost.ourselves(found), domain: domain) {
+        case .success(let usable): targets = usable
+        case .failure(let result): return all(result)
         }
         var lastProblem = "no mail exchanger could be reached"
         var permanentRefusals = 0
@@ -56,9 +69,9 @@ struct MXTransport: MessageTransport {
             switch outcome {
             case .transaction(let replies, let remote):
                 return Dictionary(
-                    uniqueKeysWithValues: recipients.map { recipient in
+                    recipients.map { recipient in
                         (recipient, Self.result(for: replies[recipient], host: target.host, detail: remote))
-                    })
+                    }, uniquingKeysWith: { first, _ in first })
             case .failed(let reason, let reply, let isPermanent):
                 let remote = "\(target.host)[\(target.address)]:\(target.port)"
                 if isPermanent, let reply {
@@ -83,6 +96,26 @@ struct MXTransport: MessageTransport {
     func shutdown() async {
         await client.shutdown()
         await relayClient.shutdown()
+    }
+
+    /// RFC 5321 § 5.1: "if the SMTP client finds itself among the MX hosts,
+    /// it MUST discard all MX records with preference values equal to or
+    /// greater than its own" — only more preferred exchangers remain; when
+    /// none does, or a configured route or relay host is this server, the
+    /// mail would loop: 5.4.6.
+    static func withoutOurselves(_ targets: [Target], ourselves: [Bool], domain: String) -> Result<[Target], TargetFailure> {
+        let own = zip(targets, ourselves).filter { $0.1 }.map { $0.0 }
+        guard let first = own.first else { return .success(targets) }
+        func loop() -> Result<[Target], TargetFailure> {
+            .failure(
+                .failed(
+                    status: "5.4.6", reason: "mail for \(domain) loops back to myself (\(first.host) is this server)", remote: nil
+                ))
+        }
+        guard own.allSatisfy({ $0.preference != nil }) else { return loop() }
+        let ownPreference = own.compactMap(\.preference).min() ?? 0
+        let better = targets.filter { ($0.preference ?? .max) < ownPreference }
+        return better.isEmpty ? loop() : .success(better)
     }
 
     /// A recipient's reply as a queue result. Failures name the host by its
@@ -112,7 +145,9 @@ struct MXTransport: MessageTransport {
                 return .failure(.failed(status: "5.1.2", reason: "domain \(domain) does not exist", remote: nil))
             case .exchangers(let exchangers):
                 let targets = exchangers.flatMap { exchanger in
-                    exchanger.addresses.map { Target(host: exchanger.host, address: $0, port: port) }
+                    exchanger.addresses.map {
+                        Target(host: exchanger.host, address: $0, port: port, preference: exchanger.preference)
+                    }
                 }
                 if targets.isEmpty {
                     return .failure(.deferred(reason: "no address found for any mail exchanger of \(domain)", remote: nil))
@@ -144,14 +179,6 @@ struct MXTransport: MessageTransport {
         }
     }
 
-    /// RFC 5321 § 5.1: an MX that is this host, for a domain that is not
-    /// local, would hand the message back to us forever.
-    func isOurself(_ target: Target) -> Bool {
-        if target.host.lowercased() == hostname.lowercased() { return true }
-        return ownListeners.contains {
-            $0.port == target.port && ($0.host == target.address || $0.host == "0.0.0.0" || $0.host == "::")
-        }
-    }
 }
 
 typealias TargetFailure = TransportResult

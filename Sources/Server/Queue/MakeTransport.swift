@@ -17,7 +17,8 @@ extension MailServer {
         let resolver = StubResolver(
             servers: servers, group: MultiThreadedEventLoopGroup.singleton, timeout: perQuery, attempts: 1,
             logger: logs.logger(.dns))
-        let listeners = configuration.smtpListeners + configuration.submissionListeners + configuration.submissionImplicitTLSListeners
+        let listeners =
+            configuration.smtpListeners + configuration.submissionListeners + configuration.submissionImplicitTLSListeners
         return SMTPPolicy(
             options: options, hostname: configuration.hostname, clientNetworks: configuration.clientNetworks,
             resolver: resolver, localDomains: { directory.localDomainNames() },
@@ -56,7 +57,11 @@ extension MailServer {
             resolver: resolver, lookup: MailExchangerLookup(resolver: resolver),
             client: SMTPClient(configuration: client, group: MultiThreadedEventLoopGroup.singleton, logger: logger),
             relayClient: SMTPClient(configuration: relayClient, group: MultiThreadedEventLoopGroup.singleton, logger: logger),
-            port: delivery.port, relayHost: delivery.relayHost, routes: delivery.routes, hostname: configuration.hostname,
-            ownListeners: configuration.smtpListeners + configuration.submissionListeners, logger: logger)
+            port: delivery.port, relayHost: delivery.relayHost, routes: delivery.routes,
+            ownHost: OwnHost(
+                hostname: configuration.hostname,
+                listeners: configuration.smtpListeners + configuration.submissionListeners
+                    + configuration.submissionImplicitTLSListeners),
+            logger: logger)
     }
 }

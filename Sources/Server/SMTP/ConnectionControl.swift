@@ -5,9 +5,10 @@ import SMTPProtocol
 
 /// Coordinates a graceful shutdown with one connection's task.
 ///
-/// An idle session is told 421 and closed at once. A session that is
-/// receiving a message may finish it: its task closes the connection after
-/// the reply to the final "." has been sent (or the grace period ends).
+/// An idle session is told goodbye (SMTP 421, POP3 -ERR) and closed at once.
+/// A session that is busy (receiving a message, or POP3's UPDATE state) may
+/// finish: its task closes the connection after the reply has been sent (or
+/// the grace period ends).
 final class ConnectionControl: Sendable {
     private struct State {
         var busyWithMessage = false
@@ -15,13 +16,19 @@ final class ConnectionControl: Sendable {
     }
 
     let channel: any Channel
-    private let reply: SMTPReply
+    private let goodbye: String
     private let state = NIOLockedValueBox(State())
 
-    init(channel: any Channel, hostname: String) {
-        self.channel = channel
-        reply = Replies.shuttingDown(hostname)
+    convenience init(channel: any Channel, hostname: String) {
+        self.init(channel: channel, goodbye: Replies.shuttingDown(hostname).wireText)
     }
+
+    init(channel: any Channel, goodbye: String) {
+        self.channel = channel
+        self.goodbye = goodbye
+    }
+
+    var isShutdownRequested: Bool { state.withLockedValue { $0.shutdownRequested } }
 
     /// Called from the graceful-shutdown handler, on any thread.
     func requestShutdown() {
@@ -42,13 +49,6 @@ final class ConnectionControl: Sendable {
     }
 
     func sayGoodbyeAndClose() {
-        let channel = self.channel
-        let text = reply.wireText
-        channel.eventLoop.execute {
-            guard channel.isActive else { return }
-            var buffer = channel.allocator.buffer(capacity: text.utf8.count)
-            buffer.writeString(text)
-            channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
-        }
+        channel.closeSaying(goodbye)
     }
 }

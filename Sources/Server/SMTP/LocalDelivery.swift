@@ -15,6 +15,10 @@ struct LocalDelivery: Sendable {
     }
 
     func deliver(_ message: [UInt8], to accounts: [String], id: QueueID) async throws -> [String] {
+        try await deliver(MessageContent(message), to: accounts, id: id)
+    }
+
+    func deliver(_ message: MessageContent, to accounts: [String], id: QueueID) async throws -> [String] {
         try await threadPool.runIfActive { [writer] in
             try writer.deliver(message, to: accounts, id: id)
         }

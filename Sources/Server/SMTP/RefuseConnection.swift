@@ -11,3 +11,16 @@ extension NIOAsyncChannel where Inbound == SMTPInbound, Outbound == ByteBuffer {
         }
     }
 }
+
+extension Channel {
+    /// Sends a last line (SMTP 421, POP3 -ERR) and closes; from any thread.
+    func closeSaying(_ text: String) {
+        let channel = self
+        eventLoop.execute {
+            guard channel.isActive else { return }
+            var buffer = channel.allocator.buffer(capacity: text.utf8.count)
+            buffer.writeString(text)
+            channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+}

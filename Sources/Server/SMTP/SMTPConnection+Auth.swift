@@ -6,7 +6,9 @@ extension SMTPConnection {
         let check = CredentialCheck(
             directory: services.directory, delivery: services.delivery, guardian: services.authGuard,
             verified: services.verifiedPasswords)
-        switch await check.check(username, password, from: clientAddress, logger: logger) {
+        switch await check.check(
+            username, password, from: clientAddress, session: ObjectIdentifier(channel.channel), logger: logger)
+        {
         case .valid(let account, let owned): return .success(user: account, ownedAddresses: owned)
         case .invalid: return .failure
         case .banned: return .banned

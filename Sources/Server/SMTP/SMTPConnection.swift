@@ -15,7 +15,7 @@ struct SMTPConnection {
     let services: SMTPServices
     let channel: NIOAsyncChannel<SMTPInbound, ByteBuffer>
     let frame: NIOLoopBound<SMTPFrameHandler>
-    let timeout: ReadTimeout
+    let timeouts: SessionTimeouts
     let clientAddress: String
     let submission: Bool
     let implicitTLS: Bool
@@ -24,6 +24,8 @@ struct SMTPConnection {
     let relayPermission: RelayPermission?
     /// What the anti-spam checks found on this connection.
     let policyState = PolicyState()
+    /// The message being received: its spill file once it is large.
+    let incoming = IncomingMessage()
 
     func run() async {
         let control = ConnectionControl(channel: channel.channel, hostname: services.hostname)
@@ -42,6 +44,7 @@ struct SMTPConnection {
         } catch {
             logger.warning("session ended by error: \(error)")
         }
+        await incoming.discard(using: services.delivery)
         logger.info("disconnected")
     }
 
@@ -97,7 +100,22 @@ struct SMTPConnection {
                 // is never executed (RFC 3207 § 4.2; CVE-2011-0411 class).
                 if awaitingTLS { continue }
                 for line in lines {
-                    let outcome = try await handle(line, session: &session, output: &output)
+                    let outcome: LineOutcome
+                    if session.isReadingData {
+                        // Message text is fed here, without an async call per
+                        // line: each call hops executors, which cost more than
+                        // reading the line (20 µs per line, a million lines).
+                        let action = session.receive(line, newQueueID: { services.queueIDs.next() })
+                        if case .none = action { continue }
+                        outcome = try await carryOut(
+                            action, for: line, wasReadingData: true, wasInSASLExchange: false, session: &session, output: &output)
+                    } else {
+                        outcome = try await handle(line, session: &session, output: &output)
+                    }
+                    if incoming.isInUse && !session.isReadingData {
+                        // Delivered or refused: the spilled text is no longer needed.
+                        await incoming.discard(using: services.delivery)
+                    }
                     if outcome == .close {
                         try await flush(&output)
                         return
@@ -108,11 +126,10 @@ struct SMTPConnection {
                     }
                 }
                 try await flush(&output)
-                let wanted = session.isReadingData ? services.timeouts.dataBlock : services.timeouts.command
-                if wanted != timeout.value {
-                    timeout.value = wanted
+                if session.isReadingData != timeouts.isReadingData {
+                    timeouts.isReadingData = session.isReadingData
                     let frame = self.frame
-                    channel.eventLoop.execute { frame.value.readTimeoutChanged() }
+                    channel.eventLoop.execute { frame.value.readingDataChanged() }
                 }
                 if control.setBusyWithMessage(session.isReadingData) {
                     logger.info("closing for shutdown")
@@ -130,18 +147,36 @@ struct SMTPConnection {
         let wasReadingData = session.isReadingData
         // Passwords never reach the log, at any level (SASL responses and
         // AUTH initial responses are base64 of the password).
-        let lineForLog = session.isInSASLExchange ? "<SASL response hidden>" : Self.masked(Self.printable(line))
-        var action = session.receive(line, newQueueID: { services.queueIDs.next() })
-        if !wasReadingData { logger.debug("< \(lineForLog)") }
+        let wasInSASLExchange = session.isInSASLExchange
+        let action = session.receive(line, newQueueID: { services.queueIDs.next() })
+        if !wasReadingData {
+            logger.debug("< \(wasInSASLExchange ? "<SASL response hidden>" : Self.masked(Self.printable(line)))")
+        }
+        return try await carryOut(
+            action, for: line, wasReadingData: wasReadingData, wasInSASLExchange: wasInSASLExchange, session: &session,
+            output: &output)
+    }
+
+    /// Carries out the session's action for `line`, and the actions that follow from it.
+    private func carryOut(
+        _ first: SMTPSessionAction, for line: InputLine, wasReadingData: Bool, wasInSASLExchange: Bool,
+        session: inout SMTPSession, output: inout ByteBuffer
+    ) async throws -> LineOutcome {
+        // Made only when logged: message text is never logged, and building
+        // it for each of a million DATA lines cost more than the session.
+        func lineForLog() -> String {
+            wasInSASLExchange ? "<SASL response hidden>" : Self.masked(Self.printable(line))
+        }
+        var action = first
         while true {
             switch action {
             case .none:
                 return .proceed
             case .reply(let reply):
-                record(reply, &output, line: lineForLog, wasData: wasReadingData)
+                record(reply, &output, line: lineForLog(), wasData: wasReadingData)
                 return .proceed
             case .replyAndClose(let reply):
-                record(reply, &output, line: lineForLog, wasData: wasReadingData)
+                record(reply, &output, line: lineForLog(), wasData: wasReadingData)
                 return .close
             case .startTLS(let reply):
                 try await flush(&output)
@@ -155,6 +190,9 @@ struct SMTPConnection {
                     try await Task.sleep(for: pause)
                 }
                 action = session.recipientChecked(verdict)
+            case .spill(let chunk):
+                await spill(chunk, transaction: session.currentTransaction)
+                return .proceed
             case .deliver(let transaction):
                 action = session.deliveryFinished(await deliver(transaction, session: session))
             case .authenticate(let username, let password):
@@ -182,7 +220,7 @@ struct SMTPConnection {
         do {
             resolution = try services.directory.resolve(path)
         } catch {
-            logger.error("\(path) deferred: directory lookup failed: \(error)")
+            logger.error("\(RecipientFate.refused.line(path, "directory lookup failed, client told to try again later: \(error)"))")
             return (.reject(Replies.directoryUnavailable), .zero)
         }
         var permission = session.authenticatedUser.map { .authenticated($0) } ?? relayPermission
@@ -193,13 +231,35 @@ struct SMTPConnection {
         }
         let decision = RecipientPolicy.decide(path, resolution: resolution, clientAddress: clientAddress, permission: permission)
         if case .reject = decision.verdict {
-            logger.notice("\(path) \(decision.logText) (from \(transaction.reversePath))")
+            logger.notice("\(LogField.path(path)) \(decision.logText) (from \(LogField.path(transaction.reversePath)))")
         } else {
-            logger.debug("\(path) \(decision.logText)")
+            logger.debug("\(LogField.path(path)) \(decision.logText)")
         }
         return services.policy.checkRecipient(
             decision.verdict, resolution: resolution, path: path, transaction: transaction, user: session.authenticatedUser,
             state: policyState, client: clientAddress, logger: logger)
+    }
+
+    /// Writes a chunk of a large message to its spill file. The first chunk
+    /// holds the whole header section (the session refuses larger ones), so
+    /// the header is read and cleaned here, once.
+    private func spill(_ chunk: ByteBuffer, transaction: MailTransaction?) async {
+        var chunk = chunk
+        if !incoming.isInUse {
+            let id = transaction?.id.rawValue ?? services.queueIDs.next().rawValue
+            incoming.messageID = MessageIDHeader.find(in: chunk)
+            if let cleaned = removingForgedResults(chunk.readableBytesView) { chunk = ByteBuffer(bytes: cleaned) }
+            await incoming.start(in: services.spillDirectory, id: id, using: services.delivery)
+        }
+        await incoming.append(chunk, using: services.delivery)
+    }
+
+    /// The header section without Authentication-Results that claim our
+    /// name (RFC 8601 § 5); nil when there are none.
+    private func removingForgedResults(_ text: ByteBufferView) -> [UInt8]? {
+        guard let cleaned = ForgedAuthenticationResults.removing(from: text, authservID: services.hostname) else { return nil }
+        logger.notice("removed Authentication-Results claiming to be ours (\(services.hostname)) from the message")
+        return cleaned
     }
 
     private func deliver(_ transaction: MailTransaction, session: SMTPSession) async -> DeliveryOutcome {
@@ -214,43 +274,44 @@ struct SMTPConnection {
             protocolName: session.receivedProtocol, id: transaction.id, tls: session.tls,
             recipients: transaction.recipients.map(\.path), date: Date(),
             hideClientAddress: services.hideSubmitterAddress && session.authenticatedUser != nil)
-        var bytes = Array((received + checks).utf8)
-        bytes.reserveCapacity(bytes.count + transaction.message.readableBytes)
-        if let cleaned = ForgedAuthenticationResults.removing(
-            from: transaction.message.readableBytesView, authservID: services.hostname)
-        {
-            logger.notice("removed Authentication-Results claiming to be ours (\(services.hostname)) from the message")
-            bytes.append(contentsOf: cleaned)
+        let head = Array((received + checks).utf8)
+        let content: MessageContent
+        let messageID: String?
+        if incoming.isInUse {
+            if let failure = incoming.failure {
+                return refuseStorage(failure, logger: logger)
+            }
+            content = MessageContent(
+                head: head, spillFile: incoming.path, spillSize: incoming.size, tail: Array(transaction.message.readableBytesView))
+            messageID = incoming.messageID
         } else {
-            bytes.append(contentsOf: transaction.message.readableBytesView)
+            let text = transaction.message.readableBytesView
+            content = MessageContent(head: head, tail: removingForgedResults(text) ?? Array(text))
+            messageID = MessageIDHeader.find(in: transaction.message)
         }
         let summary = policyState.summary
         let checksText = summary.isEmpty ? "" : " (checks: \(summary))"
+        let count = transaction.recipients.count
         logger.info(
-            "received \(transaction.message.readableBytes) bytes from \(transaction.reversePath) for \(transaction.recipients.count) recipients\(checksText)"
+            "received \(transaction.messageSize) bytes from \(LogField.path(transaction.reversePath)) for \(count) recipient\(count == 1 ? "" : "s")\(checksText)"
         )
-        if let messageID = MessageIDHeader.find(in: transaction.message) {
-            logger.info("message-id \(messageID)")
+        if let messageID {
+            logger.info("message-id \(LogField.text(messageID))")
         }
         let queued: QueuedMessage?
         do {
-            queued = try await store(bytes, transaction)
+            queued = try await store(content, transaction)
         } catch let error as DeliveryError {
-            logger.error("deferred: message not stored, client told to retry: \(error)")
-            if case .insufficientStorage = error {
-                return .temporaryFailure(SMTPReply(452, .init(4, 3, 1), "Insufficient system storage, try again later"))
-            }
-            return .temporaryFailure(SMTPReply(451, .init(4, 3, 0), "Local error in processing, try again later"))
+            return refuseStorage(error, logger: logger)
         } catch {
-            logger.error("deferred: message not stored, client told to retry: \(error)")
-            return .temporaryFailure(SMTPReply(451, .init(4, 3, 0), "Local error in processing, try again later"))
+            return refuseStorage(.ioError("\(error)"), logger: logger)
         }
         for recipient in transaction.recipients {
             switch recipient.destination {
             case .local(let targets):
-                logger.info("\(recipient.path) delivered: local mailbox \(targets.joined(separator: ", "))")
+                logger.info("\(RecipientFate.delivered.line(recipient.path, "local mailbox \(targets.joined(separator: ", "))"))")
             case .relay(let domain, let permission):
-                logger.info("\(recipient.path) relayed: \(permission), queued for \(domain)")
+                logger.info("\(RecipientFate.relayed.line(recipient.path, "\(permission), queued for \(domain)"))")
             }
         }
         // Only now, so that the log tells the story in order: relayed, then sent.
@@ -258,9 +319,21 @@ struct SMTPConnection {
         return .stored
     }
 
-    /// Stores the message for every recipient: local ones into their
-    /// Maildirs, remote ones into the queue. Returns when all of it is durable.
-    private func store(_ bytes: [UInt8], _ transaction: MailTransaction) async throws -> QueuedMessage? {
+    /// Nothing was stored: the client is told to try again later.
+    private func refuseStorage(_ error: DeliveryError, logger: Logger) -> DeliveryOutcome {
+        logger.error("not stored, client told to retry: \(error)")
+        if case .insufficientStorage = error {
+            return .temporaryFailure(SMTPReply(452, .init(4, 3, 1), "Insufficient system storage, try again later"))
+        }
+        return .temporaryFailure(SMTPReply(451, .init(4, 3, 0), "Local error in processing, try again later"))
+    }
+
+    /// Stores the message for every recipient: remote ones into the queue,
+    /// then local ones into their Maildirs. Returns when all of it is
+    /// durable; on failure nothing is kept, because the client will send
+    /// the whole message again (a queued copy left behind would reach its
+    /// remote recipients twice).
+    private func store(_ content: MessageContent, _ transaction: MailTransaction) async throws -> QueuedMessage? {
         var accounts: [String] = []
         var remote: [QueuedRecipient] = []
         for recipient in transaction.recipients {
@@ -278,11 +351,19 @@ struct SMTPConnection {
             let envelope = QueuedMessage(
                 id: transaction.id.rawValue, reversePath: transaction.reversePath.mailbox?.description ?? "",
                 recipients: remote, created: Date(), receivedFrom: clientAddress)
-            try await services.delivery.run { try outbound.spool.enqueue(bytes, envelope: envelope) }
+            try await services.delivery.run { try outbound.spool.enqueue(content, envelope: envelope) }
             queued = envelope
         }
         if !accounts.isEmpty {
-            _ = try await services.delivery.deliver(bytes, to: accounts, id: transaction.id)
+            do {
+                _ = try await services.delivery.deliver(content, to: accounts, id: transaction.id)
+            } catch {
+                if let queued, let spool = services.outbound?.spool {
+                    // Not yet handed to the runner, so no attempt can be under way.
+                    _ = try? await services.delivery.run { spool.remove(queued.id) }
+                }
+                throw error
+            }
         }
         return queued
     }
@@ -293,9 +374,9 @@ struct SMTPConnection {
         output.writeString(reply.wireText)
         if reply.code >= 400 {
             let what = wasData ? "end of data" : "\"\(line)\""
-            logger.warning("\(what) answered \(reply)")
+            logger.warning("\(what) answered \(LogField.text(reply.description))")
         } else {
-            logger.debug("> \(reply)")
+            logger.debug("> \(LogField.text(reply.description))")
         }
     }
 
@@ -306,31 +387,31 @@ struct SMTPConnection {
         return "\(words[0]) \(words[1]) <hidden>"
     }
 
-    /// The line as text for the log, control characters shown as escapes.
+    /// The line as text for the log, escaped as every client value is (`LogField`).
     static func printable(_ line: InputLine) -> String {
         if line.overlong { return "<line longer than the limit, \(line.wireLength)+ octets>" }
-        var text = ""
-        for byte in line.bytes.readableBytesView.prefix(200) {
-            switch byte {
-            case 0x20..<0x7F: text.unicodeScalars.append(Unicode.Scalar(byte))
-            case 0x0D: text += "\\r"
-            default: text += "\\x" + String(byte, radix: 16)
-            }
-        }
+        var text = LogField.text(bytes: line.bytes.readableBytesView.prefix(200))
         if line.bytes.readableBytes > 200 { text += "…" }
         if line.ending == .bareLF { text += "\\n(bare LF)" }
         return text
     }
 
-    /// Sends the replies gathered so far. It does not wait for the write to
-    /// complete: replies are small, a session's commands are bounded, and a
-    /// failed write closes the channel, which ends the session's input. Not
-    /// waiting saves a suspension per reply (measured in bench/).
+    /// Sends the replies gathered so far. While the client reads its
+    /// replies it does not wait for the write to complete (a suspension per
+    /// reply, measured in bench/). Once unread replies pile up past the
+    /// channel's high-water mark, it waits until they are written: a client
+    /// that pipelines commands and never reads then stalls its own session
+    /// (its commands back up in its socket), never the server's memory.
     private func flush(_ output: inout ByteBuffer) async throws {
         guard output.readableBytes > 0 else { return }
         let buffer = output
         output.clear()
-        channel.channel.writeAndFlush(buffer, promise: nil)
+        let channel = self.channel.channel
+        if channel.isWritable {
+            channel.writeAndFlush(buffer, promise: nil)
+        } else {
+            try await channel.writeAndFlush(buffer).get()
+        }
     }
 
     /// Writes the 220, inserts TLS in front of everything and drops buffered

@@ -10,7 +10,7 @@ import SMTPProtocol
 /// It does three things the async session code cannot do well: it sees bytes
 /// the moment they arrive (to catch clients that talk before the greeting),
 /// it can drop buffered plaintext at the instant TLS starts (RFC 3207 § 4.2),
-/// and it enforces the read timeout on the event loop.
+/// and it enforces the time limits (`SessionTimeouts`) on the event loop.
 final class SMTPFrameHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = SMTPInbound
@@ -20,17 +20,19 @@ final class SMTPFrameHandler: ChannelInboundHandler {
     private var buffer = ByteBuffer()
     private var greeted = false
     private var talkedEarly = false
-    private let timeout: ReadTimeout
+    private let timeouts: SessionTimeouts
     private let timeoutText: String
     private let logger: Logger
-    private var lastRead = NIODeadline.now()
     private var timer: Scheduled<Void>?
+    /// Since when the session reads message text, and how much came since.
+    private var dataStarted: NIODeadline?
+    private var dataBytes = 0
 
-    /// - Parameter timeoutText: what to send when the read timeout expires
+    /// - Parameter timeoutText: what to send when a time limit is reached
     ///   (POP3 reuses this handler with its own `-ERR` text).
-    init(maximumLineLength: Int, timeout: ReadTimeout, hostname: String, logger: Logger, timeoutText: String? = nil) {
+    init(maximumLineLength: Int, timeouts: SessionTimeouts, hostname: String, logger: Logger, timeoutText: String? = nil) {
         framer = LineFramer(maximumLineLength: maximumLineLength)
-        self.timeout = timeout
+        self.timeouts = timeouts
         self.timeoutText = timeoutText ?? Replies.timeout(hostname).wireText
         self.logger = logger
     }
@@ -48,9 +50,17 @@ final class SMTPFrameHandler: ChannelInboundHandler {
         self.context = nil
     }
 
-    /// Called on the event loop after `ReadTimeout.value` changed, so that a
-    /// shorter timeout (DATA's) takes effect at once.
-    func readTimeoutChanged() {
+    /// Called on the event loop after `SessionTimeouts.isReadingData`
+    /// changed, so that DATA's limits take effect at once.
+    func readingDataChanged() {
+        if timeouts.isReadingData {
+            if dataStarted == nil {
+                dataStarted = .now()
+                dataBytes = 0
+            }
+        } else {
+            dataStarted = nil
+        }
         guard let context, context.channel.isActive else { return }
         armTimer(context: context)
     }
@@ -68,18 +78,21 @@ final class SMTPFrameHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var bytes = unwrapInboundIn(data)
-        lastRead = .now()
         guard greeted else {
             // RFC 5321 § 4.3.1 clients wait for the greeting; one that does
             // not is a spambot ("early talker"). Keep nothing it sent.
             talkedEarly = true
             return
         }
+        if dataStarted != nil { dataBytes += bytes.readableBytes }
         buffer.writeBuffer(&bytes)
         var lines: [InputLine] = []
         while let line = framer.next(from: &buffer) { lines.append(line) }
         buffer.discardReadBytes()
-        if !lines.isEmpty { context.fireChannelRead(wrapInboundOut(.lines(lines))) }
+        if !lines.isEmpty {
+            timeouts.lineCompleted(at: .now())
+            context.fireChannelRead(wrapInboundOut(.lines(lines)))
+        }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -104,24 +117,51 @@ final class SMTPFrameHandler: ChannelInboundHandler {
         buffer.clear()
     }
 
-    /// One timer per connection: when it fires early (there was input
-    /// since it was set) it re-arms for the remainder instead of being
-    /// rescheduled on every read.
+    /// One timer per connection, set for the earliest limit: when it fires
+    /// and no limit is reached (a line came since), it re-arms for the next
+    /// one instead of being rescheduled on every read.
     private func armTimer(context: ChannelHandlerContext) {
         timer?.cancel()
-        let deadline = lastRead + timeout.value
-        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: nextDeadline()) { [self] in
             guard context.channel.isActive else { return }
-            if NIODeadline.now() >= lastRead + timeout.value {
-                logger.notice("timeout: no input for \(DurationText.format(timeout.value)), closing")
-                var reply = context.channel.allocator.buffer(capacity: 64)
-                reply.writeString(timeoutText)
-                let channel = context.channel
-                context.writeAndFlush(wrapOutboundOut(reply)).whenComplete { _ in channel.close(promise: nil) }
-            } else {
+            guard let reason = expired(now: .now()) else {
                 armTimer(context: context)
+                return
             }
+            logger.notice("timeout: \(reason.logText), closing")
+            var reply = context.channel.allocator.buffer(capacity: 64)
+            reply.writeString(timeoutText)
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(reply)).whenComplete { _ in channel.close(promise: nil) }
         }
+    }
+
+    private func nextDeadline() -> NIODeadline {
+        let settings = timeouts.settings
+        var deadline = min(timeouts.lastProgress + timeouts.lineLimit, timeouts.connected + settings.session)
+        if let rateDeadline { deadline = min(deadline, rateDeadline) }
+        return deadline
+    }
+
+    /// When the message text falls below the minimum rate, if no more comes:
+    /// the grace, plus one second per `minimumDataRate` bytes received.
+    private var rateDeadline: NIODeadline? {
+        let rate = timeouts.settings.minimumDataRate
+        guard let dataStarted, rate > 0 else { return nil }
+        return dataStarted + timeouts.settings.dataRateGrace + .nanoseconds(Int64(dataBytes) * 1_000_000_000 / Int64(rate))
+    }
+
+    /// The limit reached at `now`, if any.
+    private func expired(now: NIODeadline) -> SessionTimeoutReason? {
+        let settings = timeouts.settings
+        if now >= timeouts.connected + settings.session { return .sessionTooLong(settings.session) }
+        if now >= timeouts.lastProgress + timeouts.lineLimit {
+            return timeouts.isReadingData ? .noData(settings.dataBlock) : .noCommand(settings.command)
+        }
+        if let rateDeadline, let dataStarted, now >= rateDeadline {
+            return .dataTooSlow(bytes: dataBytes, seconds: Int((now - dataStarted).nanoseconds / 1_000_000_000))
+        }
+        return nil
     }
 
     static func describe(_ version: TLSVersion) -> String {

@@ -22,7 +22,6 @@ final class SMTPListener: Service {
     let limiter: ConnectionLimiter
     let group: any EventLoopGroup
     let logger: Logger
-    private let connectionNumbers = NIOLockedValueBox(0)
     /// Filled once the socket is bound, for "listening on …" and tests.
     let boundPort = NIOLockedValueBox<Int?>(nil)
 
@@ -75,16 +74,16 @@ final class SMTPListener: Service {
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
             .bind(host: address.host, port: address.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let timeout = ReadTimeout(services.timeouts.command)
+                    let timeouts = SessionTimeouts(services.timeouts.smtpSettings)
                     let frame = SMTPFrameHandler(
                         maximumLineLength: max(services.limits.commandLineLength, services.limits.textLineLength) - 2,
-                        timeout: timeout, hostname: services.hostname, logger: logger)
+                        timeouts: timeouts, hostname: services.hostname, logger: logger)
                     if implicitTLS, let context = services.tls.current {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
                     }
                     try channel.pipeline.syncOperations.addHandler(frame)
                     let wrapped = try NIOAsyncChannel<SMTPInbound, ByteBuffer>(wrappingChannelSynchronously: channel)
-                    return (wrapped, NIOLoopBound(frame, eventLoop: channel.eventLoop), timeout)
+                    return (wrapped, NIOLoopBound(frame, eventLoop: channel.eventLoop), timeouts)
                 }
             }
     }
@@ -97,8 +96,8 @@ final class SMTPListener: Service {
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { connections in
-                    for try await (connection, frame, timeout) in connections {
-                        group.addTask { await self.serve(connection, frame: frame, timeout: timeout) }
+                    for try await (connection, frame, timeouts) in connections {
+                        group.addTask { await self.serve(connection, frame: frame, timeouts: timeouts) }
                     }
                 }
             }
@@ -109,16 +108,25 @@ final class SMTPListener: Service {
     }
 
     private func serve(
-        _ connection: NIOAsyncChannel<SMTPInbound, ByteBuffer>, frame: NIOLoopBound<SMTPFrameHandler>, timeout: ReadTimeout
+        _ connection: NIOAsyncChannel<SMTPInbound, ByteBuffer>, frame: NIOLoopBound<SMTPFrameHandler>,
+        timeouts: SessionTimeouts
     ) async {
-        let peer = connection.channel.remoteAddress?.ipAddress ?? "unknown"
-        let number = connectionNumbers.withLockedValue {
-            $0 += 1; return $0
-        }
+        let peer = ClientAddress.normalized(connection.channel.remoteAddress)
         var logger = self.logger
-        logger[metadataKey: "conn"] = "\(moduleName)-\(number)"
+        logger[metadataKey: "conn"] = "\(ConnectionNumbers.next(moduleName))"
         logger[metadataKey: "peer"] = "\(peer)"
 
+        // Registered before the ban check, so a ban decided in between still ends it.
+        let sessionID = ObjectIdentifier(connection.channel)
+        let sessions = services.authGuard.openSessions
+        sessions.open(sessionID, from: peer) { [channel = connection.channel, hostname = services.hostname, logger] in
+            logger.notice("closing session: address banned after authentication failures")
+            let text = SMTPReply(
+                421, .init(4, 7, 0), "\(hostname) Too many authentication failures from your address, closing connection"
+            ).wireText
+            channel.closeSaying(text)
+        }
+        defer { sessions.close(sessionID, from: peer) }
         if let until = services.authGuard.banned(peer) {
             let seconds = Int((until - .now).components.seconds)
             let reply = SMTPReply(
@@ -128,9 +136,15 @@ final class SMTPListener: Service {
             await connection.refuse(with: reply.wireText)
             return
         }
-        switch limiter.admit(peer) {
-        case .admitted:
-            break
+        let busyText = Replies.closingIdle(services.hostname).wireText
+        let channel = connection.channel
+        let ticket: UInt64
+        switch limiter.admit(peer, timeouts: timeouts, close: { [logger] in
+            logger.notice("closed: idle while every connection slot is taken, to make room for a new client")
+            channel.closeSaying(busyText)
+        }) {
+        case .admitted(let admitted):
+            ticket = admitted
         case let refusal:
             let reply =
                 refusal == .tooManyInTotal
@@ -139,10 +153,10 @@ final class SMTPListener: Service {
             await connection.refuse(with: reply.wireText)
             return
         }
-        defer { limiter.release(peer) }
+        defer { limiter.release(ticket, address: peer) }
         logger.info("connected to \(address)")
         let session = SMTPConnection(
-            services: services, channel: connection, frame: frame, timeout: timeout,
+            services: services, channel: connection, frame: frame, timeouts: timeouts,
             clientAddress: peer, submission: submission, implicitTLS: implicitTLS, logger: logger,
             relayPermission: services.permission(for: peer))
         await session.run()

@@ -29,6 +29,9 @@ struct SMTPServices: Sendable {
     let policy: SMTPPolicy
     /// Where relayed recipients go; nil when the queue is not running.
     let outbound: OutboundQueue?
+    /// Where large messages are written while they arrive (the spool's
+    /// tmp/, emptied at startup).
+    let spillDirectory: String
 
     /// The relay permission a client has by its address alone, if any.
     func permission(for clientAddress: String) -> RelayPermission? {
@@ -50,6 +53,7 @@ struct SMTPServices: Sendable {
         configuration.authenticationRequired = submission
         configuration.authenticationAvailable = true
         configuration.maximumHops = limits.receivedHeaders
+        configuration.spillThreshold = limits.messageMemory
         configuration.checksHello = policy.checksHello
         configuration.checksSender = policy.checksSender
         return configuration

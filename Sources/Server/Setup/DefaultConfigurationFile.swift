@@ -122,6 +122,7 @@ enum DefaultConfigurationFile {
         connections = 1000               # open at once, in total
         connections_per_ip = 50          # open at once, from one client address
         received_headers = 50            # more: refused as a mail loop (554 5.4.6)
+        message_memory = 1048576         # message text held in memory per session; more goes to disk
 
         [limits.rate]
         # Per client address (unchecked clients) and per authenticated user; 0 = off.
@@ -137,6 +138,10 @@ enum DefaultConfigurationFile {
         command = "5m"                   # RFC 5321 4.5.3.2.7
         data_block = "3m"                # RFC 5321 4.5.3.2.5
         shutdown_grace = "30s"           # how long a shutdown waits for messages in transfer
+        minimum_data_rate = 1024         # bytes/s of message text after data_rate_grace; 0 = off
+        data_rate_grace = "30s"
+        session = "1h"                   # no connection lasts longer
+        idle_eviction = "10s"            # when every slot is taken, close a session idle this long
 
         [log]
         # 1 failures, 2 major events, 3 problems, 4 low level (dialogue), 5 all.

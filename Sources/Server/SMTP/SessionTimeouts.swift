@@ -1,0 +1,73 @@
+import NIOCore
+import Synchronization
+
+/// The time limits of one connection, and what they are measured from.
+///
+/// Progress is a complete line, not a byte: a client that sends one byte
+/// every few seconds ("slowloris") used to reset the read timer forever.
+/// Now a command must arrive whole within `command`; in DATA each line
+/// within `dataBlock`, and the text as a whole at `minimumDataRate` after a
+/// short grace; and no session outlives `session`.
+///
+/// Shared by the connection's task (which says when the session reads
+/// message text), its framing handler (which measures and enforces the
+/// limits on the event loop) and the connection limiter (which, when every
+/// slot is taken, closes the session idle the longest).
+final class SessionTimeouts: Sendable {
+    struct Settings: Sendable {
+        /// RFC 5321 § 4.5.3.2.7: at least 5 minutes for a command.
+        var command: TimeAmount = .minutes(5)
+        /// RFC 5321 § 4.5.3.2.5: 3 minutes for each block of message text.
+        var dataBlock: TimeAmount = .minutes(3)
+        /// Message text must arrive at least this fast (bytes per second,
+        /// after `dataRateGrace`); 0 turns the check off.
+        var minimumDataRate = 1024
+        var dataRateGrace: TimeAmount = .seconds(30)
+        /// The longest a connection may last, whatever it does.
+        var session: TimeAmount = .hours(1)
+    }
+
+    let settings: Settings
+    let connected: NIODeadline
+    private let lastLine: Atomic<UInt64>
+    private let readingData = Atomic<Bool>(false)
+
+    init(_ settings: Settings, now: NIODeadline = .now()) {
+        self.settings = settings
+        connected = now
+        lastLine = Atomic(now.uptimeNanoseconds)
+    }
+
+    /// When the last complete line arrived (or the connection opened).
+    var lastProgress: NIODeadline { .uptimeNanoseconds(lastLine.load(ordering: .relaxed)) }
+
+    func lineCompleted(at now: NIODeadline) {
+        lastLine.store(now.uptimeNanoseconds, ordering: .relaxed)
+    }
+
+    /// Set by the connection's task when the session starts or stops reading message text.
+    var isReadingData: Bool {
+        get { readingData.load(ordering: .relaxed) }
+        set { readingData.store(newValue, ordering: .relaxed) }
+    }
+
+    /// How long the session may wait for its next line right now.
+    var lineLimit: TimeAmount { isReadingData ? settings.dataBlock : settings.command }
+}
+
+/// Why a connection's time ran out, for the log.
+enum SessionTimeoutReason: Equatable {
+    case noCommand(TimeAmount)
+    case noData(TimeAmount)
+    case dataTooSlow(bytes: Int, seconds: Int)
+    case sessionTooLong(TimeAmount)
+
+    var logText: String {
+        switch self {
+        case .noCommand(let limit): return "no complete command for \(DurationText.format(limit))"
+        case .noData(let limit): return "no line of message text for \(DurationText.format(limit))"
+        case .dataTooSlow(let bytes, let seconds): return "message text too slow: \(bytes) bytes in \(seconds) s"
+        case .sessionTooLong(let limit): return "session longer than \(DurationText.format(limit))"
+        }
+    }
+}
