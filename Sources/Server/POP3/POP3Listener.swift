@@ -32,7 +32,7 @@ final class POP3Listener: Service {
         self.logger = logger
     }
 
-    typealias Accepted = (NIOAsyncChannel<SMTPInbound, ByteBuffer>, NIOLoopBound<SMTPFrameHandler>)
+    typealias Accepted = (NIOAsyncChannel<SMTPInbound, ByteBuffer>, NIOLoopBound<SMTPFrameHandler>, SessionTimeouts)
     /// The bound socket, from `bind()` until `run()` takes it over.
     private let socket = NIOLockedValueBox<NIOAsyncChannel<Accepted, Never>?>(nil)
 

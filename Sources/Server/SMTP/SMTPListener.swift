@@ -40,7 +40,7 @@ final class SMTPListener: Service {
 
     var moduleName: String { submission ? "SUBMIT" : "SMTP" }
 
-    typealias Accepted = (NIOAsyncChannel<SMTPInbound, ByteBuffer>, NIOLoopBound<SMTPFrameHandler>, ReadTimeout)
+    typealias Accepted = (NIOAsyncChannel<SMTPInbound, ByteBuffer>, NIOLoopBound<SMTPFrameHandler>, SessionTimeouts)
     /// The bound socket, from `bind()` until `run()` takes it over.
     private let socket = NIOLockedValueBox<NIOAsyncChannel<Accepted, Never>?>(nil)
 
