@@ -268,7 +268,9 @@ extension Directory {
         return "\(mailbox.localPart.lowercased())@\(mailbox.domain)"
     }
 
-    static func canonicalDomain(_ raw: String) throws -> String {
+    /// A local domain as stored (lower case), or `invalidDomain`; `sims init`
+    /// checks with it before it creates anything.
+    public static func canonicalDomain(_ raw: String) throws -> String {
         guard DomainSyntax.isValid(Substring(raw), allowUTF8: false), raw.contains(".") || raw == "localhost" else {
             throw DirectoryError.invalidDomain(raw)
         }

@@ -23,7 +23,10 @@ public struct MailServer {
     }
 
     /// Runs until a shutdown signal; returns once every session has ended.
-    public func run() async throws {
+    /// `onListening` is called once every listener is bound (the banner a
+    /// person reads belongs after that); a listener that cannot bind is a
+    /// `ListenError`, logged and thrown before any service starts.
+    public func run(onListening: @Sendable () -> Void = {}) async throws {
         let system = logs.logger(.system)
         logs.announceLevels()
         let threadPool = NIOThreadPool(numberOfThreads: configuration.storage.ioThreads)
@@ -119,6 +122,15 @@ public struct MailServer {
             logger: system)
         groupConfiguration.maximumGracefulShutdownDuration = .nanoseconds(configuration.timeouts.shutdownGrace.nanoseconds)
         system.notice("SIMS starting: hostname \(configuration.hostname), data \(dataDirectory.root)")
+        do {
+            for listener in listeners { try await listener.bind() }
+            for listener in pop3Listeners { try await listener.bind() }
+        } catch {
+            system.critical("\(error)")
+            try? await threadPool.shutdownGracefully()
+            throw error
+        }
+        onListening()
         do {
             try await ServiceGroup(configuration: groupConfiguration).run()
         } catch is CancellationError {

@@ -9,6 +9,10 @@ struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Report from the logs what the server received, delivered, relayed and refused.",
+        usage: """
+            sims audit [--since <since>] [--log <log> ...] [--format <format>]
+                 [--data <data>]
+            """,
         discussion: """
             Reads DIR/log/sims.log and the rotated sims-YYYY-MM-DD.log files (or the --log files) \
             line by line and ends with a one-line verdict: was the server an open relay?

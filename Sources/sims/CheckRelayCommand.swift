@@ -7,7 +7,13 @@ import Operator
 /// tricks, stopping after RCPT so that no mail is ever sent.
 struct CheckRelayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "check-relay", abstract: "Test an SMTP server for open relay, stopping after RCPT.",
+        commandName: "check-relay",
+        abstract: "Test an SMTP server for open relay, stopping after RCPT.",
+        usage: """
+            sims check-relay <server> [--from <from>] [--to-domain <to-domain>]
+                 [--local-domain <local-domain>] [--helo <helo>]
+                 [--timeout <timeout>] [--format <format>]
+            """,
         discussion: """
             Plays \(RelayTrickBattery(external: "e", local: "l", hostname: "h", address: "a", sender: nil).tricks.count) \
             MAIL FROM/RCPT TO pairs (the nmap smtp-open-relay set, the abuse.net forms: % hack, bang paths, \

@@ -9,7 +9,13 @@ import NIOCore
 /// DNS blocklists at once, as the multi-list lookup sites do.
 struct DNSBLCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "dnsbl", abstract: "Look an address or domain up in DNS blocklists.",
+        commandName: "dnsbl",
+        abstract: "Look an address or domain up in DNS blocklists.",
+        usage: """
+            sims dnsbl <subject> [--lists <zone,zone...> ...]
+                 [--domain-lists <zone,zone...> ...] [--dns <addr:port> ...]
+                 [--dns-timeout <dns-timeout>] [--format <format>]
+            """,
         discussion: """
             An IP address is looked up in address lists; a host name in domain lists, and each of its \
             A/AAAA addresses in address lists.
@@ -50,6 +56,13 @@ struct DNSBLCommand: AsyncParsableCommand {
     func validate() throws {
         guard dnsTimeout > 0 && dnsTimeout <= 60 else { throw ValidationError("--dns-timeout must be between 0 and 60 seconds") }
         let name = subject.hasSuffix(".") ? Substring(subject.dropLast()) : Substring(subject)
+        // 999.1.1.1 has domain syntax, but no top-level domain is numeric:
+        // it is a mistyped address, not a host name to look up.
+        if MailCore.IPAddress(subject) == nil, let last = name.split(separator: ".").last,
+            last.allSatisfy({ $0.isASCII && $0.isNumber })
+        {
+            throw ValidationError("\(subject.debugDescription) is not a valid IPv4 address (four numbers from 0 to 255)")
+        }
         guard MailCore.IPAddress(subject) != nil || DomainSyntax.isValid(name, allowUTF8: false) else {
             throw ValidationError("\(subject.debugDescription) is neither an IP address nor a host name")
         }
@@ -57,9 +70,10 @@ struct DNSBLCommand: AsyncParsableCommand {
 
     func run() async throws {
         let servers = dns.isEmpty ? StubResolver.systemServers() : dns
-        guard !servers.isEmpty else { throw ValidationError("no DNS server in /etc/resolv.conf: give one with --dns") }
+        guard !servers.isEmpty else { throw CommandFailure("no DNS server in /etc/resolv.conf: give one with --dns") }
         let resolver = StubResolver(servers: servers, timeout: .nanoseconds(Int64(dnsTimeout * 1e9)), attempts: 2)
-        let report = await lookUp(resolver)
+        var report = await lookUp(resolver)
+        await checkTestEntry(&report, resolver)
         let colour = isatty(STDOUT_FILENO) == 1 && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
         print(format == .json ? report.json() : report.text(colour: colour), terminator: "")
         throw ExitCode(report.exitStatus)
@@ -98,6 +112,33 @@ struct DNSBLCommand: AsyncParsableCommand {
             }
         }
         return BlocklistReport(verdicts: verdicts, notes: notes)
+    }
+
+    /// RFC 5782 § 5: every IPv4 list MUST list 127.0.0.2. A list that
+    /// answers NXDOMAIN for it through this resolver (a public resolver the
+    /// list blocks, a filtering or rewriting resolver) says "not listed" to
+    /// everything, so those answers are marked unusable instead of clean.
+    private func checkTestEntry(_ report: inout BlocklistReport, _ resolver: StubResolver) async {
+        let suspects = report.verdicts.filter {
+            $0.list.kind == .ip && $0.outcome == .notListed && Self.isIPv4($0.subject)
+        }
+        guard !suspects.isEmpty, let testEntry = MailCore.IPAddress("127.0.0.2") else { return }
+        var byZone: [String: BlocklistConfiguration] = [:]
+        for suspect in suspects { byZone[suspect.list.zone] = suspect.list }
+        let lists = byZone.keys.sorted().compactMap { byZone[$0] }
+        let probes = await BlocklistChecker(lists: lists, resolver: resolver).check(address: testEntry)
+        let denying = Set(probes.filter { $0.outcome == .notListed }.map(\.list.zone))
+        guard !denying.isEmpty else { return }
+        report.unusable = Set(suspects.filter { denying.contains($0.list.zone) })
+        report.notes.append(
+            "The resolver answers NXDOMAIN for 127.0.0.2 on \(denying.sorted().joined(separator: ", ")): RFC 5782 "
+                + "requires every IPv4 list to list that test address, so this resolver is unusable for blocklists "
+                + "and its \"not listed\" means nothing. Lists often block public resolvers; ask a resolver of your own "
+                + "with --dns.")
+    }
+
+    private static func isIPv4(_ text: String) -> Bool {
+        text.split(separator: ".").count == 4 && MailCore.IPAddress(text) != nil
     }
 
     private static func result(_ body: () async throws(DNSError) -> [String]) async -> Result<[String], DNSError> {

@@ -23,7 +23,7 @@ struct AccountCommand: ParsableCommand {
 
         func run() throws {
             let (directory, dataDirectory, configuration) = try openDirectory(options)
-            let hash = try PasswordHasher.hash(try PasswordInput.read(fromStdin: passwordStdin))
+            let hash = try PasswordHasher.hash(try PasswordInput.read(for: address, fromStdin: passwordStdin))
             try directory.addAccount(address, passwordHash: hash)
             try MaildirWriter(
                 mailRoot: dataDirectory.resolve(configuration.storage.mailDirectory), hostname: configuration.hostname
@@ -49,14 +49,19 @@ struct AccountCommand: ParsableCommand {
         func run() throws {
             let directory = try openDirectory(options).0
             try directory.setPasswordHash(
-                address, passwordHash: try PasswordHasher.hash(try PasswordInput.read(fromStdin: passwordStdin)))
+                address, passwordHash: try PasswordHasher.hash(try PasswordInput.read(for: address, fromStdin: passwordStdin)))
             print("changed the password of \(address.lowercased())")
         }
     }
 
     struct Senders: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show or widen the envelope senders an account may use after AUTH (besides its address and aliases).")
+            abstract: "Show or widen the envelope senders an account may use after AUTH (besides its address and aliases).",
+            usage: """
+                sims account senders <address> [--add <add>] [--remove <remove>]
+                     [--data <data>]
+                """
+        )
         @Argument var address: String
         @Option(help: "Allow a sender: an address, *@domain, or *.") var add: String?
         @Option(help: "Remove an allowed sender pattern.") var remove: String?

@@ -7,7 +7,12 @@ import Server
 /// says for each finding how serious it is and what to do.
 struct DoctorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "doctor", abstract: "Check the configuration and the world around it.",
+        commandName: "doctor",
+        abstract: "Check the configuration and the world around it.",
+        usage: """
+            sims doctor [--data <data>] [--format <format>] [--dns <addr:port> ...]
+                 [--dns-timeout <dns-timeout>] [--offline]
+            """,
         discussion: """
             Checks sims.toml (client networks and the NAT trap, POP-before-SMTP, plaintext POP3), the TLS \
             certificate, the hostname's A/AAAA and PTR records, each local domain's MX, SPF and DMARC records, \

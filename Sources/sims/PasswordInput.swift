@@ -1,11 +1,19 @@
 import ArgumentParser
 import Foundation
+import MailStore
 
 /// Reads a new password without ever taking it as an argument (arguments
 /// show up in `ps` and shell history): from stdin with --password-stdin, or
 /// from a prompt without echo when a terminal is attached.
 enum PasswordInput {
-    static func read(fromStdin: Bool) throws -> String {
+    /// Reads the new password of `address` and applies `PasswordRule`.
+    static func read(for address: String, fromStdin: Bool) throws -> String {
+        let password = try read(fromStdin: fromStdin)
+        if let problem = PasswordRule.problem(with: password, for: address) { throw ValidationError(problem) }
+        return password
+    }
+
+    private static func read(fromStdin: Bool) throws -> String {
         if fromStdin {
             guard let line = readLine(strippingNewline: true), !line.isEmpty else {
                 throw ValidationError("no password on standard input")

@@ -20,16 +20,33 @@ struct QueueCommand: ParsableCommand {
 
     static func describe(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
 
+    /// The id as the spool names it, once it is known to be queued: a
+    /// mistyped or already delivered id is an error here, not a request the
+    /// server would only log as "no such queued message".
+    static func queuedID(_ text: String, in spool: Spool) throws -> String {
+        let id = text.uppercased()
+        let digits = id.dropFirst(2)
+        guard id.hasPrefix("S."), (1...40).contains(digits.count),
+            digits.allSatisfy({ $0.isASCII && ($0.isNumber || $0.isLetter) })
+        else {
+            throw CommandFailure(
+                "\(text.debugDescription) is not a queue id: they look like S.HOLLKDDR52P0U ('sims queue list' shows them)")
+        }
+        guard (try? spool.envelope(id)) != nil else {
+            throw CommandFailure(
+                "no message \(id) in the queue: it was delivered, bounced or removed, or never queued ('sims queue list' shows what is)"
+            )
+        }
+        return id
+    }
+
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "One line per queued message.")
         @OptionGroup var options: DataOption
         func run() throws {
             let envelopes = try QueueCommand.openSpool(options).listing()
             if envelopes.isEmpty { print("the queue is empty") }
-            for envelope in envelopes {
-                let pending = envelope.pendingRecipients.map(\.address).joined(separator: ", ")
-                print("\(envelope.id)  from <\(envelope.reversePath)>  to \(pending)  attempts \(envelope.attempts)  next \(QueueCommand.describe(envelope.nextAttempt))")
-            }
+            for envelope in envelopes { print(QueueListing.lines(for: envelope).joined(separator: "\n")) }
         }
     }
 
@@ -39,7 +56,7 @@ struct QueueCommand: ParsableCommand {
         @OptionGroup var options: DataOption
         func run() throws {
             let spool = try QueueCommand.openSpool(options)
-            let envelope = try spool.envelope(id)
+            let envelope = try spool.envelope(try QueueCommand.queuedID(id, in: spool))
             print("queue id:      \(envelope.id)")
             print("sender:        <\(envelope.reversePath)>")
             print("received from: \(envelope.receivedFrom)")
@@ -63,8 +80,10 @@ struct QueueCommand: ParsableCommand {
             if all == (id != nil) { throw ValidationError("give a queue id or --all") }
         }
         func run() throws {
-            try QueueCommand.openSpool(options).request(.retry(all ? nil : id))
-            print("asked the server to retry \(all ? "every message" : id!)")
+            let spool = try QueueCommand.openSpool(options)
+            let id = try self.id.map { try QueueCommand.queuedID($0, in: spool) }
+            try spool.request(.retry(id))
+            print("asked the server to retry \(id ?? "every message")")
         }
     }
 
@@ -73,7 +92,9 @@ struct QueueCommand: ParsableCommand {
         @Argument var id: String
         @OptionGroup var options: DataOption
         func run() throws {
-            try QueueCommand.openSpool(options).request(.delete(id))
+            let spool = try QueueCommand.openSpool(options)
+            let id = try QueueCommand.queuedID(self.id, in: spool)
+            try spool.request(.delete(id))
             print("asked the server to delete \(id)")
         }
     }
@@ -83,7 +104,9 @@ struct QueueCommand: ParsableCommand {
         @Argument var id: String
         @OptionGroup var options: DataOption
         func run() throws {
-            try QueueCommand.openSpool(options).request(.bounce(id))
+            let spool = try QueueCommand.openSpool(options)
+            let id = try QueueCommand.queuedID(self.id, in: spool)
+            try spool.request(.bounce(id))
             print("asked the server to bounce \(id)")
         }
     }

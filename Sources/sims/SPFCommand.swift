@@ -10,10 +10,16 @@ import NIOCore
 /// can drive the evaluator through the real resolver in one process.
 struct SPFCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "spf", abstract: "Evaluate SPF (RFC 7208) for a client address and sender.",
+        commandName: "spf",
+        abstract: "Evaluate SPF (RFC 7208) for a client address and sender.",
+        usage: """
+            sims spf [<ip>] [<sender>] [--helo <helo>] [--receiver <receiver>]
+                 [--dns <dns> ...] [--dns-timeout <dns-timeout>]
+                 [--dns-attempts <dns-attempts>] [--batch]
+            """,
         discussion: """
-            With --batch, reads JSON lines {"id":…,"ip":…,"mailfrom":…,"helo":…} on standard input and writes \
-            {"id":…,"result":…,"mechanism":…,"problem":…,"explanation":…} lines on standard output.
+            With --batch, reads JSON lines {"id":…, "ip":…, "mailfrom":…, "helo":…} on standard input and \
+            writes {"id":…, "result":…, "mechanism":…, "problem":…, "explanation":…} lines on standard output.
             """)
 
     @Argument(help: "The client's IP address.")

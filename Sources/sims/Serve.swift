@@ -10,6 +10,9 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let dataDirectory = DataDirectory(options.data)
+        // Before anything else: a second server on the same directory must
+        // not touch its log, spool or database.
+        let lock = try DataDirectoryLock.acquire(dataDirectory)
         if !dataDirectory.exists {
             let created = try dataDirectory.create(hostname: "mail.example.test", domain: "example.test")
             print(
@@ -17,22 +20,33 @@ struct Serve: AsyncParsableCommand {
                 Created a new data directory in \(dataDirectory.root)
                   domain:      example.test
                   account:     \(created.postmaster)
-                  password:    \(created.password)   (shown only this once; change it with 'sims account passwd')
+                  password:    \(created.password)   (shown only this once;
+                               change it with 'sims account passwd')
                 """)
         }
         let configuration = try dataDirectory.loadConfiguration()
-        print("SIMS \(configuration.hostname), data in \(dataDirectory.root)")
-        for address in configuration.smtpListeners {
-            print("  SMTP        \(address)   e.g. swaks --server \(address) --to postmaster@example.test")
+        try await MailServer(dataDirectory: dataDirectory, configuration: configuration).run {
+            Self.printBanner(configuration, dataDirectory)
         }
+        withExtendedLifetime(lock) {}
+    }
+
+    /// What listens where, printed once every listener is bound.
+    private static func printBanner(_ configuration: ServerConfiguration, _ dataDirectory: DataDirectory) {
+        print("SIMS \(SIMSVersion.current) as \(configuration.hostname), data in \(dataDirectory.root)")
+        for address in configuration.smtpListeners { print("  SMTP        \(address)") }
         for address in configuration.submissionListeners { print("  submission  \(address)   STARTTLS, then AUTH") }
-        for address in configuration.submissionImplicitTLSListeners { print("  submission  \(address)   implicit TLS, then AUTH") }
+        for address in configuration.submissionImplicitTLSListeners {
+            print("  submission  \(address)   implicit TLS, then AUTH")
+        }
         for address in configuration.pop3Listeners { print("  POP3        \(address)   STLS, then USER/PASS") }
         for address in configuration.pop3ImplicitTLSListeners { print("  POP3        \(address)   implicit TLS") }
         print("  logs        \(dataDirectory.resolve(configuration.log.directory))/sims.log")
+        if let address = configuration.smtpListeners.first, configuration.hostname == "mail.example.test" {
+            print("Try it: swaks --server \(address) --to postmaster@example.test --tls")
+        }
         print("Stop with Ctrl-C (SIGINT) or SIGTERM.")
         fflush(nil)  // all C streams: stdout may be a pipe
-        try await MailServer(dataDirectory: dataDirectory, configuration: configuration).run()
     }
 }
 

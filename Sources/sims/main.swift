@@ -1,4 +1,6 @@
 import ArgumentParser
+import DNS
+import Foundation
 import NIOCore
 import NIOPosix
 
@@ -8,19 +10,35 @@ import NIOPosix
 // Must happen on the main thread, before any task starts.
 NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
 
-/// What @main would do for an AsyncParsableCommand. It lives in an async
-/// function because in top-level code overload resolution picks the
-/// synchronous `run()`, which cannot run `serve`.
+/// What @main would do for an AsyncParsableCommand, with one difference:
+/// only a mistake on the command line (parsing, `validate()`) is answered
+/// with the usage text; an error while the command runs is printed as
+/// `Error: …` alone, in words (`SystemErrorText`), with exit status 1.
+/// It lives in an async function because in top-level code overload
+/// resolution picks the synchronous `run()`, which cannot run `serve`.
 func runSims() async {
+    var command: any ParsableCommand
     do {
-        var command = try SimsCommand.parseAsRoot()
+        command = try SimsCommand.parseAsRoot()
+    } catch {
+        SimsCommand.exit(withError: error)
+    }
+    do {
         if var asyncCommand = command as? any AsyncParsableCommand {
             try await asyncCommand.run()
         } else {
             try command.run()
         }
-    } catch {
+    } catch let failure as ValidationError {
+        FileHandle.standardError.write(Data("Error: \(failure.message)\n".utf8))
+        Foundation.exit(EXIT_FAILURE)
+    } catch let error where String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+        // --help, --version, ExitCode, CleanExit: ArgumentParser's own
+        // requests, thrown from the help command's run().
         SimsCommand.exit(withError: error)
+    } catch {
+        FileHandle.standardError.write(Data("Error: \(SystemErrorText.describe(error))\n".utf8))
+        Foundation.exit(EXIT_FAILURE)
     }
 }
 

@@ -334,7 +334,7 @@ class SimsServer:
             if self.proc.poll() is None:
                 self.kill()
                 raise AssertionError(f"sims serve did not log '{marker}' within {START_DEADLINE}s:\n{output}")
-            if "in use" not in output.lower():
+            if "address already in use" not in output.lower():
                 raise AssertionError(f"sims serve exited with {self.proc.returncode}:\n{output}")
         raise AssertionError("sims serve could not bind free ports after 3 attempts")
 

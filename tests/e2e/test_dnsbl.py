@@ -151,3 +151,34 @@ def test_host_name_checks_the_name_and_each_address(peers):
 def test_a_subject_that_is_neither_address_nor_name_is_refused_without_asking_dns():
     result = dnsbl("!!bad", "--dns", "127.0.0.1:1", "--dns-timeout", "0.2")
     assert result.returncode != 0 and "neither an IP address nor a host name" in result.stderr, result
+
+
+@pytest.mark.parametrize("subject", ["999.1.1.1", "1.2.3", "256.0.0.1"])
+def test_a_malformed_ipv4_address_is_refused_not_looked_up_as_a_name(subject):
+    result = dnsbl(subject, "--dns", "127.0.0.1:1", "--dns-timeout", "0.2")
+    assert result.returncode != 0, result.stdout + result.stderr
+    assert f'"{subject}" is not a valid IPv4 address' in result.stderr, result.stderr
+    assert "domain " + subject not in result.stdout
+
+
+@pytest.mark.parametrize("subject", ["127.0.0.2", "192.0.2.5"])
+def test_a_resolver_that_denies_the_rfc5782_test_entry_is_unusable(peers, subject):
+    # A resolver that answers NXDOMAIN for everything under bl.test, the test
+    # entry 2.0.0.127.bl.test included (as some public resolvers do for lists
+    # that block them); good.test keeps a usable list beside it.
+    dns = peers.dns(zone("2.0.0.127.good.test. A 127.0.0.2", "other.test. A 127.0.0.1"))
+    result = dnsbl(subject, "--dns", dns.address, "--lists", "bl.test,good.test")
+    output = result.stdout + result.stderr
+    assert line_for(result.stdout, "bl.test").split()[1] == "unusable", output
+    assert "unusable for blocklists" in " ".join(result.stdout.split()), output
+    assert all(len(line) <= 80 for line in result.stdout.splitlines()), result.stdout
+    if subject == "127.0.0.2":
+        assert result.returncode == 1, output  # good.test lists its test entry
+    else:
+        assert result.returncode == 0, output  # good.test answered, and it is usable
+        assert line_for(result.stdout, "good.test").split()[1:] == ["not", "listed"], output
+    only_bad = dnsbl(subject, "--dns", dns.address, "--lists", "bl.test", "--format", "json")
+    assert only_bad.returncode == 2, only_bad.stdout + only_bad.stderr
+    document = json.loads(only_bad.stdout)
+    assert [entry["status"] for entry in document["lookups"]] == ["unusable"]
+    assert "denies the RFC 5782 test entry 127.0.0.2" in document["summary"]

@@ -215,9 +215,13 @@ def test_queue_delete_removes_without_a_dsn(sims_server, peers):
                       timeout=QUEUE_DEADLINE)
     assert queue_ids_listed(sims) == [keep]
     assert not any(doomed in p.name for p in spool_files(sims)), spool_files(sims)
-    # An unknown id is reported, not fatal.
-    sims.cli("queue", "delete", "S.NOSUCHMESSAGE0", check=True)
-    sims.wait_for_log(r"cannot delete S\.NOSUCHMESSAGE0: no such queued message", timeout=QUEUE_DEADLINE)
+    # An unknown id is an error at once (exit 1), and nothing is asked of the server.
+    unknown = sims.cli("queue", "delete", "S.NOSUCHMESSAGE0")
+    assert unknown.returncode == 1, unknown.stdout + unknown.stderr
+    assert "no message S.NOSUCHMESSAGE0 in the queue" in unknown.stderr
+    # The id already deleted is unknown now too.
+    assert sims.cli("queue", "delete", doomed).returncode == 1
+    assert queue_ids_listed(sims) == [keep]
     assert sims.mail_files() == [], "delete must not send a DSN"
     assert "delivery status notification" not in sims.log_since_start()
 
@@ -325,3 +329,26 @@ def test_maximum_lifetime_expiry_bounces_with_4_4_7(sims_server, peers):
         "the last error (the unreachable MX) is part of the diagnostic"
     sims.wait_for_log(rf"QUEUE \[{qid}\] removed from queue", timeout=QUEUE_DEADLINE)
     assert spool_files(sims) == []
+
+
+def test_queue_list_fits_80_columns_and_counts_recipients(sims_server, peers):
+    sims, _ = deferred_setup(sims_server, peers)
+    single = relay(sims, ["one@remote.test"], compose("single"))
+    many = [f"recipient-number-{n}-with-a-long-local-part@remote.test" for n in range(5)]
+    long_sender = "a-sender-with-a-very-long-local-part-that-goes-on-and-on-and-on@example.test"
+    crowd = relay(sims, many, compose("crowd"), sender=long_sender)
+    wait_deferred(sims, single)
+    wait_deferred(sims, crowd)
+    listing = queue_list(sims)
+    assert all(len(line) <= 80 for line in listing.splitlines()), listing
+    assert sorted(queue_ids_listed(sims)) == sorted([single, crowd])
+    blocks = {block.split()[0]: block for block in re.split(r"\n(?=S\.)", listing.strip())}
+    assert "  1 recipient pending: <one@remote.test>" in blocks[single].splitlines(), blocks[single]
+    assert "1 recipients" not in listing
+    assert re.search(r"^  5 recipients pending: <recipient-number-0-\S*> and [1-4] more$", blocks[crowd], re.M), \
+        blocks[crowd]
+    assert re.search(r"^  1 attempt, next \d{4}-", blocks[single], re.M), blocks[single]
+    assert blocks[crowd].splitlines()[0].endswith("…"), blocks[crowd]
+    # queue show keeps everything the list cuts.
+    show = sims.cli("queue", "show", crowd, check=True).stdout
+    assert long_sender in show and all(address in show for address in many)

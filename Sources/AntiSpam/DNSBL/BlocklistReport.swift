@@ -7,10 +7,20 @@ public struct BlocklistReport: Sendable {
     public var verdicts: [BlocklistVerdict]
     /// Lines about the lookup itself ("mail.example.org has no addresses").
     public var notes: [String]
+    /// "Not listed" verdicts that mean nothing: the list (through this
+    /// resolver) also denies the RFC 5782 § 5 test entry 127.0.0.2, which
+    /// every IPv4 list must list. Shown as "unusable", never as clean.
+    public var unusable: Set<BlocklistVerdict>
 
-    public init(verdicts: [BlocklistVerdict], notes: [String] = []) {
+    public init(verdicts: [BlocklistVerdict], notes: [String] = [], unusable: Set<BlocklistVerdict> = []) {
         self.verdicts = verdicts
         self.notes = notes
+        self.unusable = unusable
+    }
+
+    /// A "not listed" that can be believed.
+    private func isClean(_ verdict: BlocklistVerdict) -> Bool {
+        verdict.outcome == .notListed && !unusable.contains(verdict)
     }
 
     public var listedCount: Int { verdicts.filter(\.isListed).count }
@@ -19,7 +29,7 @@ public struct BlocklistReport: Sendable {
     /// an answer; 2 when no list gave a usable answer at all.
     public var exitStatus: Int32 {
         if listedCount > 0 { return 1 }
-        return verdicts.contains { $0.outcome == .notListed } ? 0 : 2
+        return verdicts.contains(where: isClean) ? 0 : 2
     }
 
     /// The last line.
@@ -32,8 +42,11 @@ public struct BlocklistReport: Sendable {
             return "LISTED: \(listedSubjects.joined(separator: ", ")) on \(zones.count) of \(lists) lists "
                 + "(\(zones.joined(separator: ", ")))"
         }
+        if exitStatus == 2 && !unusable.isEmpty {
+            return "no usable answer: the resolver denies the RFC 5782 test entry 127.0.0.2"
+        }
         if exitStatus == 2 { return "no list gave an answer" }
-        let unanswered = verdicts.filter { $0.outcome != .notListed }.count
+        let unanswered = verdicts.filter { !isClean($0) }.count
         let what = subjects.count == 1 ? subjects[0] : subjects.joined(separator: ", ")
         return "not listed: \(what) on none of \(lists) lists"
             + (unanswered > 0 ? " (\(unanswered) lookups without an answer)" : "")
@@ -53,7 +66,10 @@ public struct BlocklistReport: Sendable {
             let kind = forSubject.first?.list.kind == .domain ? "domain" : "address"
             out.append(paint("\(kind) \(subject)", .bold, colour))
             for verdict in forSubject {
-                let (status, style, details) = Self.describe(verdict)
+                let (status, style, details): (String, Style, [String]) =
+                    unusable.contains(verdict)
+                    ? ("unusable", .yellow, ["NXDOMAIN for the test entry 127.0.0.2 too: this answer means nothing"])
+                    : Self.describe(verdict)
                 let zoneLength = max(zoneWidth, verdict.list.zone.count)
                 let zone = verdict.list.zone.padding(toLength: zoneLength, withPad: " ", startingAt: 0)
                 let statusText = paint(status.padding(toLength: statusWidth, withPad: " ", startingAt: 0), style, colour)
@@ -65,7 +81,7 @@ public struct BlocklistReport: Sendable {
             }
             out.append("")
         }
-        out += notes
+        out += notes.flatMap { TextWrap.lines($0, width: width) }
         if !notes.isEmpty { out.append("") }
         let style: Style = listedCount > 0 ? .red : exitStatus == 2 ? .yellow : .green
         out.append(paint(summary, style, colour))
@@ -136,7 +152,7 @@ public struct BlocklistReport: Sendable {
                 name: verdict.list.displayName, query: verdict.queryName, status: "", answers: verdict.answers)
             switch verdict.outcome {
             case .listed(let reason): (lookup.status, lookup.reason) = ("listed", reason)
-            case .notListed: lookup.status = "not-listed"
+            case .notListed: lookup.status = unusable.contains(verdict) ? "unusable" : "not-listed"
             case .refused: lookup.status = "refused"
             case .noAnswer(let error): (lookup.status, lookup.error) = ("no-answer", "\(error)")
             }

@@ -1,3 +1,4 @@
+import DNS
 import NIOCore
 import NIOPosix
 
@@ -32,14 +33,14 @@ public struct RelayCheckClient: Sendable {
             do {
                 channel = try await connect()
             } catch {
-                if probe.connectFailed("\(error)") == .finish { break }
+                if probe.connectFailed(SystemErrorText.describe(error)) == .finish { break }
                 continue
             }
             probe.connected(address: channel.channel.remoteAddress?.ipAddress ?? host)
             do {
                 probe = try await converse(channel, probe)
             } catch {
-                _ = probe.connectionClosed("\(error)")
+                _ = probe.connectionClosed(SystemErrorText.describe(error))
             }
         }
         return probe.report

@@ -1,3 +1,4 @@
+import DNS
 import Foundation
 import NIOSSL
 import SwiftASN1
@@ -19,7 +20,7 @@ enum CertificateInspection {
             }
             certificate = try Certificate(pemDocument: first)
         } catch {
-            return .unusable(path: certificatePath, reason: "cannot read it (\(error))")
+            return .unusable(path: certificatePath, reason: "cannot read it (\(SystemErrorText.describe(error)))")
         }
         // What ServerTLS does at startup: a key that does not match fails here.
         do {
@@ -27,7 +28,9 @@ enum CertificateInspection {
             let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
             _ = try NIOSSLContext(configuration: .makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key)))
         } catch {
-            return .unusable(path: certificatePath, reason: "the server could not load it with the key \(keyPath) (\(error))")
+            return .unusable(
+                path: certificatePath,
+                reason: "the server could not load it with the key \(keyPath) (\(SystemErrorText.describe(error)))")
         }
         return .loaded(
             CertificateSummary(

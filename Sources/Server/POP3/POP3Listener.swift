@@ -32,15 +32,29 @@ final class POP3Listener: Service {
         self.logger = logger
     }
 
-    func run() async throws {
-        let services = self.services
-        let logger = self.logger
-        let implicitTLS = self.implicitTLS
+    typealias Accepted = (NIOAsyncChannel<SMTPInbound, ByteBuffer>, NIOLoopBound<SMTPFrameHandler>, SessionTimeouts)
+    /// The bound socket, from `bind()` until `run()` takes it over.
+    private let socket = NIOLockedValueBox<NIOAsyncChannel<Accepted, Never>?>(nil)
+
+    /// Opens the socket; see `SMTPListener.bind()`.
+    func bind() async throws {
         if implicitTLS && services.tls.current == nil {
             logger.error("not listening on \(address): implicit TLS needs a certificate")
             return
         }
-        let server = try await ServerBootstrap(group: group)
+        let server: NIOAsyncChannel<Accepted, Never>
+        do { server = try await openSocket() } catch {
+            throw ListenError(service: implicitTLS ? "POP3 (implicit TLS)" : "POP3", address: address, error: error)
+        }
+        socket.withLockedValue { $0 = server }
+        logger.notice("listening on \(address) (POP3\(implicitTLS ? ", implicit TLS" : ""))")
+    }
+
+    private func openSocket() async throws -> NIOAsyncChannel<Accepted, Never> {
+        let services = self.services
+        let logger = self.logger
+        let implicitTLS = self.implicitTLS
+        return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: address.host, port: address.port) { channel in
@@ -59,7 +73,11 @@ final class POP3Listener: Service {
                     return (wrapped, NIOLoopBound(frame, eventLoop: channel.eventLoop), timeouts)
                 }
             }
-        logger.notice("listening on \(address) (POP3\(implicitTLS ? ", implicit TLS" : ""))")
+    }
+
+    func run() async throws {
+        // Not bound (implicit TLS without a certificate): nothing to serve.
+        guard let server = socket.withLockedValue({ $0 }) else { return }
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { connections in

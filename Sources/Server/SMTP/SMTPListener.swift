@@ -40,15 +40,35 @@ final class SMTPListener: Service {
 
     var moduleName: String { submission ? "SUBMIT" : "SMTP" }
 
-    func run() async throws {
-        let services = self.services
-        let logger = self.logger
-        let implicitTLS = self.implicitTLS
+    typealias Accepted = (NIOAsyncChannel<SMTPInbound, ByteBuffer>, NIOLoopBound<SMTPFrameHandler>, SessionTimeouts)
+    /// The bound socket, from `bind()` until `run()` takes it over.
+    private let socket = NIOLockedValueBox<NIOAsyncChannel<Accepted, Never>?>(nil)
+
+    var serviceName: String { (submission ? "submission" : "SMTP") + (implicitTLS ? " (implicit TLS)" : "") }
+
+    /// Opens the socket. MailServer binds every listener before it starts
+    /// any service, so a port that is taken stops the server before it has
+    /// done anything, with a `ListenError` that names this listener.
+    func bind() async throws {
         if implicitTLS && services.tls.current == nil {
             logger.error("not listening on \(address): implicit TLS needs a certificate")
             return
         }
-        let server = try await ServerBootstrap(group: group)
+        let server: NIOAsyncChannel<Accepted, Never>
+        do { server = try await openSocket() } catch { throw ListenError(service: serviceName, address: address, error: error) }
+        socket.withLockedValue { $0 = server }
+        let port = server.channel.localAddress?.port ?? address.port
+        boundPort.withLockedValue { $0 = port }
+        logger.notice(
+            "listening on \(ListenAddress(host: address.host, port: port)) (\(submission ? "submission" : "SMTP")\(implicitTLS ? ", implicit TLS" : ""))"
+        )
+    }
+
+    private func openSocket() async throws -> NIOAsyncChannel<Accepted, Never> {
+        let services = self.services
+        let logger = self.logger
+        let implicitTLS = self.implicitTLS
+        return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
@@ -66,11 +86,12 @@ final class SMTPListener: Service {
                     return (wrapped, NIOLoopBound(frame, eventLoop: channel.eventLoop), timeouts)
                 }
             }
-        let port = server.channel.localAddress?.port ?? address.port
-        boundPort.withLockedValue { $0 = port }
-        logger.notice(
-            "listening on \(ListenAddress(host: address.host, port: port)) (\(submission ? "submission" : "SMTP")\(implicitTLS ? ", implicit TLS" : ""))"
-        )
+    }
+
+    func run() async throws {
+        // Not bound (implicit TLS without a certificate): nothing to serve.
+        guard let server = socket.withLockedValue({ $0 }) else { return }
+        let logger = self.logger
 
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in

@@ -1,4 +1,5 @@
 import Foundation
+import MailCore
 import MailStore
 
 /// The data directory: sims.toml, sims.sqlite, tls/, mail/, log/.
@@ -36,33 +37,63 @@ public struct DataDirectory: Sendable {
     /// certificate. Refuses to touch an existing one.
     public func create(hostname: String, domain: String) throws -> Created {
         guard !exists else { throw SetupError.alreadyExists(root) }
+        // Everything that can be checked is checked before anything is made.
+        guard Self.isValidHostname(hostname) else { throw SetupError.invalidHostname(hostname) }
+        let domain = try Directory.canonicalDomain(domain)
         let files = FileManager.default
-        try files.createDirectory(atPath: root, withIntermediateDirectories: true)
-        for sub in ["tls", "mail", "log"] {
-            try files.createDirectory(atPath: "\(root)/\(sub)", withIntermediateDirectories: true)
-        }
         let configuration = ServerConfiguration()
-        try SelfSignedCertificate.write(
-            hostname: hostname, certificatePath: resolve(configuration.tlsCertificate), keyPath: resolve(configuration.tlsKey))
-        let directory = try Directory(path: resolve(configuration.storage.database))
-        try directory.addDomain(domain)
-        let postmaster = "postmaster@\(domain.lowercased())"
-        let password = PasswordHasher.generatePassword()
-        try directory.addAccount(postmaster, passwordHash: try PasswordHasher.hash(password))
-        try MaildirWriter(mailRoot: resolve(configuration.storage.mailDirectory), hostname: hostname).createMaildir(
-            for: postmaster)
-        // Written last: its presence marks the directory as complete.
-        try DefaultConfigurationFile.text(hostname: hostname).write(toFile: configurationFile, atomically: true, encoding: .utf8)
-        return Created(postmaster: postmaster, password: password)
+        // What this call made, removed again if a later step fails: a
+        // half-made directory would be neither usable nor re-creatable.
+        var made: [String] = []
+        do {
+            if !files.fileExists(atPath: root) {
+                try files.createDirectory(atPath: root, withIntermediateDirectories: true)
+                made.append(root)
+            }
+            for sub in ["tls", "mail", "log"] where !files.fileExists(atPath: "\(root)/\(sub)") {
+                try files.createDirectory(atPath: "\(root)/\(sub)", withIntermediateDirectories: true)
+                made.append("\(root)/\(sub)")
+            }
+            let database = resolve(configuration.storage.database)
+            // A database that was already there (sims.toml lost) is never removed.
+            if !files.fileExists(atPath: database) { made += [database, "\(database)-wal", "\(database)-shm"] }
+            try SelfSignedCertificate.write(
+                hostname: hostname, certificatePath: resolve(configuration.tlsCertificate), keyPath: resolve(configuration.tlsKey)
+            )
+            let directory = try Directory(path: database)
+            try directory.addDomain(domain)
+            let postmaster = "postmaster@\(domain)"
+            let password = PasswordHasher.generatePassword()
+            try directory.addAccount(postmaster, passwordHash: try PasswordHasher.hash(password))
+            try MaildirWriter(mailRoot: resolve(configuration.storage.mailDirectory), hostname: hostname).createMaildir(
+                for: postmaster)
+            // Written last: its presence marks the directory as complete.
+            try DefaultConfigurationFile.text(hostname: hostname).write(
+                toFile: configurationFile, atomically: true, encoding: .utf8)
+            return Created(postmaster: postmaster, password: password)
+        } catch {
+            for path in made.reversed() { try? files.removeItem(atPath: path) }
+            throw error
+        }
+    }
+
+    /// A host name for the greeting, Received headers and the certificate:
+    /// RFC 5321 domain syntax, ASCII, with at least one dot (or `localhost`).
+    public static func isValidHostname(_ name: String) -> Bool {
+        DomainSyntax.isValid(Substring(name), allowUTF8: false) && (name.contains(".") || name == "localhost")
     }
 }
 
 public enum SetupError: Error, CustomStringConvertible {
     case alreadyExists(String)
     case missing(String)
+    case invalidHostname(String)
 
     public var description: String {
         switch self {
+        case .invalidHostname(let name):
+            return "\(name.debugDescription) is not a valid host name (letters, digits, hyphens and dots, "
+                + "e.g. mx.example.org)"
         case .alreadyExists(let path): return "\(path) already holds a SIMS data directory (sims.toml exists)"
         case .missing(let path):
             return "\(path) is not a SIMS data directory (no sims.toml); create one with 'sims init --data \(path)'"
