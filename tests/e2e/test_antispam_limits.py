@@ -131,9 +131,10 @@ def test_recipients_per_hour_per_address(sims_server):
         # An unknown recipient is refused before it is counted.
         code, _ = c.cmd(f"RCPT TO:<nobody@{DOMAIN}>")
         assert code == 550
-        for _ in range(3):
-            c.expect(f"RCPT TO:<{POSTMASTER}>", 250)
-        code, text = c.cmd(f"RCPT TO:<{POSTMASTER}>")
+        # Spelled differently each time: one address given twice is merged, not counted.
+        for spelling in ("postmaster", "Postmaster", "POSTMASTER"):
+            c.expect(f"RCPT TO:<{spelling}@{DOMAIN}>", 250)
+        code, text = c.cmd(f"RCPT TO:<postMaster@{DOMAIN}>")
         assert (code, text[:5]) == (451, "4.7.1"), (code, text)
         assert "Too many recipients from 127.0.0.7: 3 per hour" in text, text
         c.expect("DATA", 354)
@@ -148,7 +149,7 @@ def test_recipients_per_hour_per_address(sims_server):
         c.expect("EHLO other.client.test", 250)
         c.expect("MAIL FROM:<s@remote.test>", 250)
         c.expect(f"RCPT TO:<{POSTMASTER}>", 250)
-    sims.wait_for_log(r"<postmaster@example\.test> refused: rate limit: .*Too many recipients from 127\.0\.0\.7", count=2)
+    sims.wait_for_log(r"<(?i:postmaster)@example\.test> refused: rate limit: .*Too many recipients from 127\.0\.0\.7", count=2)
 
 
 def test_user_messages_per_hour_follow_the_user_not_the_address(sims_server):

@@ -72,8 +72,7 @@ def test_idle_connections_filling_every_slot_make_room_for_a_real_client(sims_se
     sims = sims_server({"limits.connections": 6, "timeouts.idle_eviction": "1s"})
     idle = []
     for n in range(6):
-        c = RawSMTP(sims.smtp_port, source=f"127.0.0.{20 + n}", timeout=10)
-        c.reply()  # the greeting, then nothing
+        c = RawSMTP(sims.smtp_port, source=f"127.0.0.{20 + n}", timeout=10)  # the greeting, then nothing
         idle.append(c)
     time.sleep(1.3)  # all of them idle past the eviction age
     with RawSMTP(sims.smtp_port, source="127.0.0.50", timeout=10) as real:
@@ -93,8 +92,7 @@ def test_idle_connections_filling_every_slot_make_room_for_a_real_client(sims_se
 
 def test_idle_sessions_do_not_delay_the_stop(sims_server):
     sims = sims_server({"pop3.allow_plaintext": True, "pop3.timeout": "10m"})
-    smtp = RawSMTP(sims.smtp_port, timeout=10)
-    smtp.reply()
+    smtp = RawSMTP(sims.smtp_port, timeout=10)  # greeted, then idle
     pop = socket.create_connection(("127.0.0.1", sims.pop_port), timeout=10)
     pop_in = pop.makefile("rb")
     assert pop_in.readline().startswith(b"+OK")
