@@ -52,7 +52,7 @@ let package = Package(
         .target(
             name: "SMTPClient",
             dependencies: [
-                "MailCore",
+                "MailCore", "DNS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -1,3 +1,4 @@
+import DNS
 import Logging
 import MailCore
 import NIOCore
@@ -96,7 +97,7 @@ public struct SMTPClient: Sendable {
             result = try await promise.futureResult.get()
         } catch {
             result = AttemptResult(
-                outcome: .failed(reason: "\(error)", reply: nil, isPermanent: false), reusedConnectionFailed: true)
+                outcome: .failed(reason: SystemErrorText.describe(error), reply: nil, isPermanent: false), reusedConnectionFailed: true)
         }
         if !result.reusedConnectionFailed { logger.info("\(result.outcome.logText) (reused connection)") }
         return result
@@ -153,7 +154,8 @@ public struct SMTPClient: Sendable {
         do {
             _ = try await bootstrap.connect(host: host, port: port).get()
         } catch {
-            let outcome = AttemptOutcome.failed(reason: "cannot connect to \(remote): \(error)", reply: nil, isPermanent: false)
+            let outcome = AttemptOutcome.failed(
+                reason: "cannot connect to \(remote): \(SystemErrorText.describe(error))", reply: nil, isPermanent: false)
             logger.notice("\(outcome.logText)")
             // The handler may never have seen an active channel: settle the
             // promise (a second completion is ignored) and report the cause.
@@ -164,7 +166,7 @@ public struct SMTPClient: Sendable {
         do {
             result = try await promise.futureResult.get()
         } catch {
-            result = AttemptResult(outcome: .failed(reason: "\(error)", reply: nil, isPermanent: false))
+            result = AttemptResult(outcome: .failed(reason: SystemErrorText.describe(error), reply: nil, isPermanent: false))
         }
         logger.info("\(result.outcome.logText)")
         return result

@@ -260,3 +260,27 @@ def test_one_recipient_wording_and_greylisting_is_not_a_deferral(sims_server, pe
     [qid] = re.findall(r"\[(S\.\w+)\] \S+ <postmaster@example\.test> greylisted", sims.log_text())
     story = sims_cli("explain", qid, "--data", str(sims.data), env={"NO_COLOR": "1"}).stdout
     assert "still queued" not in story and "greylisted" in story, story
+
+
+def test_since_defaults_to_the_last_24_hours(sims_server, peers):
+    import datetime
+
+    sims, sink = truth_server(sims_server, peers)
+    with RawSMTP(sims.smtp_port, source="127.0.0.2") as c:
+        c.expect("EHLO trusted.client.test", 250)
+        c.expect(f"MAIL FROM:<{ALICE}>", 250)
+        c.expect("RCPT TO:<bob@remote.test>", 250)
+        c.expect("DATA", 354)
+        c.send(compose("old relay", to="bob@remote.test") + b".\r\n")
+        assert c.reply()[0] == 250
+    sims.wait_for_log(r"relayed: client network 127\.0\.0\.2")
+    sims.stop()
+    assert audit(sims)["counts"]["relayed_messages"] == 1
+    # The same log, thirty hours older.
+    def older(match):
+        stamp = datetime.datetime.strptime(match.group(0), "%Y-%m-%dT%H:%M:%S.%fZ") - datetime.timedelta(hours=30)
+        return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+    text = sims.log_path.read_text()
+    sims.log_path.write_text(re.sub(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", older, text, flags=re.M))
+    assert audit(sims)["counts"]["relayed_messages"] == 0, "the default window is the last 24 hours"
+    assert audit(sims, "--since", "48h")["counts"]["relayed_messages"] == 1

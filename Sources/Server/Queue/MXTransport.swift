@@ -79,7 +79,7 @@ struct MXTransport: MessageTransport {
                     lastRefusal = (reply, target.host)
                 }
                 lastProblem = "\(remote): \(reason)"
-                logger.info("delivery to \(remote) for \(domain) failed, trying the next host: \(reason)")
+                logger.info("delivery to \(remote) for \(domain) failed, trying the next host: \(LogField.text(reason))")
             }
         }
         // RFC 5321 § 5.1: every address is tried before giving up. Only when
