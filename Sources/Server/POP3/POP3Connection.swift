@@ -120,11 +120,11 @@ final class POP3Connection {
                     case .startTLS:
                         awaitingTLS = true
                     case .proceed:
-                        if unflushed >= Self.flushThreshold { try await flush() }
+                        if unflushed >= Self.flushThreshold, !flushNow() { try await drain() }
                     }
                     if awaitingTLS { break }
                 }
-                try await flush()
+                if !flushNow() { try await drain() }
             }
         }
     }
@@ -301,16 +301,25 @@ final class POP3Connection {
     /// Sends what is queued. When the client does not read (its replies pile
     /// up past the channel's high-water mark), waits until they are written:
     /// a client that pipelines a thousand RETRs and reads nothing then holds
-    /// one message in our memory, not a thousand.
+    /// one message in our memory, not a thousand. The wait is a separate
+    /// async call, made only then: an async call hops executors, which cost
+    /// more per command than the rest of a short reply.
     private func flush() async throws {
-        guard unflushed > 0 else { return }
+        if !flushNow() { try await drain() }
+    }
+
+    /// Sends what is queued; false when the output is backed up.
+    private func flushNow() -> Bool {
+        guard unflushed > 0 else { return true }
         unflushed = 0
-        let channel = self.channel.channel
-        if channel.isWritable {
-            channel.flush()
-        } else {
-            try await channel.writeAndFlush(ByteBuffer()).get()
-        }
+        channel.channel.flush()
+        return channel.channel.isWritable
+    }
+
+    /// Returns once everything written so far has left (an empty write
+    /// completes after every write before it).
+    private func drain() async throws {
+        try await channel.channel.writeAndFlush(ByteBuffer()).get()
     }
 
     private func startTLS(_ reply: String) async throws {

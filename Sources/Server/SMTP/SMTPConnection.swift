@@ -100,17 +100,16 @@ struct SMTPConnection {
                 // is never executed (RFC 3207 § 4.2; CVE-2011-0411 class).
                 if awaitingTLS { continue }
                 for line in lines {
+                    // Fed synchronously; only an action that needs waiting
+                    // (a lookup, storage, TLS) costs an async call. Each async
+                    // call hops executors, which cost more than a line of
+                    // message text (20 µs per line, a million lines) or a
+                    // short command.
                     let outcome: LineOutcome
-                    if session.isReadingData {
-                        // Message text is fed here, without an async call per
-                        // line: each call hops executors, which cost more than
-                        // reading the line (20 µs per line, a million lines).
-                        let action = session.receive(line, newQueueID: { services.queueIDs.next() })
-                        if case .none = action { continue }
-                        outcome = try await carryOut(
-                            action, for: line, wasReadingData: true, wasInSASLExchange: false, session: &session, output: &output)
-                    } else {
-                        outcome = try await handle(line, session: &session, output: &output)
+                    switch feed(line, session: &session, output: &output) {
+                    case .done(let done): outcome = done
+                    case .pending(let action, let context):
+                        outcome = try await carryOut(action, context, session: &session, output: &output)
                     }
                     if incoming.isInUse && !session.isReadingData {
                         // Delivered or refused: the spilled text is no longer needed.
@@ -125,7 +124,7 @@ struct SMTPConnection {
                         break  // the rest of this read was sent in plaintext: dropped
                     }
                 }
-                try await flush(&output)
+                if !flushNow(&output) { try await drain() }
                 if session.isReadingData != timeouts.isReadingData {
                     timeouts.isReadingData = session.isReadingData
                     let frame = self.frame
@@ -142,31 +141,53 @@ struct SMTPConnection {
 
     private enum LineOutcome { case proceed, close, startTLS }
 
-    /// Feeds one line and carries out the resulting actions.
-    private func handle(_ line: InputLine, session: inout SMTPSession, output: inout ByteBuffer) async throws -> LineOutcome {
-        let wasReadingData = session.isReadingData
-        // Passwords never reach the log, at any level (SASL responses and
-        // AUTH initial responses are base64 of the password).
-        let wasInSASLExchange = session.isInSASLExchange
-        let action = session.receive(line, newQueueID: { services.queueIDs.next() })
-        if !wasReadingData {
-            logger.debug("< \(wasInSASLExchange ? "<SASL response hidden>" : Self.masked(Self.printable(line)))")
-        }
-        return try await carryOut(
-            action, for: line, wasReadingData: wasReadingData, wasInSASLExchange: wasInSASLExchange, session: &session,
-            output: &output)
+    /// What the session said about a line: settled at once, or an action to carry out.
+    private enum Step {
+        case done(LineOutcome)
+        case pending(SMTPSessionAction, LineContext)
     }
 
-    /// Carries out the session's action for `line`, and the actions that follow from it.
-    private func carryOut(
-        _ first: SMTPSessionAction, for line: InputLine, wasReadingData: Bool, wasInSASLExchange: Bool,
-        session: inout SMTPSession, output: inout ByteBuffer
-    ) async throws -> LineOutcome {
-        // Made only when logged: message text is never logged, and building
-        // it for each of a million DATA lines cost more than the session.
-        func lineForLog() -> String {
-            wasInSASLExchange ? "<SASL response hidden>" : Self.masked(Self.printable(line))
+    /// The line an action answers, for the log.
+    private struct LineContext {
+        var line: InputLine
+        var wasReadingData: Bool
+        /// Passwords never reach the log, at any level (SASL responses and
+        /// AUTH initial responses are base64 of the password).
+        var wasInSASLExchange: Bool
+
+        /// Made only when logged: message text is never logged, and building
+        /// it for each of a million DATA lines cost more than the session.
+        var forLog: String {
+            wasInSASLExchange ? "<SASL response hidden>" : SMTPConnection.masked(SMTPConnection.printable(line))
         }
+    }
+
+    /// Feeds one line; settles what needs no waiting (a reply, message text).
+    private func feed(_ line: InputLine, session: inout SMTPSession, output: inout ByteBuffer) -> Step {
+        let context = LineContext(
+            line: line, wasReadingData: session.isReadingData, wasInSASLExchange: session.isInSASLExchange)
+        let action = session.receive(line, newQueueID: { services.queueIDs.next() })
+        if !context.wasReadingData { logger.debug("< \(context.forLog)") }
+        switch action {
+        case .none:
+            return .done(.proceed)
+        case .reply(let reply):
+            record(reply, &output, line: context.forLog, wasData: context.wasReadingData)
+            return .done(.proceed)
+        case .replyAndClose(let reply):
+            record(reply, &output, line: context.forLog, wasData: context.wasReadingData)
+            return .done(.close)
+        default:
+            return .pending(action, context)
+        }
+    }
+
+    /// Carries out the session's action for a line, and the actions that follow from it.
+    private func carryOut(
+        _ first: SMTPSessionAction, _ context: LineContext, session: inout SMTPSession, output: inout ByteBuffer
+    ) async throws -> LineOutcome {
+        let wasReadingData = context.wasReadingData
+        func lineForLog() -> String { context.forLog }
         var action = first
         while true {
             switch action {
@@ -403,15 +424,24 @@ struct SMTPConnection {
     /// that pipelines commands and never reads then stalls its own session
     /// (its commands back up in its socket), never the server's memory.
     private func flush(_ output: inout ByteBuffer) async throws {
-        guard output.readableBytes > 0 else { return }
+        if !flushNow(&output) { try await drain() }
+    }
+
+    /// Sends the replies gathered so far; false when the client's output is
+    /// backed up past the high-water mark (then `drain`).
+    private func flushNow(_ output: inout ByteBuffer) -> Bool {
+        guard output.readableBytes > 0 else { return true }
         let buffer = output
         output.clear()
         let channel = self.channel.channel
-        if channel.isWritable {
-            channel.writeAndFlush(buffer, promise: nil)
-        } else {
-            try await channel.writeAndFlush(buffer).get()
-        }
+        channel.writeAndFlush(buffer, promise: nil)
+        return channel.isWritable
+    }
+
+    /// Returns once everything written so far has left (an empty write
+    /// completes after every write before it).
+    private func drain() async throws {
+        try await channel.channel.writeAndFlush(ByteBuffer()).get()
     }
 
     /// Writes the 220, inserts TLS in front of everything and drops buffered
