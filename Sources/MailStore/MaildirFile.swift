@@ -62,8 +62,9 @@ enum MaildirFile {
         if scratch.count < size { scratch.append(contentsOf: repeatElement(0, count: size - scratch.count)) }
         var filled = 0
         while filled < size {
-            let count = scratch.withUnsafeMutableBytes { buffer in
-                read(fd, buffer.baseAddress! + filled, size - filled)
+            let count = scratch.withUnsafeMutableBytes { buffer -> Int in
+                guard let base = buffer.baseAddress else { return 0 }
+                return read(fd, base + filled, size - filled)
             }
             if count < 0 {
                 if errno == EINTR { continue }

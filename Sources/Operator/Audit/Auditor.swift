@@ -160,11 +160,8 @@ public struct Auditor {
 
     private mutating func loggedIn(_ account: String, from line: LogLine) {
         guard let client = line.client?.text else { return }
-        if accountClients[account] == nil {
-            guard accountClients.count < 10_000 else { return }
-            accountClients[account] = BoundedCounter(capacity: settings.distinctBound)
-        }
-        accountClients[account]!.add(client)
+        guard accountClients[account] != nil || accountClients.count < 10_000 else { return }
+        accountClients[account, default: BoundedCounter(capacity: settings.distinctBound)].add(client)
     }
 
     private mutating func relayed(_ grant: RelayGrant, recipient: String, domain: String, _ line: LogLine) {
@@ -200,14 +197,11 @@ public struct Auditor {
             return
         }
         let night = settings.nightHours.contains(LogTime.hour(line.time))
-        if permissions[grant] == nil {
-            guard permissions.count < 10_000 else {
-                permissionOverflow += 1
-                return
-            }
-            permissions[grant] = PermissionTally(first: line.time, distinctBound: settings.distinctBound)
+        guard permissions[grant] != nil || permissions.count < 10_000 else {
+            permissionOverflow += 1
+            return
         }
-        permissions[grant]!.add(
+        permissions[grant, default: PermissionTally(first: line.time, distinctBound: settings.distinctBound)].add(
             time: line.time, queueID: queueID, domain: domain, client: line.client?.text ?? "", night: night,
             bound: settings.exactMessageBound)
     }
