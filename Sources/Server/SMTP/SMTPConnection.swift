@@ -268,19 +268,21 @@ struct SMTPConnection {
         var chunk = chunk
         if !incoming.isInUse {
             let id = transaction?.id.rawValue ?? services.queueIDs.next().rawValue
-            incoming.messageID = MessageIDHeader.find(in: chunk)
-            if let cleaned = removingForgedResults(chunk.readableBytesView) { chunk = ByteBuffer(bytes: cleaned) }
+            let header = examine(chunk)
+            incoming.messageID = header.messageID
+            if let cleaned = header.cleaned { chunk = ByteBuffer(bytes: cleaned) }
             await incoming.start(in: services.spillDirectory, id: id, using: services.delivery)
         }
         await incoming.append(chunk, using: services.delivery)
     }
 
-    /// The header section without Authentication-Results that claim our
-    /// name (RFC 8601 § 5); nil when there are none.
-    private func removingForgedResults(_ text: ByteBufferView) -> [UInt8]? {
-        guard let cleaned = ForgedAuthenticationResults.removing(from: text, authservID: services.hostname) else { return nil }
-        logger.notice("removed Authentication-Results claiming to be ours (\(services.hostname)) from the message")
-        return cleaned
+    /// Reads the header section; logs when forged Authentication-Results go.
+    private func examine(_ text: ByteBuffer) -> HeaderSection {
+        let header = HeaderSection(of: text, authservID: services.hostname)
+        if header.cleaned != nil {
+            logger.notice("removed Authentication-Results claiming to be ours (\(services.hostname)) from the message")
+        }
+        return header
     }
 
     private func deliver(_ transaction: MailTransaction, session: SMTPSession) async -> DeliveryOutcome {
@@ -306,9 +308,9 @@ struct SMTPConnection {
                 head: head, spillFile: incoming.path, spillSize: incoming.size, tail: Array(transaction.message.readableBytesView))
             messageID = incoming.messageID
         } else {
-            let text = transaction.message.readableBytesView
-            content = MessageContent(head: head, tail: removingForgedResults(text) ?? Array(text))
-            messageID = MessageIDHeader.find(in: transaction.message)
+            let header = examine(transaction.message)
+            content = MessageContent(head: head, tail: header.cleaned ?? Array(transaction.message.readableBytesView))
+            messageID = header.messageID
         }
         let summary = policyState.summary
         let checksText = summary.isEmpty ? "" : " (checks: \(summary))"
@@ -355,38 +357,22 @@ struct SMTPConnection {
     /// the whole message again (a queued copy left behind would reach its
     /// remote recipients twice).
     private func store(_ content: MessageContent, _ transaction: MailTransaction) async throws -> QueuedMessage? {
-        var accounts: [String] = []
-        var remote: [QueuedRecipient] = []
-        for recipient in transaction.recipients {
-            switch recipient.destination {
-            case .local(let targets):
-                accounts.append(contentsOf: targets)
-            case .relay(let domain, let permission):
-                guard let mailbox = recipient.path.mailbox else { continue }
-                remote.append(QueuedRecipient(address: mailbox.description, domain: domain, permission: permission.description))
-            }
-        }
-        var queued: QueuedMessage?
-        if !remote.isEmpty {
+        let route = StorageRoute(transaction, clientAddress: clientAddress, now: Date())
+        if let entry = route.queueEntry {
             guard let outbound = services.outbound else { throw DeliveryError.ioError("the outbound queue is not running") }
-            let envelope = QueuedMessage(
-                id: transaction.id.rawValue, reversePath: transaction.reversePath.mailbox?.description ?? "",
-                recipients: remote, created: Date(), receivedFrom: clientAddress)
-            try await services.delivery.run { try outbound.spool.enqueue(content, envelope: envelope) }
-            queued = envelope
+            try await services.delivery.run { try outbound.spool.enqueue(content, envelope: entry) }
         }
-        if !accounts.isEmpty {
-            do {
-                _ = try await services.delivery.deliver(content, to: accounts, id: transaction.id)
-            } catch {
-                if let queued, let spool = services.outbound?.spool {
-                    // Not yet handed to the runner, so no attempt can be under way.
-                    _ = try? await services.delivery.run { spool.remove(queued.id) }
-                }
-                throw error
+        guard !route.localAccounts.isEmpty else { return route.queueEntry }
+        do {
+            _ = try await services.delivery.deliver(content, to: route.localAccounts, id: transaction.id)
+        } catch {
+            if let entry = route.queueEntry, let spool = services.outbound?.spool {
+                // Not yet handed to the runner, so no attempt can be under way.
+                _ = try? await services.delivery.run { spool.remove(entry.id) }
             }
+            throw error
         }
-        return queued
+        return route.queueEntry
     }
 
     // MARK: - Output
