@@ -7,6 +7,8 @@ enum SpoolEntryCheck {
         guard envelope.id == id else { return "its id \(envelope.id) is not its file name \(id)" }
         guard isSafeID(id) else { return "its id is not a queue id" }
         guard !envelope.recipients.isEmpty else { return "it has no recipients" }
+        // The runner counts attempts up; a count near Int.max would trap.
+        guard (0...1_000_000).contains(envelope.attempts) else { return "its attempt count \(envelope.attempts) is impossible" }
         for recipient in envelope.recipients {
             guard recipient.address.contains("@"), !recipient.domain.isEmpty else {
                 return "recipient \(recipient.address) has no domain"

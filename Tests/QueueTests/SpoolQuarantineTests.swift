@@ -26,11 +26,15 @@ struct SpoolQuarantineTests {
         noDomain.recipients[0].address = "bob"
         write(String(decoding: try Spool.encoder.encode(noDomain), as: UTF8.self), envelope: "S.NODOMAIN", in: spool)
 
+        var endless = envelope("S.ENDLESS", to: ["bob@remote.test"])
+        endless.attempts = Int.max
+        write(String(decoding: try Spool.encoder.encode(endless), as: UTF8.self), envelope: "S.ENDLESS", in: spool)
+
         let (envelopes, notes) = try spool.recover()
         let problems = notes.map(\.description)
         #expect(envelopes.map(\.id) == ["S.GOOD"])
         let quarantined = try FileManager.default.contentsOfDirectory(atPath: "\(spool.root)/quarantine")
-        for id in ["S.GARBAGE", "S.BINARY", "S.EMPTY", "S.MISMATCH", "S.NODOMAIN"] {
+        for id in ["S.GARBAGE", "S.BINARY", "S.EMPTY", "S.MISMATCH", "S.NODOMAIN", "S.ENDLESS"] {
             #expect(quarantined.contains("\(id).json"))
             #expect(quarantined.contains(id), "the message goes with its envelope")
             #expect(problems.contains { $0.hasPrefix("\(id): ") && $0.contains("moved to quarantine/") })
