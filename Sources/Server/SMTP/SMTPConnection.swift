@@ -124,13 +124,16 @@ struct SMTPConnection {
                         break  // the rest of this read was sent in plaintext: dropped
                     }
                 }
+                // Marked busy before the 354 leaves: a shutdown that comes
+                // right after the client sees it must wait for the message.
+                let shutdownWaiting = control.setBusyWithMessage(session.isReadingData)
                 if !flushNow(&output) { try await drain() }
                 if session.isReadingData != timeouts.isReadingData {
                     timeouts.isReadingData = session.isReadingData
                     let frame = self.frame
                     channel.eventLoop.execute { frame.value.readingDataChanged() }
                 }
-                if control.setBusyWithMessage(session.isReadingData) {
+                if shutdownWaiting {
                     logger.info("closing for shutdown")
                     control.sayGoodbyeAndClose()
                     return
