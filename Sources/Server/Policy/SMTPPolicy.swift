@@ -54,7 +54,8 @@ struct SMTPPolicy: Sendable {
     /// Whether a client is trusted by address (client networks, exempt networks).
     func isExempt(_ client: String) -> Bool {
         guard let address = MailCore.IPAddress(client) else { return false }
-        return clientNetworks.contains { $0.contains(address) } || options.exemptNetworks.contains { $0.contains(address) }
+        return RelayDecision.clientNetwork(containing: address, in: clientNetworks) != nil
+            || options.exemptNetworks.contains { $0.contains(address) }
     }
 
     // MARK: Connect

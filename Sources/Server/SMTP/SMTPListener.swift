@@ -157,8 +157,7 @@ final class SMTPListener: Service {
         logger.info("connected to \(address)")
         let session = SMTPConnection(
             services: services, channel: connection, frame: frame, timeouts: timeouts,
-            clientAddress: peer, submission: submission, implicitTLS: implicitTLS, logger: logger,
-            relayPermission: services.permission(for: peer))
+            clientAddress: peer, submission: submission, implicitTLS: implicitTLS, logger: logger)
         await session.run()
     }
 }

@@ -33,14 +33,6 @@ struct SMTPServices: Sendable {
     /// tmp/, emptied at startup).
     let spillDirectory: String
 
-    /// The relay permission a client has by its address alone, if any.
-    func permission(for clientAddress: String) -> RelayPermission? {
-        guard let address = IPAddress(clientAddress),
-            let network = clientNetworks.first(where: { $0.contains(address) })
-        else { return nil }
-        return .clientNetwork(network.text)
-    }
-
     func sessionConfiguration(submission: Bool) -> SMTPSessionConfiguration {
         var configuration = SMTPSessionConfiguration(hostname: hostname)
         configuration.commandLineLimit = limits.commandLineLength
