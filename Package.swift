@@ -104,11 +104,24 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // What a client may do: the relay decision (RelayDecision, POP-before-SMTP),
+        // the anti-spam checks at connect/HELO/MAIL/RCPT (SMTPPolicy and its
+        // options), the credential check, brute-force protection and open sessions.
+        .target(
+            name: "Policy",
+            dependencies: [
+                "MailCore", "SMTPProtocol", "MailStore", "DNS", "AntiSpam",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // Configuration, logging, listeners, NIO pipelines, TLS, service wiring.
         .target(
             name: "Server",
             dependencies: [
-                "MailCore", "SMTPProtocol", "POP3Protocol", "MailStore", "Queue", "DNS", "SMTPClient", "AntiSpam",
+                "MailCore", "SMTPProtocol", "POP3Protocol", "MailStore", "Queue", "DNS", "SMTPClient", "AntiSpam", "Policy",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -159,9 +172,17 @@ let package = Package(
         .testTarget(
             name: "OperatorTests", dependencies: ["Operator", "AntiSpam", "DNS", "MailCore"], swiftSettings: strict),
         .testTarget(
+            name: "PolicyTests",
+            dependencies: [
+                "Policy", "SMTPProtocol", "MailStore", "MailCore", "AntiSpam", "DNS",
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "MailStore", "MailCore", "AntiSpam", "DNS", "SMTPProtocol", "Operator", "SMTPClient", "Queue",
+                "Server", "Policy", "MailStore", "MailCore", "AntiSpam", "DNS", "SMTPProtocol", "Operator", "SMTPClient", "Queue",
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -5,6 +5,7 @@ import MailStore
 import NIOCore
 import NIOPosix
 import NIOSSL
+import Policy
 import Queue
 import ServiceLifecycle
 
@@ -97,7 +98,7 @@ public struct MailServer {
             hostname: configuration.hostname,
             reader: MaildirReader(mailRoot: dataDirectory.resolve(configuration.storage.mailDirectory), hostname: configuration.hostname),
             credentials: CredentialCheck(
-                directory: directory, delivery: delivery, guardian: services.authGuard, verified: services.verifiedPasswords),
+                directory: directory, storage: delivery.threadPool, guardian: services.authGuard, verified: services.verifiedPasswords),
             locks: MailboxLocks(), tls: tls, plaintextAllowed: configuration.pop3AllowPlaintext, timeouts: configuration.timeouts.pop3Settings(command: configuration.pop3Timeout),
             delivery: delivery, popBeforeSMTP: popBeforeSMTP)
         var pop3Listeners: [POP3Listener] = []

@@ -1,5 +1,6 @@
 import AntiSpam
 import MailCore
+import Policy
 import TOMLKit
 
 extension TableReader {

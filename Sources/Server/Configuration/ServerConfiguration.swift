@@ -2,6 +2,7 @@ import Foundation
 import MailCore
 import MailStore
 import NIOCore
+import Policy
 
 /// A listening address, `host:port` (IPv6 in brackets: `[::1]:2525`).
 public struct ListenAddress: Hashable, Sendable, CustomStringConvertible {

@@ -5,6 +5,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
+import Policy
 import SMTPProtocol
 import ServiceLifecycle
 

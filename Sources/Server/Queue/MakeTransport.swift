@@ -4,6 +4,7 @@ import Logging
 import MailStore
 import NIOCore
 import NIOPosix
+import Policy
 import Queue
 import SMTPClient
 

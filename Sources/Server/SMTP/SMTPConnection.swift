@@ -5,6 +5,7 @@ import MailCore
 import MailStore
 import NIOCore
 import NIOSSL
+import Policy
 import Queue
 import SMTPProtocol
 import ServiceLifecycle

@@ -3,6 +3,7 @@ import MailCore
 import MailStore
 import NIOCore
 import NIOSSL
+import Policy
 import SMTPProtocol
 
 /// What every SMTP connection shares: configuration, directory, storage.

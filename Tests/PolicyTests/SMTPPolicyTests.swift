@@ -5,7 +5,7 @@ import MailCore
 import SMTPProtocol
 import Testing
 
-@testable import Server
+@testable import Policy
 
 /// Answers A queries from a table; everything else does not exist.
 private struct TableResolver: DNSResolving {

@@ -2,7 +2,7 @@ import MailCore
 import SMTPProtocol
 import Testing
 
-@testable import Server
+@testable import Policy
 
 /// `RelayDecision.permission`, case by case: each reason alone, the
 /// precedence when several hold, address spellings, and no permission.

@@ -12,7 +12,7 @@ import SMTPProtocol
 ///
 /// Authenticated users, client networks and `antispam.exempt_networks` are
 /// never checked (rate limits per user still apply to authenticated users).
-struct SMTPPolicy: Sendable {
+public struct SMTPPolicy: Sendable {
     let options: AntiSpamOptions
     let hostname: String
     let clientNetworks: [IPAddressRange]
@@ -25,7 +25,7 @@ struct SMTPPolicy: Sendable {
     let penaltyBox: ProbePenaltyBox
     let greylist: Greylist?
 
-    init(
+    public init(
         options: AntiSpamOptions, hostname: String, clientNetworks: [IPAddressRange], resolver: any DNSResolving,
         localDomains: @escaping @Sendable () -> Set<String>, ourAddresses: [String]
     ) {
@@ -48,8 +48,8 @@ struct SMTPPolicy: Sendable {
         greylist = options.greylisting ? Greylist(settings: options.greylist) : nil
     }
 
-    var checksHello: Bool { options.checksHello }
-    var checksSender: Bool { options.checksSender }
+    public var checksHello: Bool { options.checksHello }
+    public var checksSender: Bool { options.checksSender }
 
     /// Whether a client is trusted by address (client networks, exempt networks).
     func isExempt(_ client: String) -> Bool {
@@ -63,7 +63,7 @@ struct SMTPPolicy: Sendable {
     /// Checks made before the greeting; a reply means "refuse with it and close".
     /// Submission listeners check nothing here: their clients must authenticate
     /// before MAIL, and a user on a blocklisted dial-up address must still send.
-    func checkConnect(_ state: PolicyState, client: String, submission: Bool, logger: Logger) async -> SMTPReply? {
+    public func checkConnect(_ state: PolicyState, client: String, submission: Bool, logger: Logger) async -> SMTPReply? {
         state.exempt = isExempt(client) || submission
         state.probeGuard = RecipientProbeGuard(settings: options.tarpit, slowed: penaltyBox.isPenalized(client))
         if state.probeGuard.startedSlowed {
@@ -118,7 +118,7 @@ struct SMTPPolicy: Sendable {
 
     // MARK: HELO
 
-    func checkHello(_ name: String, state: PolicyState, client: String, logger: Logger) async -> PolicyVerdict {
+    public func checkHello(_ name: String, state: PolicyState, client: String, logger: Logger) async -> PolicyVerdict {
         guard let helo, !state.exempt else { return .accept }
         let verdict = await helo.verify(helo: name, clientAddress: client)
         state.helo = verdict
@@ -138,7 +138,7 @@ struct SMTPPolicy: Sendable {
 
     // MARK: MAIL
 
-    func checkSender(
+    public func checkSender(
         _ transaction: MailTransaction, helloName: String?, user: String?, state: PolicyState, client: String, logger: Logger
     ) async -> PolicyVerdict {
         // What the previous transaction found about its sender is not this one's.
@@ -203,7 +203,7 @@ struct SMTPPolicy: Sendable {
 
     /// The final verdict on one recipient after the relay decision, and the
     /// pause before answering (the tarpit for recipient probing).
-    func checkRecipient(
+    public func checkRecipient(
         _ verdict: RecipientVerdict, resolution: LocalResolution, path: EnvelopePath, transaction: MailTransaction,
         user: String?, state: PolicyState, client: String, logger: Logger
     ) -> (RecipientVerdict, Duration) {
@@ -243,7 +243,7 @@ struct SMTPPolicy: Sendable {
     /// Authentication-Results (RFC 8601) and Received-SPF (RFC 7208 § 9.1)
     /// for a message, prepended above Received. Nothing for trusted clients
     /// and authenticated users: no check ran, and their mail stays as sent.
-    func headers(state: PolicyState, user: String?, client: String, helloName: String?, reversePath: EnvelopePath) -> String {
+    public func headers(state: PolicyState, user: String?, client: String, helloName: String?, reversePath: EnvelopePath) -> String {
         guard user == nil, !state.exempt else { return "" }
         var results = AuthenticationResultsHeader(authservID: hostname)
         var received = ""
@@ -263,7 +263,9 @@ struct SMTPPolicy: Sendable {
 }
 
 /// What the checks found on one connection. Used by that connection's task only.
-final class PolicyState: @unchecked Sendable {
+public final class PolicyState: @unchecked Sendable {
+    public init() {}
+
     var exempt = false
     var blocklistsChecked = false
     var probeGuard = RecipientProbeGuard()
@@ -272,7 +274,7 @@ final class PolicyState: @unchecked Sendable {
     var blocklistScore = 0.0
     var heloScore = 0.0
     var senderScore = 0.0
-    var helo: HeloVerdict?
+    public internal(set) var helo: HeloVerdict?
     var returnPath: ReturnPathVerdict?
     var spf: SPFOutcome?
     /// SPF for the HELO name (RFC 7208 § 2.3), once per connection.
@@ -293,7 +295,7 @@ final class PolicyState: @unchecked Sendable {
     }
 
     /// One line for the message's log entry: every check's verdict.
-    var summary: String {
+    public var summary: String {
         var parts: [String] = []
         if exempt { parts.append("trusted client") }
         if let helo { parts.append("helo \(helo.isVerified ? "verified" : helo.summary)") }

@@ -1,7 +1,7 @@
 import Testing
 
 @testable import SMTPProtocol
-@testable import Server
+@testable import Policy
 
 @Suite("POP-before-SMTP")
 struct PopBeforeSMTPTests {
@@ -61,24 +61,5 @@ struct PopBeforeSMTPTests {
     func logText(age: Duration, expected: String) {
         let permission = RelayPermission.popBeforeSMTP(account: "alice@example.test", address: "198.51.100.7", loginAge: age)
         #expect(permission.description == "pop-before-smtp alice@example.test from 198.51.100.7, \(expected)")
-    }
-
-    @Test("relay.pop_before_smtp is off by default, read from sims.toml, and warned about")
-    func configuration() {
-        #expect(ServerConfiguration().popBeforeSMTP == false)
-        #expect(ServerConfiguration().popBeforeSMTPWindow == .minutes(10))
-        #expect(!ConfigurationWarnings.check(ServerConfiguration()).contains { $0.contains("pop_before_smtp") })
-        let (c, problems) = ConfigurationLoader.parse(
-            """
-            [relay]
-            pop_before_smtp = true
-            pop_before_smtp_window = "3m"
-            """)
-        #expect(problems.isEmpty, "\(problems)")
-        #expect(c.popBeforeSMTP && c.popBeforeSMTPWindow == .minutes(3))
-        let warning = ConfigurationWarnings.check(c).first { $0.contains("pop_before_smtp") }
-        #expect(warning?.contains("for 3m after a POP3 login") == true, "\(warning ?? "none")")
-        #expect(warning?.contains("SMTP AUTH") == true)
-        #expect(ConfigurationLoader.parse("[relay]\npop_before_smtp_window = \"0s\"").1.count == 1)
     }
 }

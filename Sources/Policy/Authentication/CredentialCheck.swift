@@ -1,14 +1,15 @@
 import Logging
 import MailCore
 import MailStore
+import NIOPosix
 
 /// Checks a user name and password for SMTP AUTH and POP3 alike, with the
 /// shared brute-force protection: off the event loop (PBKDF2 is deliberately
 /// slow); an unknown user costs the same as a wrong password and gets the
 /// same answer, so probing reveals nothing; a locked account fails even with
 /// the right password.
-struct CredentialCheck: Sendable {
-    enum Result: Sendable {
+public struct CredentialCheck: Sendable {
+    public enum Result: Sendable {
         case valid(account: String, ownedAddresses: SenderOwnership)
         case invalid
         case banned
@@ -16,15 +17,23 @@ struct CredentialCheck: Sendable {
     }
 
     let directory: Directory
-    let delivery: LocalDelivery
+    /// Where the password hash is checked: the storage thread pool.
+    let storage: NIOThreadPool
     let guardian: AuthenticationGuard
     /// Recent successful verifications, so polling clients skip PBKDF2.
     let verified: VerifiedPasswordCache
 
+    public init(directory: Directory, storage: NIOThreadPool, guardian: AuthenticationGuard, verified: VerifiedPasswordCache) {
+        self.directory = directory
+        self.storage = storage
+        self.guardian = guardian
+        self.verified = verified
+    }
+
     /// `session` is the connection asking: when this failure bans the
     /// address, every other open session from it is ended, and this one is
     /// told by the `.banned` result.
-    func check(
+    public func check(
         _ username: String, _ password: String, from clientAddress: String, session: OpenSessions.SessionID?, logger: Logger
     ) async -> Result {
         let account = username.lowercased()
@@ -32,7 +41,7 @@ struct CredentialCheck: Sendable {
         let verified = self.verified
         let outcome: (Bool, SenderOwnership)
         do {
-            outcome = try await delivery.run { () throws -> (Bool, SenderOwnership) in
+            outcome = try await storage.runIfActive { () throws -> (Bool, SenderOwnership) in
                 guard let stored = try directory.passwordHash(for: account) else {
                     _ = PasswordHasher.verify(password, against: PasswordHasher.timingDecoy)
                     return (false, SenderOwnership())

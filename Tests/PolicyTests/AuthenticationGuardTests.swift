@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 
-@testable import Server
+@testable import Policy
 
 /// A clock the test moves by hand.
 final class ManualClock: Sendable {
