@@ -117,11 +117,25 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Configuration, logging, listeners, NIO pipelines, TLS, service wiring.
+        // sims.toml: ServerConfiguration, its loader and warnings, the duration
+        // parser; the data directory (layout, lock, default sims.toml, self-signed certificate).
+        .target(
+            name: "Configuration",
+            dependencies: [
+                "MailCore", "MailStore", "AntiSpam", "Policy",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            swiftSettings: strict
+        ),
+        // Logging, listeners, NIO pipelines and per-connection drivers, TLS, service wiring.
         .target(
             name: "Server",
             dependencies: [
                 "MailCore", "SMTPProtocol", "POP3Protocol", "MailStore", "Queue", "DNS", "SMTPClient", "AntiSpam", "Policy",
+                "Configuration",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -139,7 +153,7 @@ let package = Package(
         .executableTarget(
             name: "sims",
             dependencies: [
-                "Server", "MailStore", "MailCore", "Queue", "Operator", "AntiSpam", "DNS",
+                "Server", "Configuration", "MailStore", "MailCore", "Queue", "Operator", "AntiSpam", "DNS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -172,6 +186,12 @@ let package = Package(
         .testTarget(
             name: "OperatorTests", dependencies: ["Operator", "AntiSpam", "DNS", "MailCore"], swiftSettings: strict),
         .testTarget(
+            name: "ConfigurationTests",
+            dependencies: [
+                "Configuration", "Policy", "MailStore", "MailCore", "AntiSpam", .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
             name: "PolicyTests",
             dependencies: [
                 "Policy", "SMTPProtocol", "MailStore", "MailCore", "AntiSpam", "DNS",
@@ -182,7 +202,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Policy", "MailStore", "MailCore", "AntiSpam", "DNS", "SMTPProtocol", "Operator", "SMTPClient", "Queue",
+                "Server", "Policy", "Configuration", "MailStore", "MailCore", "AntiSpam", "DNS", "SMTPProtocol", "Operator", "SMTPClient", "Queue",
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

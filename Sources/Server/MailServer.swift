@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 import Logging
 import MailCore
@@ -138,7 +139,7 @@ public struct MailServer {
             // The grace period ended with sessions still receiving mail:
             // they were cut off (unacknowledged, so nothing is lost). A
             // requested stop, not a failure.
-            system.warning("stopped after the \(DurationText.format(configuration.timeouts.shutdownGrace)) shutdown grace with sessions still open")
+            system.warning("stopped after the \(Duration.nanoseconds(configuration.timeouts.shutdownGrace.nanoseconds).exactText) shutdown grace with sessions still open")
         } catch {
             try? await threadPool.shutdownGracefully()
             throw error

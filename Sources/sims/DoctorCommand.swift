@@ -1,4 +1,5 @@
 import ArgumentParser
+import Configuration
 import DNS
 import Foundation
 import Server

@@ -8,6 +8,7 @@ import Policy
 import Synchronization
 import Testing
 
+@testable import Configuration
 @testable import Server
 
 @Suite("Client addresses are normalized once, at accept (issue 11)")

@@ -2,6 +2,7 @@ import Foundation
 import MailCore
 import Testing
 
+@testable import Configuration
 @testable import Server
 
 @Suite("Doctor: configuration and log level")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+@testable import Configuration
 @testable import Server
 
 @Suite("Doctor: hostname, listeners and domain DNS")

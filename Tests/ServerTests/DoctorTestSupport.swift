@@ -1,6 +1,7 @@
 import Foundation
 import MailCore
 
+@testable import Configuration
 @testable import Server
 
 /// Made-up facts for the doctor's checks: a healthy default that each test

@@ -1,3 +1,4 @@
+import Configuration
 /// sims.toml: problems that keep the server from starting (critical), and
 /// the risky-but-valid settings `ConfigurationWarnings` explains, each as a
 /// finding with its fix.

@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 
 /// Everything the checks look at, gathered once from the data directory, the

@@ -1,3 +1,4 @@
+import Configuration
 import MailCore
 
 /// Where the SMTP listeners are, compared with where the hostname points:

@@ -141,16 +141,6 @@ public struct ServerConfiguration: Sendable {
         /// When every connection slot is taken, a session idle this long is
         /// closed to admit a new client; 0 never closes one.
         public var idleEviction: TimeAmount = .seconds(10)
-
-        var smtpSettings: SessionTimeouts.Settings {
-            SessionTimeouts.Settings(
-                command: command, dataBlock: dataBlock, minimumDataRate: minimumDataRate, dataRateGrace: dataRateGrace,
-                session: maximumSession)
-        }
-
-        func pop3Settings(command: TimeAmount) -> SessionTimeouts.Settings {
-            SessionTimeouts.Settings(command: command, minimumDataRate: 0, session: maximumSession)
-        }
     }
 
     public struct LogSettings: Sendable {

@@ -2,7 +2,7 @@ import AntiSpam
 import MailCore
 import Testing
 
-@testable import Server
+@testable import Configuration
 
 @Suite("[antispam] configuration")
 struct AntiSpamConfigurationTests {

@@ -3,7 +3,7 @@ import MailCore
 import MailStore
 import Testing
 
-@testable import Server
+@testable import Configuration
 
 @Suite("DataDirectory.create")
 struct DataDirectoryTests {

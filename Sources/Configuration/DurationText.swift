@@ -1,7 +1,8 @@
 import Foundation
 import NIOCore
 
-/// Durations in sims.toml: `"30s"`, `"5m"`, `"1h"`, `"5d"`, `"250ms"`, or a bare number of seconds.
+/// Durations in sims.toml: `"30s"`, `"5m"`, `"1h"`, `"5d"`, `"250ms"`, or a
+/// bare number of seconds. `Duration.exactText` (MailCore) writes them.
 enum DurationText {
     static func parse(_ text: String) -> TimeAmount? {
         let units: [(String, Int64)] = [
@@ -19,14 +20,5 @@ enum DurationText {
         guard let seconds = Int64(trimmed), seconds >= 0 else { return nil }
         let (total, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         return overflow ? nil : .nanoseconds(total)
-    }
-
-    static func format(_ amount: TimeAmount) -> String {
-        let nanoseconds = amount.nanoseconds
-        if nanoseconds % 86_400_000_000_000 == 0, nanoseconds > 0 { return "\(nanoseconds / 86_400_000_000_000)d" }
-        if nanoseconds % 3_600_000_000_000 == 0, nanoseconds > 0 { return "\(nanoseconds / 3_600_000_000_000)h" }
-        if nanoseconds % 60_000_000_000 == 0, nanoseconds > 0 { return "\(nanoseconds / 60_000_000_000)m" }
-        if nanoseconds % 1_000_000_000 == 0 { return "\(nanoseconds / 1_000_000_000)s" }
-        return "\(nanoseconds / 1_000_000)ms"
     }
 }

@@ -3,7 +3,7 @@ import MailStore
 import NIOCore
 import Testing
 
-@testable import Server
+@testable import Configuration
 
 @Suite("ConfigurationLoader")
 struct ConfigurationLoaderTests {

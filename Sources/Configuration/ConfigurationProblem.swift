@@ -6,6 +6,12 @@ public struct ConfigurationProblem: Error, Hashable, Sendable, CustomStringConve
     public var line: Int?
     public var message: String
 
+    public init(key: String, line: Int? = nil, message: String) {
+        self.key = key
+        self.line = line
+        self.message = message
+    }
+
     public var description: String {
         let place = line.map { "line \($0): " } ?? ""
         return key.isEmpty ? "\(place)\(message)" : "\(place)\(key): \(message)"
@@ -16,6 +22,11 @@ public struct ConfigurationProblem: Error, Hashable, Sendable, CustomStringConve
 public struct InvalidConfiguration: Error, CustomStringConvertible {
     public var file: String
     public var problems: [ConfigurationProblem]
+
+    public init(file: String, problems: [ConfigurationProblem]) {
+        self.file = file
+        self.problems = problems
+    }
 
     public var description: String {
         "\(file) is not valid:\n" + problems.map { "  \($0)" }.joined(separator: "\n")

@@ -202,7 +202,7 @@ struct TableReader {
             parsed = nil
         }
         guard let parsed else { problem(key, "must be a duration such as \"30s\", \"5m\" or \"1h\""); return nil }
-        guard parsed >= minimum else { problem(key, "must be at least \(DurationText.format(minimum))"); return nil }
+        guard parsed >= minimum else { problem(key, "must be at least \(Duration.nanoseconds(minimum.nanoseconds).exactText)"); return nil }
         return parsed
     }
 
