@@ -69,13 +69,16 @@ let package = Package(
             swiftSettings: strict
         ),
         // The operator's questions: audit of the logs, explain one message,
-        // check-relay against any SMTP server, blocklist lookups, doctor.
+        // check-relay against any SMTP server, blocklist lookups, doctor
+        // (the configuration, certificate, DNS, queue, disk and log-level checks).
         .target(
             name: "Operator",
             dependencies: [
-                "MailCore", "DNS", "AntiSpam",
+                "MailCore", "DNS", "AntiSpam", "Configuration", "Queue", "SMTPClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
             ],
             swiftSettings: strict
         ),
@@ -184,7 +187,8 @@ let package = Package(
         .testTarget(
             name: "AntiSpamTests", dependencies: ["AntiSpam", "DNS", "MailCore"], swiftSettings: strict),
         .testTarget(
-            name: "OperatorTests", dependencies: ["Operator", "AntiSpam", "DNS", "MailCore"], swiftSettings: strict),
+            name: "OperatorTests", dependencies: ["Operator", "Configuration", "AntiSpam", "DNS", "MailCore"],
+            swiftSettings: strict),
         .testTarget(
             name: "ConfigurationTests",
             dependencies: [

@@ -9,6 +9,7 @@ import Synchronization
 import Testing
 
 @testable import Configuration
+@testable import Operator
 @testable import Server
 
 @Suite("Client addresses are normalized once, at accept (issue 11)")

@@ -2,7 +2,7 @@ import Foundation
 import MailCore
 
 @testable import Configuration
-@testable import Server
+@testable import Operator
 
 /// Made-up facts for the doctor's checks: a healthy default that each test
 /// spoils in one way.

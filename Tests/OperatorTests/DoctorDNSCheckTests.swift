@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 @testable import Configuration
-@testable import Server
+@testable import Operator
 
 @Suite("Doctor: hostname, listeners and domain DNS")
 struct DoctorDNSCheckTests {

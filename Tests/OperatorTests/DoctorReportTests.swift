@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import Server
+@testable import Operator
 
 @Suite("Doctor: queue, disk and the report")
 struct DoctorReportTests {
