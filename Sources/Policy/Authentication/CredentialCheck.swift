@@ -23,6 +23,8 @@ public struct CredentialCheck: Sendable {
     /// Recent successful verifications, so polling clients skip PBKDF2.
     let verified: VerifiedPasswordCache
 
+    /// `storage` is the pool blocking storage work runs on (PBKDF2 and the
+    /// directory read must not stall an event loop).
     public init(directory: Directory, storage: NIOThreadPool, guardian: AuthenticationGuard, verified: VerifiedPasswordCache) {
         self.directory = directory
         self.storage = storage

@@ -48,7 +48,9 @@ public struct SMTPPolicy: Sendable {
         greylist = options.greylisting ? Greylist(settings: options.greylist) : nil
     }
 
+    /// Whether the session must ask before answering HELO/EHLO (`.checkHello`).
     public var checksHello: Bool { options.checksHello }
+    /// Whether the session must ask before answering MAIL (`.checkSender`).
     public var checksSender: Bool { options.checksSender }
 
     /// Whether a client is trusted by address (client networks, exempt networks).
@@ -264,6 +266,7 @@ public struct SMTPPolicy: Sendable {
 
 /// What the checks found on one connection. Used by that connection's task only.
 public final class PolicyState: @unchecked Sendable {
+    /// A connection's state before any check has run.
     public init() {}
 
     var exempt = false
@@ -274,6 +277,7 @@ public final class PolicyState: @unchecked Sendable {
     var blocklistScore = 0.0
     var heloScore = 0.0
     var senderScore = 0.0
+    /// The HELO verification's verdict, for the Received header's verified name.
     public internal(set) var helo: HeloVerdict?
     var returnPath: ReturnPathVerdict?
     var spf: SPFOutcome?

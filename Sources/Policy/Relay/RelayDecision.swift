@@ -37,12 +37,8 @@ public enum RelayDecision {
         return nil
     }
 
-    /// The first of `networks` that holds `clientAddress`; nil for none, or
-    /// when the text is not an IP address.
-    public static func clientNetwork(containing clientAddress: String, in networks: [IPAddressRange]) -> IPAddressRange? {
-        IPAddress(clientAddress).flatMap { clientNetwork(containing: $0, in: networks) }
-    }
-
+    /// The first of `networks` that holds `address`: the client-network
+    /// match, also used by `SMTPPolicy` to exempt these clients from the checks.
     static func clientNetwork(containing address: IPAddress, in networks: [IPAddressRange]) -> IPAddressRange? {
         networks.first { $0.contains(address) }
     }
