@@ -73,6 +73,24 @@ struct RelayDecisionTests {
                 == .authenticated("alice@example.test"))
     }
 
+    @Test("The POP-before-SMTP table is asked only when nothing stronger holds")
+    func grantAskedLast() {
+        var asked = 0
+        func lookUp() -> RelayPermissionGrant? {
+            asked += 1
+            return grant("192.168.0.7")
+        }
+        _ = RelayDecision.permission(
+            authenticatedUser: "alice@example.test", clientAddress: "192.168.0.7", clientNetworks: [],
+            popBeforeSMTP: lookUp())
+        _ = RelayDecision.permission(
+            authenticatedUser: nil, clientAddress: "192.168.0.7", clientNetworks: networks, popBeforeSMTP: lookUp())
+        #expect(asked == 0)
+        _ = RelayDecision.permission(
+            authenticatedUser: nil, clientAddress: "192.168.0.7", clientNetworks: [], popBeforeSMTP: lookUp())
+        #expect(asked == 1)
+    }
+
     @Test("Client network beats POP-before-SMTP")
     func networkBeatsGrant() {
         #expect(decide(client: "192.168.0.7", grant: grant("192.168.0.7")) == .clientNetwork("192.168.0.0/24"))

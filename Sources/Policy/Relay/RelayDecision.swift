@@ -23,15 +23,17 @@ public enum RelayDecision {
     ///   - authenticatedUser: the account the session authenticated as, if any.
     ///   - clientAddress: the client's address as text (IPv4-mapped IPv6 is the IPv4 client).
     ///   - clientNetworks: `relay.client_networks`.
-    ///   - grant: the POP-before-SMTP table's answer for this client, if any.
+    ///   - grant: the POP-before-SMTP table's answer for this client, if any;
+    ///     asked only when neither of the stronger reasons holds (the table
+    ///     checks the account's credentials in the directory).
     public static func permission(
         authenticatedUser: String?, clientAddress: String, clientNetworks: [IPAddressRange],
-        popBeforeSMTP grant: RelayPermissionGrant?
+        popBeforeSMTP grant: @autoclosure () -> RelayPermissionGrant?
     ) -> RelayPermission? {
         if let authenticatedUser { return .authenticated(authenticatedUser) }
         guard let address = IPAddress(clientAddress) else { return nil }
         if let network = clientNetwork(containing: address, in: clientNetworks) { return .clientNetwork(network.text) }
-        if let grant, IPAddress(grant.address) == address {
+        if let grant = grant(), IPAddress(grant.address) == address {
             return .popBeforeSMTP(account: grant.account, address: grant.address, loginAge: grant.age)
         }
         return nil
