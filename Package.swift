@@ -133,7 +133,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Logging, listeners, NIO pipelines and per-connection drivers, TLS, service wiring.
+        // Logging, listeners, NIO pipelines and per-connection drivers, TLS, the
+        // queue's MX transport and bounces, service wiring (MailServer).
         .target(
             name: "Server",
             dependencies: [
