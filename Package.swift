@@ -69,13 +69,16 @@ let package = Package(
             swiftSettings: strict
         ),
         // The operator's questions: audit of the logs, explain one message,
-        // check-relay against any SMTP server, blocklist lookups, doctor.
+        // check-relay against any SMTP server, blocklist lookups, doctor
+        // (the configuration, certificate, DNS, queue, disk and log-level checks).
         .target(
             name: "Operator",
             dependencies: [
-                "MailCore", "DNS", "AntiSpam",
+                "MailCore", "DNS", "AntiSpam", "Configuration", "Queue", "SMTPClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
             ],
             swiftSettings: strict
         ),
@@ -104,11 +107,39 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Configuration, logging, listeners, NIO pipelines, TLS, service wiring.
+        // What a client may do: the relay decision (RelayDecision, POP-before-SMTP),
+        // the anti-spam checks at connect/HELO/MAIL/RCPT (SMTPPolicy and its
+        // options), the credential check, brute-force protection and open sessions.
+        .target(
+            name: "Policy",
+            dependencies: [
+                "MailCore", "SMTPProtocol", "MailStore", "DNS", "AntiSpam",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // sims.toml: ServerConfiguration, its loader and warnings, the duration
+        // parser; the data directory (layout, lock, default sims.toml, self-signed certificate).
+        .target(
+            name: "Configuration",
+            dependencies: [
+                "MailCore", "MailStore", "AntiSpam", "Policy",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            swiftSettings: strict
+        ),
+        // Logging, listeners, NIO pipelines and per-connection drivers, TLS, the
+        // queue's MX transport and bounces, service wiring (MailServer).
         .target(
             name: "Server",
             dependencies: [
-                "MailCore", "SMTPProtocol", "POP3Protocol", "MailStore", "Queue", "DNS", "SMTPClient", "AntiSpam",
+                "MailCore", "SMTPProtocol", "POP3Protocol", "MailStore", "Queue", "DNS", "SMTPClient", "AntiSpam", "Policy",
+                "Configuration",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -117,16 +148,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "X509", package: "swift-certificates"),
             ],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "sims",
             dependencies: [
-                "Server", "MailStore", "MailCore", "Queue", "Operator", "AntiSpam", "DNS",
+                "Server", "Configuration", "MailStore", "MailCore", "Queue", "Operator", "AntiSpam", "DNS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -157,11 +185,26 @@ let package = Package(
         .testTarget(
             name: "AntiSpamTests", dependencies: ["AntiSpam", "DNS", "MailCore"], swiftSettings: strict),
         .testTarget(
-            name: "OperatorTests", dependencies: ["Operator", "AntiSpam", "DNS", "MailCore"], swiftSettings: strict),
+            name: "OperatorTests", dependencies: ["Operator", "Configuration", "AntiSpam", "DNS", "MailCore"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "ConfigurationTests",
+            dependencies: [
+                "Configuration", "Policy", "MailStore", "MailCore", "AntiSpam", .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "PolicyTests",
+            dependencies: [
+                "Policy", "SMTPProtocol", "MailStore", "MailCore", "AntiSpam", "DNS",
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "MailStore", "MailCore", "AntiSpam", "DNS", "SMTPProtocol", "Operator", "SMTPClient", "Queue",
+                "Server", "Policy", "Configuration", "MailStore", "MailCore", "AntiSpam", "DNS", "SMTPProtocol", "Operator", "SMTPClient", "Queue",
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

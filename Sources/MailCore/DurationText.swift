@@ -12,4 +12,18 @@ extension Duration {
         if rest > 0 || text.isEmpty { text += "\(rest)s" }
         return text
     }
+
+    /// A duration in its largest exact unit, as sims.toml writes it: `30s`,
+    /// `5m`, `90m`, `1h`, `2d`, `1500ms` (sub-millisecond parts are cut).
+    /// Unlike `shortText` it never drops part of the value, so a limit named
+    /// in a message can be written back into the configuration as it is.
+    public var exactText: String {
+        let (seconds, attoseconds) = components
+        let milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        guard milliseconds % 1000 == 0 else { return "\(milliseconds)ms" }
+        for (unit, length) in [("d", Int64(86_400)), ("h", 3_600), ("m", 60)] where seconds > 0 && seconds % length == 0 {
+            return "\(seconds / length)\(unit)"
+        }
+        return "\(seconds)s"
+    }
 }

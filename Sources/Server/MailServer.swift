@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 import Logging
 import MailCore
@@ -5,6 +6,7 @@ import MailStore
 import NIOCore
 import NIOPosix
 import NIOSSL
+import Policy
 import Queue
 import ServiceLifecycle
 
@@ -97,7 +99,7 @@ public struct MailServer {
             hostname: configuration.hostname,
             reader: MaildirReader(mailRoot: dataDirectory.resolve(configuration.storage.mailDirectory), hostname: configuration.hostname),
             credentials: CredentialCheck(
-                directory: directory, delivery: delivery, guardian: services.authGuard, verified: services.verifiedPasswords),
+                directory: directory, storage: delivery.threadPool, guardian: services.authGuard, verified: services.verifiedPasswords),
             locks: MailboxLocks(), tls: tls, plaintextAllowed: configuration.pop3AllowPlaintext, timeouts: configuration.timeouts.pop3Settings(command: configuration.pop3Timeout),
             delivery: delivery, popBeforeSMTP: popBeforeSMTP)
         var pop3Listeners: [POP3Listener] = []
@@ -137,7 +139,7 @@ public struct MailServer {
             // The grace period ended with sessions still receiving mail:
             // they were cut off (unacknowledged, so nothing is lost). A
             // requested stop, not a failure.
-            system.warning("stopped after the \(DurationText.format(configuration.timeouts.shutdownGrace)) shutdown grace with sessions still open")
+            system.warning("stopped after the \(Duration.nanoseconds(configuration.timeouts.shutdownGrace.nanoseconds).exactText) shutdown grace with sessions still open")
         } catch {
             try? await threadPool.shutdownGracefully()
             throw error

@@ -1,7 +1,8 @@
 import ArgumentParser
+import Configuration
 import DNS
 import Foundation
-import Server
+import Operator
 
 /// `sims doctor`: checks the configuration and the world around it, and
 /// says for each finding how serious it is and what to do.

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 
+@testable import Operator
 @testable import Server
 
 @Suite("Logging")
@@ -138,4 +139,14 @@ func withTemporaryPathAsync(_ body: (String) async throws -> Void) async throws 
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("sims-server-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: path) }
     try await body(path)
+}
+
+@Suite("The audited lines and doctor's log-level check agree")
+struct AuditedLineLevelTests {
+    @Test("The level that the audited lines are logged at is what the check demands")
+    func auditedLinesLevel() {
+        // "relayed:", "delivered:" are logger.info and "refused relay" logger.notice: both level 2.
+        #expect(SIMSLogLevel.number(for: .info) == LogLevelCheck.neededLevel)
+        #expect(SIMSLogLevel.number(for: .notice) == LogLevelCheck.neededLevel)
+    }
 }

@@ -6,6 +6,7 @@ import SMTPClient
 import Synchronization
 import Testing
 
+@testable import Configuration
 @testable import Server
 
 /// MX and address records from tables; names not in them do not exist.

@@ -3,6 +3,7 @@ import MailStore
 import NIOCore
 import Testing
 
+@testable import Configuration
 @testable import Server
 
 @Suite("What a newcomer reads: lock, listen errors, init checks")

@@ -1,18 +1,6 @@
+import Configuration
 import Logging
 import NIOConcurrencyHelpers
-
-/// The parts of the server that log, each with its own level setting.
-public enum LogModule: String, CaseIterable, Sendable {
-    case smtp = "SMTP"
-    case submit = "SUBMIT"
-    case pop3 = "POP3"
-    case queue = "QUEUE"
-    case delivery = "DELIVERY"
-    case dns = "DNS"
-    case policy = "POLICY"
-    case admin = "ADMIN"
-    case system = "SYSTEM"
-}
 
 /// The five levels of the original product. A module set to level N shows
 /// events of levels 1…N.

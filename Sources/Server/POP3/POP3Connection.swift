@@ -4,6 +4,7 @@ import MailCore
 import MailStore
 import NIOCore
 import NIOSSL
+import Policy
 import POP3Protocol
 import SMTPProtocol
 import ServiceLifecycle

@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 import Logging
 import MailCore
@@ -5,6 +6,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
+import Policy
 import SMTPProtocol
 import ServiceLifecycle
 

@@ -1,9 +1,11 @@
+import Configuration
 import DNS
 import Foundation
 import Logging
 import MailStore
 import NIOCore
 import NIOPosix
+import Policy
 import Queue
 import SMTPClient
 

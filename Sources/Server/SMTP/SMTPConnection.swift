@@ -5,6 +5,7 @@ import MailCore
 import MailStore
 import NIOCore
 import NIOSSL
+import Policy
 import Queue
 import SMTPProtocol
 import ServiceLifecycle
@@ -20,8 +21,6 @@ struct SMTPConnection {
     let submission: Bool
     let implicitTLS: Bool
     var logger: Logger
-    /// Decided once per connection from the client's address (client networks).
-    let relayPermission: RelayPermission?
     /// What the anti-spam checks found on this connection.
     let policyState = PolicyState()
     /// The message being received: its spill file once it is large.
@@ -247,12 +246,12 @@ struct SMTPConnection {
             logger.error("\(RecipientFate.refused.line(path, "directory lookup failed, client told to try again later: \(error)"))")
             return (.reject(Replies.directoryUnavailable), .zero)
         }
-        var permission = session.authenticatedUser.map { .authenticated($0) } ?? relayPermission
-        if permission == nil, resolution == .notLocal, let grant = services.popBeforeSMTP?.permission(for: clientAddress) {
-            // Looked up per recipient, not per connection: the window is
-            // measured at the moment the relay is decided.
-            permission = .popBeforeSMTP(account: grant.account, address: grant.address, loginAge: grant.age)
-        }
+        // Decided per recipient, not per connection: the POP-before-SMTP
+        // window is measured at the moment the relay is decided.
+        let permission = RelayDecision.permission(
+            authenticatedUser: session.authenticatedUser, clientAddress: clientAddress,
+            clientNetworks: services.clientNetworks,
+            popBeforeSMTP: resolution == .notLocal ? services.popBeforeSMTP?.permission(for: clientAddress) : nil)
         let decision = RecipientPolicy.decide(path, resolution: resolution, clientAddress: clientAddress, permission: permission)
         if case .reject = decision.verdict {
             logger.notice("\(LogField.path(path)) \(decision.logText) (from \(LogField.path(transaction.reversePath)))")

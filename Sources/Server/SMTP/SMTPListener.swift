@@ -1,3 +1,4 @@
+import Configuration
 import Logging
 import MailCore
 import NIOConcurrencyHelpers
@@ -157,8 +158,7 @@ final class SMTPListener: Service {
         logger.info("connected to \(address)")
         let session = SMTPConnection(
             services: services, channel: connection, frame: frame, timeouts: timeouts,
-            clientAddress: peer, submission: submission, implicitTLS: implicitTLS, logger: logger,
-            relayPermission: services.permission(for: peer))
+            clientAddress: peer, submission: submission, implicitTLS: implicitTLS, logger: logger)
         await session.run()
     }
 }

@@ -1,8 +1,10 @@
+import Configuration
 import Logging
 import MailCore
 import MailStore
 import NIOCore
 import NIOSSL
+import Policy
 import SMTPProtocol
 
 /// What every SMTP connection shares: configuration, directory, storage.
@@ -32,14 +34,6 @@ struct SMTPServices: Sendable {
     /// Where large messages are written while they arrive (the spool's
     /// tmp/, emptied at startup).
     let spillDirectory: String
-
-    /// The relay permission a client has by its address alone, if any.
-    func permission(for clientAddress: String) -> RelayPermission? {
-        guard let address = IPAddress(clientAddress),
-            let network = clientNetworks.first(where: { $0.contains(address) })
-        else { return nil }
-        return .clientNetwork(network.text)
-    }
 
     func sessionConfiguration(submission: Bool) -> SMTPSessionConfiguration {
         var configuration = SMTPSessionConfiguration(hostname: hostname)

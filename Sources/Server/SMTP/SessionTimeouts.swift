@@ -1,3 +1,5 @@
+import Configuration
+import MailCore
 import NIOCore
 import Synchronization
 
@@ -64,10 +66,22 @@ enum SessionTimeoutReason: Equatable {
 
     var logText: String {
         switch self {
-        case .noCommand(let limit): return "no complete command for \(DurationText.format(limit))"
-        case .noData(let limit): return "no line of message text for \(DurationText.format(limit))"
+        case .noCommand(let limit): return "no complete command for \(Duration.nanoseconds(limit.nanoseconds).exactText)"
+        case .noData(let limit): return "no line of message text for \(Duration.nanoseconds(limit.nanoseconds).exactText)"
         case .dataTooSlow(let bytes, let seconds): return "message text too slow: \(bytes) bytes in \(seconds) s"
-        case .sessionTooLong(let limit): return "session longer than \(DurationText.format(limit))"
+        case .sessionTooLong(let limit): return "session longer than \(Duration.nanoseconds(limit.nanoseconds).exactText)"
         }
+    }
+}
+
+extension ServerConfiguration.Timeouts {
+    var smtpSettings: SessionTimeouts.Settings {
+        SessionTimeouts.Settings(
+            command: command, dataBlock: dataBlock, minimumDataRate: minimumDataRate, dataRateGrace: dataRateGrace,
+            session: maximumSession)
+    }
+
+    func pop3Settings(command: TimeAmount) -> SessionTimeouts.Settings {
+        SessionTimeouts.Settings(command: command, minimumDataRate: 0, session: maximumSession)
     }
 }
