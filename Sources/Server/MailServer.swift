@@ -35,8 +35,17 @@ public struct MailServer {
         let tls = ServerTLS(
             certificatePath: dataDirectory.resolve(configuration.tlsCertificate), keyPath: dataDirectory.resolve(configuration.tlsKey))
         tls.reload(logger: system)
-        let directory = try dataDirectory.openDirectory(configuration)
-        for entry in (try? directory.unusableEntries()) ?? [] {
+        // In debug builds, from here on a blocking primitive called on an
+        // event loop stops the process (every test runs a debug build).
+        BlockingWork.enforce()
+        // This function runs on an event loop too: startup's file and
+        // SQLite work goes to the pool like everything else.
+        let (directory, unusable) = try await threadPool.runIfActive { [dataDirectory, configuration] in
+            let directory = try dataDirectory.openDirectory(configuration)
+            try directory.refresh()
+            return (directory, (try? directory.unusableEntries()) ?? [])
+        }
+        for entry in unusable {
             system.error(
                 "\(entry) is unusable: its name breaks the rule for local parts (\(AccountLocalPart.rule)); no mail, login or sending for it. Remove it with 'sims account remove' or 'sims alias remove'."
             )
@@ -47,18 +56,19 @@ public struct MailServer {
                 sync: configuration.storage.sync),
             threadPool: threadPool)
         let queueIDs = QueueIDGenerator()
-        let spool = try Spool(root: dataDirectory.resolve(configuration.storage.queueDirectory), sync: configuration.storage.sync)
+        let spoolRoot = dataDirectory.resolve(configuration.storage.queueDirectory)
+        let spool = try await delivery.run { [configuration] in try Spool(root: spoolRoot, sync: configuration.storage.sync) }
         let bounces = ServerBounces(directory: directory, delivery: delivery, spool: spool, queueIDs: queueIDs)
         let runner = QueueRunner(
-            spool: spool, transport: try makeTransport(logger: logs.logger(.delivery)), bounces: bounces,
+            spool: spool, blocking: delivery, transport: try makeTransport(logger: logs.logger(.delivery)), bounces: bounces,
             settings: queueSettings(), logger: logs.logger(.queue))
         bounces.runner.withLock { $0 = runner }
-        try runner.recover()
+        try await delivery.run { try runner.recover() }
         let popBeforeSMTP =
             configuration.popBeforeSMTP
             ? PopBeforeSMTP(
                 window: .nanoseconds(configuration.popBeforeSMTPWindow.nanoseconds),
-                credentialStamp: { directory.credentialStamp(of: $0) }) : nil
+                credentialStamp: { directory.loadedCredentialStamp(of: $0) }) : nil
         let services = SMTPServices(
             hostname: configuration.hostname,
             limits: configuration.limits,

@@ -77,7 +77,8 @@ func withRunner(
     var settings = QueueSettings(hostname: "mx.example.test")
     settings.schedule = schedule
     let runner = QueueRunner(
-        spool: spool, transport: transport, bounces: bounces, settings: settings, logger: Logger(label: "test"))
+        spool: spool, blocking: RunOnCallingThread(), transport: transport, bounces: bounces, settings: settings,
+        logger: Logger(label: "test"))
     try runner.recover()
     let task = Task { try await runner.run() }
     do {
