@@ -29,21 +29,20 @@ public struct RunOnCallingThread: BlockingWorkRunner {
 /// keeping a thread-local flag of our own: the event-loop threads are NIO's,
 /// created before any of our code runs, and only NIO knows them all (the
 /// singleton group that is Swift's global executor included). The check is
-/// switched on by the server (`enforce()`); the one-shot command-line tools
-/// (`sims doctor`, `sims queue list`) read a few files on their own loop,
-/// which serves nobody, and are left alone.
+/// on by default, in the server and in every test; the one-shot
+/// command-line tools (`sims doctor`, `sims queue list`), which read a few
+/// files on a loop that serves nobody, switch it off (`tolerateEventLoops()`).
 public enum BlockingWork {
-    private static let enforced = Atomic<Bool>(false)
+    private static let tolerated = Atomic<Bool>(false)
 
-    /// From now on, in debug builds, a blocking primitive called on an event
-    /// loop stops the process.
-    public static func enforce() {
-        enforced.store(true, ordering: .relaxed)
+    /// For a process that serves nobody: blocking on its event loops is allowed.
+    public static func tolerateEventLoops() {
+        tolerated.store(true, ordering: .relaxed)
     }
 
     /// True when blocking here would stall an event loop the server needs.
     public static var isForbiddenOnThisThread: Bool {
-        enforced.load(ordering: .relaxed) && MultiThreadedEventLoopGroup.currentEventLoop != nil
+        MultiThreadedEventLoopGroup.currentEventLoop != nil && !tolerated.load(ordering: .relaxed)
     }
 
     /// Called at the top of every blocking primitive. Free in release builds.

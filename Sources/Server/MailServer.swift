@@ -28,6 +28,9 @@ public struct MailServer {
     /// `ListenError`, logged and thrown before any service starts.
     public func run(onListening: @Sendable () -> Void = {}) async throws {
         let system = logs.logger(.system)
+        // The last lines ("SIMS stopped", a startup failure) reach the file
+        // before the process exits: the one wait on an event loop, at the end.
+        defer { logs.sink.flush() }
         logs.announceLevels()
         let threadPool = NIOThreadPool(numberOfThreads: configuration.storage.ioThreads)
         threadPool.start()
@@ -35,9 +38,6 @@ public struct MailServer {
         let tls = ServerTLS(
             certificatePath: dataDirectory.resolve(configuration.tlsCertificate), keyPath: dataDirectory.resolve(configuration.tlsKey))
         tls.reload(logger: system)
-        // In debug builds, from here on a blocking primitive called on an
-        // event loop stops the process (every test runs a debug build).
-        BlockingWork.enforce()
         // This function runs on an event loop too: startup's file and
         // SQLite work goes to the pool like everything else.
         let (directory, unusable) = try await threadPool.runIfActive { [dataDirectory, configuration] in
