@@ -140,6 +140,8 @@ public struct MailServer {
             try? await threadPool.shutdownGracefully()
             throw error
         }
+        // The "listening" lines come before the banner a person reads.
+        logs.sink.flush()
         onListening()
         do {
             try await ServiceGroup(configuration: groupConfiguration).run()
