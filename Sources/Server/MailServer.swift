@@ -124,7 +124,7 @@ public struct MailServer {
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 ServiceGroupConfiguration.ServiceConfiguration(service: runner),
-                ServiceGroupConfiguration.ServiceConfiguration(service: TLSReloader(tls: tls, logger: system)),
+                ServiceGroupConfiguration.ServiceConfiguration(service: TLSReloader(tls: tls, storage: delivery, logger: system)),
                 ServiceGroupConfiguration.ServiceConfiguration(
                     service: Listeners(services: listeners.map { $0 as any Service } + pop3Listeners.map { $0 as any Service })),
             ],
