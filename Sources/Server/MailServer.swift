@@ -29,7 +29,7 @@ public struct MailServer {
     public func run(onListening: @Sendable () -> Void = {}) async throws {
         let system = logs.logger(.system)
         // The last lines ("SIMS stopped", a startup failure) reach the file
-        // before the process exits: the one wait on an event loop, at the end.
+        // before the process exits (a wait on an event loop, at the end only).
         defer { logs.sink.flush() }
         logs.announceLevels()
         let threadPool = NIOThreadPool(numberOfThreads: configuration.storage.ioThreads)
@@ -37,10 +37,10 @@ public struct MailServer {
 
         let tls = ServerTLS(
             certificatePath: dataDirectory.resolve(configuration.tlsCertificate), keyPath: dataDirectory.resolve(configuration.tlsKey))
-        tls.reload(logger: system)
         // This function runs on an event loop too: startup's file and
         // SQLite work goes to the pool like everything else.
         let (directory, unusable) = try await threadPool.runIfActive { [dataDirectory, configuration] in
+            tls.reload(logger: system)
             let directory = try dataDirectory.openDirectory(configuration)
             try directory.refresh()
             return (directory, (try? directory.unusableEntries()) ?? [])
