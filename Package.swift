@@ -89,6 +89,7 @@ let package = Package(
             name: "MailStore",
             dependencies: [
                 "MailCore", "CFileSync",
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

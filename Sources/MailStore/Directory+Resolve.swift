@@ -8,12 +8,15 @@ extension Directory {
     ///
     /// Answers from an in-memory snapshot, reloaded when the database files
     /// change, so a `sims account add` is seen by the next RCPT without a
-    /// restart and without a query per recipient.
+    /// restart and without a query per recipient. Blocking (two `stat`
+    /// calls, and a read of the database after a change): the server calls
+    /// it on the storage thread pool.
     public func resolve(_ path: EnvelopePath) throws -> LocalResolution {
         try currentSnapshot().resolve(path)
     }
 
     func currentSnapshot() throws -> DirectorySnapshot {
+        BlockingWork.assertMayBlock("Directory.currentSnapshot (stat and SQLite)")
         let stamp = DatabaseFileStamp(databasePath: pool.path)
         let now = ContinuousClock.now
         if let cached = snapshotCache.withLock({ cache -> DirectorySnapshot? in
@@ -28,6 +31,19 @@ extension Directory {
     }
 
     static let snapshotMaximumAge: Duration = .seconds(2)
+
+    /// Loads the snapshot now (blocking), so that the memory-only readers
+    /// below have one from the start. The server calls it at startup.
+    public func refresh() throws {
+        _ = try currentSnapshot()
+    }
+
+    /// The snapshot as last loaded, without looking at the files: never
+    /// blocks. Every `resolve` brings it up to date first, so a reader that
+    /// runs after a recipient's lookup sees what that lookup saw.
+    var lastSnapshot: DirectorySnapshot? {
+        snapshotCache.withLock { $0?.snapshot }
+    }
 }
 
 struct CachedSnapshot: Sendable {
@@ -37,10 +53,10 @@ struct CachedSnapshot: Sendable {
 }
 
 extension Directory {
-    /// The local domains as the live snapshot has them (cheap: no SQL per
-    /// call); empty when the directory cannot be read.
+    /// The local domains as the last loaded snapshot has them (memory only:
+    /// safe on an event loop); empty before the first load.
     public func localDomainNames() -> Set<String> {
-        guard let snapshot = try? currentSnapshot() else { return [] }
+        guard let snapshot = lastSnapshot else { return [] }
         return Set(snapshot.domains.keys)
     }
 }
@@ -50,10 +66,17 @@ extension Directory {
     /// account does not exist (or is unusable): a POP-before-SMTP window
     /// compares it with the one seen at login, so `sims account passwd` and
     /// `sims account remove` close the window. From the in-memory snapshot,
-    /// so it costs two `stat` calls, not a query.
-    public func credentialStamp(of account: String) -> String? {
-        guard let snapshot = try? currentSnapshot() else { return nil }
-        return snapshot.credentialStamps[account.lowercased()]
+    /// brought up to date first (two `stat` calls: blocking).
+    public func credentialStamp(of account: String) throws -> String? {
+        try currentSnapshot().credentialStamps[account.lowercased()]
+    }
+
+    /// As `credentialStamp(of:)`, from the last loaded snapshot without
+    /// looking at the files (memory only: safe on an event loop). The server
+    /// checks a window after the recipient's `resolve` and records one after
+    /// a `refresh()`, both of which reload the snapshot after a change.
+    public func loadedCredentialStamp(of account: String) -> String? {
+        lastSnapshot?.credentialStamps[account.lowercased()]
     }
 
     /// Accounts and aliases stored by an older version under names that

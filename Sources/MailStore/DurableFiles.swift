@@ -13,6 +13,7 @@ public struct DurableFiles: Sendable {
     /// Makes new directory entries (links, renames) in these directories
     /// durable: fsync each directory, or one shared syncfs.
     public func syncDirectories(_ directories: [String]) throws(DeliveryError) {
+        BlockingWork.assertMayBlock("DurableFiles.syncDirectories")
         guard !directories.isEmpty else { return }
         guard let groupCommit else {
             for directory in directories { try syncDirectory(directory) }
@@ -38,6 +39,7 @@ public struct DurableFiles: Sendable {
     /// (one syncfs in group mode), so that a queue entry's message and
     /// envelope cost one wait, not two. On failure none of them is left.
     public func writeNewFiles(_ files: [(content: MessageContent, path: String)]) throws(DeliveryError) {
+        BlockingWork.assertMayBlock("DurableFiles.writeNewFiles")
         var descriptors: [(fd: Int32, path: String)] = []
         var failure: DeliveryError?
         for file in files {

@@ -24,6 +24,7 @@ public final class GroupCommit: @unchecked Sendable {
     /// Blocks until everything written before the call is on stable storage
     /// (the file system holding `fd`). Call from a blocking-I/O thread.
     public func sync(fileSystemOf fd: Int32) throws(DeliveryError) {
+        BlockingWork.assertMayBlock("GroupCommit.sync")
         condition.lock()
         defer { condition.unlock() }
         let needed = started + 1

@@ -16,6 +16,7 @@ enum MaildirFile {
     /// starting with "." skipped; nil when the directory cannot be opened.
     /// `fstatat` on the open directory spares a path walk per file.
     static func regularFiles(in directory: String) -> [(name: String, status: stat)]? {
+        BlockingWork.assertMayBlock("MaildirFile.regularFiles")
         guard let handle = opendir(directory) else { return nil }
         defer { closedir(handle) }
         let descriptor = dirfd(handle)
@@ -53,6 +54,7 @@ enum MaildirFile {
     /// that size, without one more `read` to see end-of-file (a file that is
     /// shorter than its size said, which should not happen, is read to its end).
     static func load(_ path: String, into scratch: inout [UInt8]) throws -> Int {
+        BlockingWork.assertMayBlock("MaildirFile.load")
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw DurableFiles.error(errno, "open \(path)") }
         defer { close(fd) }

@@ -1,5 +1,6 @@
 import Foundation
 import MailCore
+import MailStore
 
 /// What `sims queue` can ask of the running server.
 public enum QueueRequest: Sendable, Equatable {
@@ -43,6 +44,7 @@ extension Spool {
     /// The waiting requests, oldest first, each with a function that
     /// removes it once it has been carried out.
     func pendingRequests() -> [(request: QueueRequest, done: @Sendable () -> Void)] {
+        BlockingWork.assertMayBlock("Spool.pendingRequests")
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: controlDirectory)) ?? []).sorted()
         let directory = controlDirectory
         return names.compactMap { name in
@@ -58,9 +60,13 @@ extension Spool {
 extension QueueRunner {
     /// Carries out waiting requests; returns the ids to bounce, which the
     /// caller runs as tasks of its own group (a bounce may need the network).
-    func applyControlRequests() -> [String] {
+    /// The directory scan and the removals run on the blocking runner.
+    func applyControlRequests() async -> [String] {
         var toBounce: [String] = []
-        for (request, done) in spool.pendingRequests() {
+        let spool = self.spool
+        let pending = (try? await blocking.run { spool.pendingRequests() }) ?? []
+        for (request, remove) in pending {
+            let done = { _ = try? await self.blocking.run(remove) }
             switch request {
             case .retry(let id):
                 let count = state.withLock { state -> Int in
@@ -74,7 +80,7 @@ extension QueueRunner {
                     return count
                 }
                 logger.notice("administrator asked to retry \(id ?? "all messages"): \(count) message(s)")
-                done()
+                await done()
             case .delete(let id):
                 // A message being delivered right now is dealt with on a later tick.
                 let outcome = state.withLock { state -> Bool? in
@@ -82,9 +88,9 @@ extension QueueRunner {
                     return state.index.remove(id) != nil
                 }
                 guard let removed = outcome else { continue }
-                done()
+                await done()
                 if removed {
-                    spool.remove(id)
+                    _ = try? await blocking.run { spool.remove(id) }
                     logger.notice("[\(id)] deleted from the queue by the administrator, no bounce sent")
                 } else {
                     logger.warning("cannot delete \(id): no such queued message")
@@ -97,7 +103,7 @@ extension QueueRunner {
                     return true
                 }
                 guard let claimed else { continue }
-                done()
+                await done()
                 if claimed {
                     toBounce.append(id)
                 } else {
@@ -124,8 +130,9 @@ extension QueueRunner {
                 address: address, action: "failed", status: "5.0.0", remoteHost: nil,
                 diagnostic: "returned to the sender by the mail administrator"))
         }
-        let message = (try? spool.message(id)) ?? []
+        let spool = self.spool
+        let message = (try? await blocking.run { try spool.message(id) }) ?? []
         await bounce(failed, of: envelope, message: message, logger: logger)
-        finish(envelope, logger: logger)
+        await finish(envelope, logger: logger)
     }
 }

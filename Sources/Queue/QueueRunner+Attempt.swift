@@ -10,7 +10,8 @@ extension QueueRunner {
         logger[metadataKey: "qid"] = "\(id)"
         let message: [UInt8]
         do {
-            message = try spool.message(id)
+            let spool = self.spool
+            message = try await blocking.run { try spool.message(id) }
         } catch {
             logger.error("message file unreadable, cannot deliver: \(error)")
             envelope.nextAttempt = now().addingTimeInterval(settings.schedule.delays[0])
@@ -44,7 +45,7 @@ extension QueueRunner {
             }
         }
         await bounce(newlyFailed, of: envelope, message: message, logger: logger)
-        finish(envelope, logger: logger)
+        await finish(envelope, logger: logger)
     }
 
     /// Applies one recipient's result; returns it when it failed for good.
@@ -109,15 +110,16 @@ extension QueueRunner {
     }
 
     /// Saves the envelope, or removes the message when nobody is pending.
-    func finish(_ envelope: QueuedMessage, logger: Logger) {
+    func finish(_ envelope: QueuedMessage, logger: Logger) async {
+        let spool = self.spool
         if envelope.isFinished {
-            spool.remove(envelope.id)
+            _ = try? await blocking.run { spool.remove(envelope.id) }
             state.withLock { _ = $0.index.remove(envelope.id) }
             logger.info("removed from queue: all recipients done")
             return
         }
         do {
-            try spool.update(envelope)
+            try await blocking.run { try spool.update(envelope) }
         } catch {
             logger.error("could not save the queue state (the last attempt may be repeated): \(error)")
         }

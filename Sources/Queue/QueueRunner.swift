@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MailCore
+import MailStore
 import ServiceLifecycle
 import Synchronization
 
@@ -28,6 +29,8 @@ public final class QueueRunner: Service, Sendable {
     }
 
     let spool: Spool
+    /// Where spool reads, writes and syncs run (the server's storage pool).
+    let blocking: any BlockingWorkRunner
     let transport: any MessageTransport
     let bounces: any BounceSink
     let settings: QueueSettings
@@ -38,10 +41,11 @@ public final class QueueRunner: Service, Sendable {
     let slots: DomainSlots
 
     public init(
-        spool: Spool, transport: any MessageTransport, bounces: any BounceSink, settings: QueueSettings, logger: Logger,
-        now: @escaping @Sendable () -> Date = { Date() }
+        spool: Spool, blocking: any BlockingWorkRunner, transport: any MessageTransport, bounces: any BounceSink,
+        settings: QueueSettings, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.spool = spool
+        self.blocking = blocking
         self.transport = transport
         self.bounces = bounces
         self.settings = settings
@@ -62,6 +66,7 @@ public final class QueueRunner: Service, Sendable {
     /// Loads the spool and cleans up what a crash left behind. Call it
     /// before any listener starts: it removes unfinished files in the
     /// spool's tmp/, which would race with a session writing there.
+    /// Blocking: reads the whole spool.
     public func recover() throws {
         guard !state.withLock({ $0.recovered }) else { return }
         let (envelopes, problems) = try spool.recover()
@@ -79,12 +84,12 @@ public final class QueueRunner: Service, Sendable {
     }
 
     public func run() async throws {
-        try recover()
+        try await blocking.run { try self.recover() }
         logger.notice("queue runner started with \(count) queued message(s)")
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 while !state.withLock({ $0.stopping }) && !Task.isCancelled {
-                    for id in applyControlRequests() {
+                    for id in await applyControlRequests() {
                         group.addTask {
                             await self.administrativeBounce(id)
                             self.state.withLock { $0.index.release(id) }

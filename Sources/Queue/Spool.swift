@@ -39,6 +39,7 @@ public struct Spool: Sendable {
 
     /// Stores a new message durably from its parts (see `MessageContent`).
     public func enqueue(_ message: MessageContent, envelope: QueuedMessage) throws(DeliveryError) {
+        BlockingWork.assertMayBlock("Spool.enqueue")
         let tmpMessage = "\(root)/tmp/\(envelope.id).msg"
         let tmpEnvelope = "\(root)/tmp/\(envelope.id).json"
         let encoded: [UInt8]
@@ -61,6 +62,7 @@ public struct Spool: Sendable {
     /// that loses this update only makes the next attempt repeat the last one:
     /// at least once, never zero times.
     public func update(_ envelope: QueuedMessage) throws(DeliveryError) {
+        BlockingWork.assertMayBlock("Spool.update")
         let tmp = "\(root)/tmp/\(envelope.id).\(UInt32.random(in: 0...UInt32.max)).json"
         let encoded: [UInt8]
         do { encoded = Array(try Self.encoder.encode(envelope)) } catch { throw .ioError("encode envelope: \(error)") }
@@ -77,26 +79,31 @@ public struct Spool: Sendable {
     /// leaves an orphan message file (removed at startup), never an envelope
     /// pointing at nothing.
     public func remove(_ id: String) {
+        BlockingWork.assertMayBlock("Spool.remove")
         unlink(envelopePath(id))
         unlink(messagePath(id))
     }
 
     /// The queued envelopes as they are on disk, oldest first (for `sims queue list`).
     public func listing() throws -> [QueuedMessage] {
+        BlockingWork.assertMayBlock("Spool.listing")
         let names = try FileManager.default.contentsOfDirectory(atPath: "\(root)/envelopes").filter { $0.hasSuffix(".json") }
         return names.compactMap { try? envelope(String($0.dropLast(5))) }.sorted { $0.created < $1.created }
     }
 
     public func message(_ id: String) throws -> [UInt8] {
-        Array(try Data(contentsOf: URL(fileURLWithPath: messagePath(id))))
+        BlockingWork.assertMayBlock("Spool.message")
+        return Array(try Data(contentsOf: URL(fileURLWithPath: messagePath(id))))
     }
 
     public func envelope(_ id: String) throws -> QueuedMessage {
-        try Self.decoder.decode(QueuedMessage.self, from: Data(contentsOf: URL(fileURLWithPath: envelopePath(id))))
+        BlockingWork.assertMayBlock("Spool.envelope")
+        return try Self.decoder.decode(QueuedMessage.self, from: Data(contentsOf: URL(fileURLWithPath: envelopePath(id))))
     }
 
     /// Every queued envelope; cleans up what a crash left behind.
     public func recover() throws -> (envelopes: [QueuedMessage], problems: [RecoveryNote]) {
+        BlockingWork.assertMayBlock("Spool.recover")
         var problems: [RecoveryNote] = []
         let manager = FileManager.default
         for leftover in (try? manager.contentsOfDirectory(atPath: "\(root)/tmp")) ?? [] {

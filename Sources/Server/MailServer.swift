@@ -30,15 +30,24 @@ public struct MailServer {
     /// `ListenError`, logged and thrown before any service starts.
     public func run(onListening: @Sendable () -> Void = {}) async throws {
         let system = logs.logger(.system)
+        // The last lines ("SIMS stopped", a startup failure) reach the file
+        // before the process exits (a wait on an event loop, at the end only).
+        defer { logs.sink.flush() }
         logs.announceLevels()
         let threadPool = NIOThreadPool(numberOfThreads: configuration.storage.ioThreads)
         threadPool.start()
 
         let tls = ServerTLS(
             certificatePath: dataDirectory.resolve(configuration.tlsCertificate), keyPath: dataDirectory.resolve(configuration.tlsKey))
-        tls.reload(logger: system)
-        let directory = try dataDirectory.openDirectory(configuration)
-        for entry in (try? directory.unusableEntries()) ?? [] {
+        // This function runs on an event loop too: startup's file and
+        // SQLite work goes to the pool like everything else.
+        let (directory, unusable) = try await threadPool.runIfActive { [dataDirectory, configuration] in
+            tls.reload(logger: system)
+            let directory = try dataDirectory.openDirectory(configuration)
+            try directory.refresh()
+            return (directory, (try? directory.unusableEntries()) ?? [])
+        }
+        for entry in unusable {
             system.error(
                 "\(entry) is unusable: its name breaks the rule for local parts (\(AccountLocalPart.rule)); no mail, login or sending for it. Remove it with 'sims account remove' or 'sims alias remove'."
             )
@@ -49,18 +58,19 @@ public struct MailServer {
                 sync: configuration.storage.sync),
             threadPool: threadPool)
         let queueIDs = QueueIDGenerator()
-        let spool = try Spool(root: dataDirectory.resolve(configuration.storage.queueDirectory), sync: configuration.storage.sync)
+        let spoolRoot = dataDirectory.resolve(configuration.storage.queueDirectory)
+        let spool = try await delivery.run { [configuration] in try Spool(root: spoolRoot, sync: configuration.storage.sync) }
         let bounces = ServerBounces(directory: directory, delivery: delivery, spool: spool, queueIDs: queueIDs)
         let runner = QueueRunner(
-            spool: spool, transport: try makeTransport(logger: logs.logger(.delivery)), bounces: bounces,
+            spool: spool, blocking: delivery, transport: try makeTransport(logger: logs.logger(.delivery)), bounces: bounces,
             settings: queueSettings(), logger: logs.logger(.queue))
         bounces.runner.withLock { $0 = runner }
-        try runner.recover()
+        try await delivery.run { try runner.recover() }
         let popBeforeSMTP =
             configuration.popBeforeSMTP
             ? PopBeforeSMTP(
                 window: .nanoseconds(configuration.popBeforeSMTPWindow.nanoseconds),
-                credentialStamp: { directory.credentialStamp(of: $0) }) : nil
+                credentialStamp: { directory.loadedCredentialStamp(of: $0) }) : nil
         let services = SMTPServices(
             hostname: configuration.hostname,
             limits: configuration.limits,
@@ -116,7 +126,7 @@ public struct MailServer {
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 ServiceGroupConfiguration.ServiceConfiguration(service: runner),
-                ServiceGroupConfiguration.ServiceConfiguration(service: TLSReloader(tls: tls, logger: system)),
+                ServiceGroupConfiguration.ServiceConfiguration(service: TLSReloader(tls: tls, storage: delivery, logger: system)),
                 ServiceGroupConfiguration.ServiceConfiguration(
                     service: Listeners(services: listeners.map { $0 as any Service } + pop3Listeners.map { $0 as any Service })),
             ],
@@ -132,6 +142,8 @@ public struct MailServer {
             try? await threadPool.shutdownGracefully()
             throw error
         }
+        // The "listening" lines come before the banner a person reads.
+        logs.sink.flush()
         onListening()
         do {
             try await ServiceGroup(configuration: groupConfiguration).run()

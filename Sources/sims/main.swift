@@ -1,6 +1,7 @@
 import ArgumentParser
 import DNS
 import Foundation
+import MailStore
 import NIOCore
 import NIOPosix
 
@@ -23,6 +24,9 @@ func runSims() async {
     } catch {
         SimsCommand.exit(withError: error)
     }
+    // Only the server has event loops that must never block (checked in
+    // debug builds); the other commands serve nobody.
+    if !(command is Serve) { BlockingWork.tolerateEventLoops() }
     do {
         if var asyncCommand = command as? any AsyncParsableCommand {
             try await asyncCommand.run()

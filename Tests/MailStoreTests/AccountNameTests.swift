@@ -89,7 +89,7 @@ struct AccountNameTests {
             #expect(try directory.passwordHash(for: "alice@example.test") != nil)
             #expect(try directory.resolve(rcpt("<x@example.test>")) == .unknownUser, "alias to an unusable account")
             #expect(try directory.resolve(rcpt("<nobody@example.test>")) == .unknownUser, "catch-all to an unusable account")
-            #expect(directory.credentialStamp(of: "bob/x@example.test") == nil)
+            #expect(try directory.credentialStamp(of: "bob/x@example.test") == nil)
             #expect(try directory.unusableEntries() == ["account bob//x@example.test", "account bob/x@example.test"])
             // The operator can still remove them.
             try directory.removeAccount("bob/x@example.test")
@@ -103,12 +103,13 @@ struct AccountNameTests {
         try withDirectory { directory throws in
             try directory.addDomain("example.test")
             try directory.addAccount("alice@example.test", passwordHash: "stored-hash-one")
-            let first = try #require(directory.credentialStamp(of: "Alice@example.test"))
+            let first = try #require(try directory.credentialStamp(of: "Alice@example.test"))
             try directory.setPasswordHash("alice@example.test", passwordHash: "stored-hash-two")
-            let second = try #require(directory.credentialStamp(of: "alice@example.test"))
+            let second = try #require(try directory.credentialStamp(of: "alice@example.test"))
             #expect(first != second)
+            #expect(directory.loadedCredentialStamp(of: "alice@example.test") == second, "memory only, as last loaded")
             try directory.removeAccount("alice@example.test")
-            #expect(directory.credentialStamp(of: "alice@example.test") == nil)
+            #expect(try directory.credentialStamp(of: "alice@example.test") == nil)
         }
     }
 }

@@ -72,12 +72,14 @@ func eventually(within seconds: Double = 20, _ condition: () -> Bool) async -> B
 func withRunner(
     spool: Spool, transport: ScriptedTransport, bounces: CollectedBounces,
     schedule: RetrySchedule = RetrySchedule(delays: [0.05], maximumLifetime: 60),
+    blocking: any BlockingWorkRunner = RunOnCallingThread(),
     _ body: (QueueRunner) async throws -> Void
 ) async throws {
     var settings = QueueSettings(hostname: "mx.example.test")
     settings.schedule = schedule
     let runner = QueueRunner(
-        spool: spool, transport: transport, bounces: bounces, settings: settings, logger: Logger(label: "test"))
+        spool: spool, blocking: blocking, transport: transport, bounces: bounces, settings: settings,
+        logger: Logger(label: "test"))
     try runner.recover()
     let task = Task { try await runner.run() }
     do {
@@ -88,4 +90,14 @@ func withRunner(
     }
     task.cancel()
     _ = try? await task.value
+}
+
+/// Runs blocking work on the calling thread and counts the calls.
+final class CountingRunner: BlockingWorkRunner {
+    let calls = Mutex(0)
+
+    func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        calls.withLock { $0 += 1 }
+        return try work()
+    }
 }

@@ -15,8 +15,8 @@ struct LogTruthTests {
     /// every client field, the way the producers build their lines, and
     /// audits the file.
     func auditSession(_ value: String, directory: String) throws -> AuditReport {
-        let logs = LogFactory(
-            sink: LogSink(directory: directory, toStderr: false), defaultLevel: 2, moduleLevels: ["SMTP": 4])
+        let sink = LogSink(directory: directory, toStderr: false)
+        let logs = LogFactory(sink: sink, defaultLevel: 2, moduleLevels: ["SMTP": 4])
         logs.announceLevels()
         var smtp = logs.logger(.smtp)
         smtp[metadataKey: "conn"] = "SMTP-1"
@@ -40,6 +40,7 @@ struct LogTruthTests {
         submit[metadataKey: "qid"] = "S.Q2"
         submit.info("received 10 bytes from \(LogField.path(sender)) for 1 recipient")
         submit.info("\(RecipientFate.relayed.line(path, "\(permission), queued for remote.test"))")
+        sink.flush()
         let lines = try String(contentsOfFile: "\(directory)/sims.log", encoding: .utf8).split(
             separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.count == 10 && lines.last == "")

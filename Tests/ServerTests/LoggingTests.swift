@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import Testing
 
 @testable import Operator
@@ -24,9 +25,20 @@ struct LoggingTests {
         }
     }
 
+    /// The sinks this test made: `written(_:)` waits for their writer threads.
+    let sinks = SinkList()
+
     /// A factory that writes to `directory/sims.log` only.
     func factory(_ directory: String, defaultLevel: Int = 2, modules: [String: Int] = [:]) -> LogFactory {
-        LogFactory(sink: LogSink(directory: directory, toStderr: false), defaultLevel: defaultLevel, moduleLevels: modules)
+        let sink = LogSink(directory: directory, toStderr: false)
+        sinks.list.withLock { $0.append(sink) }
+        return LogFactory(sink: sink, defaultLevel: defaultLevel, moduleLevels: modules)
+    }
+
+    /// The lines of a log file once every line handed to a sink is written.
+    func written(_ path: String) throws -> [String] {
+        for sink in sinks.list.withLock({ $0 }) { sink.flush() }
+        return try lines(ofFile: path)
     }
 
     @Test("Per-module levels: SMTP at 4 logs its dialogue, SYSTEM at the default 2 logs neither debug nor warnings")
@@ -44,7 +56,7 @@ struct LoggingTests {
             system.notice("system-notice")
             system.error("system-error")
             system.critical("system-critical")
-            let messages = try lines(ofFile: "\(directory)/sims.log").map { $0.split(separator: " ").last.map(String.init) ?? "" }
+            let messages = try written("\(directory)/sims.log").map { $0.split(separator: " ").last.map(String.init) ?? "" }
             #expect(
                 messages == ["smtp-debug", "smtp-warning", "system-info", "system-notice", "system-error", "system-critical"])
         }
@@ -57,7 +69,7 @@ struct LoggingTests {
             logs.logger(.queue).info("queue-info")
             logs.logger(.queue).error("queue-error")
             logs.logger(.dns).trace("dns-trace")
-            let messages = try lines(ofFile: "\(directory)/sims.log").map { $0.split(separator: " ").last.map(String.init) ?? "" }
+            let messages = try written("\(directory)/sims.log").map { $0.split(separator: " ").last.map(String.init) ?? "" }
             #expect(messages == ["queue-error", "dns-trace"])
         }
     }
@@ -69,7 +81,7 @@ struct LoggingTests {
             logger[metadataKey: "conn"] = "SMTP-17"
             logger[metadataKey: "peer"] = "203.0.113.5"
             logger.info("received 1093 bytes", metadata: ["qid": "S.1A2B3C", "size": "1093", "bdat": "no"])
-            let line = try #require(try lines(ofFile: "\(directory)/sims.log").first)
+            let line = try #require(try written("\(directory)/sims.log").first)
             let match = try #require(line.wholeMatch(of: /(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (.*)/))
             #expect(match.output.2 == "2 SMTP-17 [S.1A2B3C] 203.0.113.5 received 1093 bytes bdat=no size=1093")
         }
@@ -82,7 +94,7 @@ struct LoggingTests {
             logger.error("cannot open tls/key.pem")
             logger.warning("dropped")
             logger.info("listening", metadata: ["peer": "0.0.0.0:25"])
-            let found = try lines(ofFile: "\(directory)/sims.log").map {
+            let found = try written("\(directory)/sims.log").map {
                 $0.split(separator: " ", maxSplits: 1).last.map(String.init) ?? ""
             }
             #expect(found == ["1 SYSTEM cannot open tls/key.pem", "2 SYSTEM 0.0.0.0:25 listening"])
@@ -93,7 +105,7 @@ struct LoggingTests {
     func timestampIsUTC() throws {
         try withTemporaryPath { directory throws in
             factory(directory).logger(.system).info("now")
-            let line = try #require(try lines(ofFile: "\(directory)/sims.log").first)
+            let line = try #require(try written("\(directory)/sims.log").first)
             let formatter = ISO8601DateFormatter()
             formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
             let stamp = try #require(formatter.date(from: String(line.prefix(24))))
@@ -110,8 +122,8 @@ struct LoggingTests {
             let day = Date(timeIntervalSince1970: 1_577_966_400)  // 2020-01-02T12:00:00Z
             try FileManager.default.setAttributes([.modificationDate: day], ofItemAtPath: old)
             factory(directory).logger(.system).info("new line")
-            #expect(try lines(ofFile: "\(directory)/sims-2020-01-02.log") == ["old line"])
-            let current = try lines(ofFile: old)
+            #expect(try written("\(directory)/sims-2020-01-02.log") == ["old line"])
+            let current = try written(old)
             #expect(current.count == 1)
             #expect(current.first?.hasSuffix("2 SYSTEM new line") == true)
         }
@@ -128,7 +140,7 @@ struct LoggingTests {
                     }
                 }
             }
-            let found = try lines(ofFile: "\(directory)/sims.log")
+            let found = try written("\(directory)/sims.log")
             #expect(found.count == 400)
             #expect(found.allSatisfy { $0.wholeMatch(of: /\S+ 2 SMTP task \d line \d+ x{200}/) != nil })
         }
@@ -149,4 +161,9 @@ struct AuditedLineLevelTests {
         #expect(SIMSLogLevel.number(for: .info) == LogLevelCheck.neededLevel)
         #expect(SIMSLogLevel.number(for: .notice) == LogLevelCheck.neededLevel)
     }
+}
+
+/// The log sinks one test made.
+final class SinkList: Sendable {
+    let list = Mutex<[LogSink]>([])
 }

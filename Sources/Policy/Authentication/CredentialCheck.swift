@@ -16,7 +16,7 @@ public struct CredentialCheck: Sendable {
         case unavailable
     }
 
-    let directory: Directory
+    public let directory: Directory
     /// Where the password hash is checked: the storage thread pool.
     let storage: NIOThreadPool
     let guardian: AuthenticationGuard

@@ -1,18 +1,23 @@
 import Foundation
-import NIOConcurrencyHelpers
+import MailStore
 
 /// Where log lines go: `DIR/sims.log` (renamed to `sims-YYYY-MM-DD.log` when
-/// the UTC day changes) and, optionally, stderr. Thread-safe; one write(2)
-/// per line so lines from concurrent sessions never interleave.
+/// the UTC day changes) and, optionally, stderr.
+///
+/// With a directory (the server) a session only appends its line to a
+/// queue in memory; one writer thread of the sink's own does the write(2)
+/// calls, a batch of lines per call, so no event loop waits for the disk and
+/// lines from concurrent sessions never interleave. The queue is bounded
+/// (`LogWriter.capacity` bytes): when the disk falls that far behind, a
+/// caller waits for room rather than dropping its line, because `sims audit`
+/// must see every recipient's fate. Lines still queued when the process is
+/// killed are lost (the writer is normally microseconds behind); `flush()`
+/// waits for the queue at a clean stop. Without a directory (the
+/// command-line tools) lines go to stderr at once, on the caller's thread.
 public final class LogSink: Sendable {
-    private struct State {
-        var fd: Int32 = -1
-        var day = ""
-    }
-
     private let directory: String?
     private let toStderr: Bool
-    private let state = NIOLockedValueBox(State())
+    private let writer: LogWriter?
 
     /// - Parameter directory: nil for stderr only (the command-line tools).
     public init(directory: String?, toStderr: Bool) {
@@ -20,6 +25,9 @@ public final class LogSink: Sendable {
         self.toStderr = toStderr
         if let directory {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            writer = LogWriter(directory: directory, toStderr: toStderr)
+        } else {
+            writer = nil
         }
     }
 
@@ -28,25 +36,130 @@ public final class LogSink: Sendable {
     func write(_ line: String, day: String) {
         var bytes = Array(line.utf8)
         bytes.append(UInt8(ascii: "\n"))
-        if toStderr {
-            _ = bytes.withUnsafeBytes { Foundation.write(2, $0.baseAddress, $0.count) }
+        guard let writer else {
+            if toStderr { _ = bytes.withUnsafeBytes { Foundation.write(2, $0.baseAddress, $0.count) } }
+            return
         }
-        guard let directory else { return }
-        state.withLockedValue { state in
-            if state.day != day || state.fd < 0 {
-                rotate(&state, directory: directory, day: day)
+        writer.enqueue(bytes, day: day)
+    }
+
+    /// Waits until every line handed over so far is written (at most
+    /// `timeout`): called once, when the server stops.
+    public func flush(timeout: Duration = .seconds(2)) {
+        writer?.flush(timeout: timeout)
+    }
+
+    deinit {
+        writer?.stop()
+    }
+}
+
+/// The sink's writer thread and its bounded queue of lines.
+final class LogWriter: @unchecked Sendable {
+    /// Bytes of queued lines beyond which callers wait (about 20,000 lines).
+    static let capacity = 4 << 20
+
+    // Everything below is guarded by `condition`.
+    private let condition = NSCondition()
+    private var queued: [(bytes: [UInt8], day: String)] = []
+    private var queuedBytes = 0
+    private var writing = false
+    private var stopping = false
+    // The file; touched only by the writer thread.
+    private var fd: Int32 = -1
+    private var day = ""
+    private let directory: String
+    private let toStderr: Bool
+
+    init(directory: String, toStderr: Bool) {
+        self.directory = directory
+        self.toStderr = toStderr
+        let thread = Thread { [self] in run() }
+        thread.name = "sims log writer"
+        thread.start()
+    }
+
+    func enqueue(_ bytes: [UInt8], day: String) {
+        condition.lock()
+        defer { condition.unlock() }
+        while queuedBytes >= Self.capacity && !stopping { condition.wait() }
+        queued.append((bytes, day))
+        queuedBytes += bytes.count
+        condition.broadcast()
+    }
+
+    func flush(timeout: Duration) {
+        let deadline = Date().addingTimeInterval(Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
+        condition.lock()
+        defer { condition.unlock() }
+        while (!queued.isEmpty || writing) && condition.wait(until: deadline) {}
+    }
+
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while queued.isEmpty && !stopping { condition.wait() }
+            let batch = queued
+            queued = []
+            queuedBytes = 0
+            writing = true
+            let done = stopping && batch.isEmpty
+            condition.broadcast()
+            condition.unlock()
+            if done { break }
+            write(batch)
+            condition.lock()
+            writing = false
+            condition.broadcast()
+            condition.unlock()
+        }
+        if fd >= 0 { close(fd) }
+    }
+
+    /// One write(2) per run of lines of the same day.
+    private func write(_ batch: [(bytes: [UInt8], day: String)]) {
+        BlockingWork.assertMayBlock("LogWriter.write")
+        var start = 0
+        while start < batch.count {
+            let lineDay = batch[start].day
+            var end = start
+            var bytes: [UInt8] = []
+            while end < batch.count && batch[end].day == lineDay {
+                bytes += batch[end].bytes
+                end += 1
             }
-            if state.fd >= 0 {
-                _ = bytes.withUnsafeBytes { Foundation.write(state.fd, $0.baseAddress, $0.count) }
+            if toStderr { Self.writeAll(bytes, to: 2) }
+            if day != lineDay || fd < 0 { rotate(day: lineDay) }
+            if fd >= 0 { Self.writeAll(bytes, to: fd) }
+            start = end
+        }
+    }
+
+    private static func writeAll(_ bytes: [UInt8], to fd: Int32) {
+        bytes.withUnsafeBytes { buffer in
+            guard let base = buffer.baseAddress else { return }
+            var offset = 0
+            while offset < buffer.count {
+                let written = Foundation.write(fd, base + offset, buffer.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                guard written > 0 else { return }  // a full disk: the line is lost, the server goes on
+                offset += written
             }
         }
     }
 
-    private func rotate(_ state: inout State, directory: String, day: String) {
+    private func rotate(day newDay: String) {
         let path = "\(directory)/sims.log"
-        if state.fd >= 0 {
-            close(state.fd)
-            state.fd = -1
+        if fd >= 0 {
+            close(fd)
+            fd = -1
         }
         // A file left from an earlier day (also across restarts) is renamed
         // after the day of its last change, so each day has its own file.
@@ -54,16 +167,12 @@ public final class LogSink: Sendable {
             let modified = attributes[.modificationDate] as? Date
         {
             let fileDay = LogTimestamp.day(of: modified)
-            if fileDay != day {
+            if fileDay != newDay {
                 rename(path, "\(directory)/sims-\(fileDay).log")
             }
         }
-        state.fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
-        state.day = day
-    }
-
-    deinit {
-        state.withLockedValue { if $0.fd >= 0 { close($0.fd) } }
+        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
+        day = newDay
     }
 }
 

@@ -51,8 +51,6 @@ final class POP3Connection {
     static let flushThreshold = 256 * 1024
     /// Messages up to this size are read and converted inline; larger ones
     /// on the storage pool.
-    static let inlineMessageLimit = 1 << 20
-
     init(
         services: POP3Services, channel: NIOAsyncChannel<SMTPInbound, ByteBuffer>, frame: NIOLoopBound<SMTPFrameHandler>,
         clientAddress: String, implicitTLS: Bool, logger: Logger
@@ -197,7 +195,14 @@ final class POP3Connection {
             do {
                 // Listing thousands of files: on the storage pool, not the event loop.
                 let reader = services.reader
-                let messages = try await services.delivery.run { try reader.messages(of: account) }
+                // POP-before-SMTP records the login with the account's
+                // credential stamp from the directory's in-memory snapshot:
+                // bring that up to date here, off the event loop.
+                let directory = services.popBeforeSMTP == nil ? nil : services.credentials.directory
+                let messages = try await services.delivery.run {
+                    try? directory?.refresh()
+                    return try reader.messages(of: account)
+                }
                 // The reader gives every message its own uid; should two ever
                 // share one, the first is kept rather than trapping.
                 mailbox.messages = Dictionary(messages.map { ($0.uid, $0) }, uniquingKeysWith: { first, _ in first })
@@ -251,19 +256,18 @@ final class POP3Connection {
         return success
     }
 
-    /// RETR's or TOP's response, or nil when the file cannot be read.
+    /// RETR's or TOP's response, or nil when the file cannot be read. The
+    /// file is read on the storage pool, into the session's scratch buffer
+    /// (lent for the read, so thousands of RETRs allocate once).
     private func messageResponse(uid: String, topLines: Int?, mailbox: POP3Mailbox) async -> ByteBuffer? {
         guard let message = mailbox.messages[uid] else { return nil }
         let allocator = channel.channel.allocator
         let reader = services.reader
-        guard message.octets <= Self.inlineMessageLimit else {
-            return try? await services.delivery.run {
-                var scratch: [UInt8] = []
-                return try Self.response(message, topLines: topLines, reader: reader, scratch: &scratch, allocator: allocator)
-            }
-        }
+        let scratch = mailbox.scratch
         defer { mailbox.trimScratch() }
-        return try? Self.response(message, topLines: topLines, reader: reader, scratch: &mailbox.scratch, allocator: allocator)
+        return try? await services.delivery.run {
+            try Self.response(message, topLines: topLines, reader: reader, scratch: &scratch.bytes, allocator: allocator)
+        }
     }
 
     private static func response(

@@ -17,7 +17,7 @@ final class POP3Mailbox: @unchecked Sendable {
     var deleted = 0
     /// Message files are read into this, so a download of thousands of
     /// messages allocates once (see `MaildirReader.read(_:into:)`).
-    var scratch: [UInt8] = []
+    let scratch = ReadBuffer()
 
     /// Releases the maildrop lock and logs the logout, at most once: right
     /// after the UPDATE state at QUIT, or when the connection ends any
@@ -32,6 +32,13 @@ final class POP3Mailbox: @unchecked Sendable {
     /// Drops a scratch buffer that a large message grew, so an idle session
     /// does not keep megabytes.
     func trimScratch() {
-        if scratch.count > 1 << 20 { scratch = [] }
+        if scratch.bytes.count > 1 << 20 { scratch.bytes = [] }
     }
+}
+
+/// A session's read buffer, lent to the storage pool for one read at a
+/// time: the session awaits each read before it touches the buffer again,
+/// which is what makes the unchecked Sendable sound.
+final class ReadBuffer: @unchecked Sendable {
+    var bytes: [UInt8] = []
 }

@@ -31,7 +31,8 @@ final class ServerBounces: BounceSink {
         }
         // RFC 5321 § 4.4: the final delivery adds Return-Path; a bounce's is <>.
         let bytes = Array("Return-Path: <>\r\n".utf8) + message
-        switch try directory.resolve(path) {
+        let directory = self.directory
+        switch try await delivery.run({ try directory.resolve(path) }) {
         case .accounts(let accounts):
             _ = try await delivery.deliver(bytes, to: accounts, id: id)
         case .unknownUser:

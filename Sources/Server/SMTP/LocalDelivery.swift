@@ -5,11 +5,12 @@ import NIOPosix
 
 /// Runs Maildir deliveries on a thread pool of their own: write and fsync
 /// block, and must never stall an event loop or Swift's cooperative threads.
-struct LocalDelivery: Sendable {
+struct LocalDelivery: BlockingWorkRunner {
     let writer: MaildirWriter
     let threadPool: NIOThreadPool
 
-    /// Runs other blocking storage work (the queue's spool) on the same pool.
+    /// Runs other blocking storage work (the queue's spool, directory
+    /// lookups, POP3 reads) on the same pool.
     func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await threadPool.runIfActive(work)
     }

@@ -206,7 +206,7 @@ struct SMTPConnection {
                 try await startTLS(reply)
                 return .startTLS
             case .checkRecipient(let path, let transaction):
-                let (verdict, pause) = checkRecipient(path, transaction: transaction, session: session)
+                let (verdict, pause) = await checkRecipient(path, transaction: transaction, session: session)
                 if pause > .zero {
                     // The tarpit: flush what is pending, then make the prober wait.
                     try await flush(&output)
@@ -236,12 +236,13 @@ struct SMTPConnection {
 
     private func checkRecipient(
         _ path: EnvelopePath, transaction: MailTransaction, session: SMTPSession
-    ) -> (RecipientVerdict, Duration) {
+    ) async -> (RecipientVerdict, Duration) {
         var logger = self.logger
         logger[metadataKey: "qid"] = "\(transaction.id)"
         let resolution: LocalResolution
         do {
-            resolution = try services.directory.resolve(path)
+            let directory = services.directory
+            resolution = try await services.delivery.run { try directory.resolve(path) }
         } catch {
             logger.error("\(RecipientFate.refused.line(path, "directory lookup failed, client told to try again later: \(error)"))")
             return (.reject(Replies.directoryUnavailable), .zero)
