@@ -140,7 +140,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "DNSTests", dependencies: ["DNS", .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strict),
+            name: "DNSTests", dependencies: ["DNS", "MailCore", .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strict),
         .testTarget(
             name: "SMTPClientTests",
             dependencies: ["SMTPClient", "MailCore", .product(name: "NIOCore", package: "swift-nio")],

@@ -1,4 +1,5 @@
 import DNS
+import MailCore
 import Testing
 
 @Suite("DNSName")
@@ -59,13 +60,20 @@ struct IPAddressTests {
             ("2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"),  // a single zero group stays
             ("2001:0:0:1:0:0:0:1", "2001:0:0:1::1"),  // the longest run wins
             ("::", "::"), ("::1", "::1"), ("1::", "1::"),
-            ("::ffff:192.0.2.1", "::ffff:192.0.2.1"), ("::FFFF:c000:0201", "::ffff:192.0.2.1"),
             ("64:ff9b::192.0.2.33", "64:ff9b::c000:221"),
         ])
     func ipv6Canonical(input: String, canonical: String) throws {
         let address = try #require(IPAddress(input))
         #expect(address.description == canonical)
         #expect(!address.isIPv4)
+    }
+
+    @Test("An IPv4-mapped IPv6 address is the IPv4 address it maps", arguments: ["::ffff:192.0.2.1", "::FFFF:c000:0201"])
+    func ipv4Mapped(input: String) throws {
+        let address = try #require(IPAddress(input))
+        #expect(address == IPAddress("192.0.2.1"))
+        #expect(address.isIPv4 && address.octets == [192, 0, 2, 1])
+        #expect(address.reverseName == IPAddress("192.0.2.1")?.reverseName)
     }
 
     @Test(
