@@ -69,11 +69,12 @@ let package = Package(
             swiftSettings: strict
         ),
         // The operator's questions: audit of the logs, explain one message,
-        // check-relay against any SMTP server, blocklist lookups, doctor.
+        // check-relay against any SMTP server (replies read by SMTPClient's
+        // decoder), blocklist lookups, doctor.
         .target(
             name: "Operator",
             dependencies: [
-                "MailCore", "DNS", "AntiSpam",
+                "MailCore", "DNS", "AntiSpam", "SMTPClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
