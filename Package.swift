@@ -150,7 +150,7 @@ let package = Package(
             name: "QueueTests", dependencies: ["Queue", "MailStore", "MailCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .testTarget(
-            name: "POP3ProtocolTests", dependencies: ["POP3Protocol", "MailCore", .product(name: "NIOCore", package: "swift-nio")],
+            name: "POP3ProtocolTests", dependencies: ["POP3Protocol", "SMTPProtocol", "MailCore", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict),
         .testTarget(
             name: "MailStoreTests", dependencies: ["MailStore", "MailCore", .product(name: "GRDB", package: "GRDB.swift")],
