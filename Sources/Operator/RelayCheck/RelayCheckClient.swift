@@ -80,7 +80,7 @@ public struct RelayCheckClient: Sendable {
                     reply = decoded
                 case .success(nil):
                     let reason =
-                        NIODeadline.now() >= deadline ? "no reply within \(timeout.seconds)s" : "the server closed the connection"
+                        NIODeadline.now() >= deadline ? "no reply within \(Duration(timeout).shortText)" : "the server closed the connection"
                     _ = probe.connectionClosed(reason)
                     return probe
                 case .failure(let error):
@@ -112,12 +112,5 @@ extension RelayCheckClient {
         } catch {
             return .failure(error)
         }
-    }
-}
-
-extension TimeAmount {
-    fileprivate var seconds: String {
-        let value = Double(nanoseconds) / 1e9
-        return value == value.rounded() ? String(Int(value)) : String(value)
     }
 }
