@@ -5,7 +5,6 @@ let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
 
 let package = Package(
     name: "sims",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "sims", targets: ["sims"])
     ],
@@ -19,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        // Imported directly by Server (certificate inspection, the self-signed certificate).
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
     ],
     targets: [
@@ -74,11 +75,12 @@ let package = Package(
         .target(
             name: "Operator",
             dependencies: [
-                "MailCore", "DNS", "AntiSpam", "Configuration", "Queue", "SMTPClient",
+                "MailCore", "DNS", "Configuration", "Queue", "SMTPClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: strict
         ),
@@ -101,7 +103,6 @@ let package = Package(
             name: "Queue",
             dependencies: [
                 "MailCore", "MailStore",
-                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HeapModule", package: "swift-collections"),
@@ -131,6 +132,7 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: strict
         ),
@@ -169,16 +171,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "DNSTests", dependencies: ["DNS", .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strict),
+            name: "DNSTests", dependencies: ["DNS", "MailCore", .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strict),
         .testTarget(
             name: "SMTPClientTests",
             dependencies: ["SMTPClient", "MailCore", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict),
         .testTarget(
-            name: "QueueTests", dependencies: ["Queue", "MailStore", "MailCore", .product(name: "Logging", package: "swift-log")],
+            name: "QueueTests", dependencies: ["Queue", "MailStore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .testTarget(
-            name: "POP3ProtocolTests", dependencies: ["POP3Protocol", "MailCore", .product(name: "NIOCore", package: "swift-nio")],
+            name: "POP3ProtocolTests", dependencies: ["POP3Protocol", "SMTPProtocol", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict),
         .testTarget(
             name: "MailStoreTests", dependencies: ["MailStore", "MailCore", .product(name: "GRDB", package: "GRDB.swift")],
@@ -208,6 +210,7 @@ let package = Package(
                 "Server", "Policy", "Configuration", "MailStore", "MailCore", "AntiSpam", "DNS", "SMTPProtocol", "Operator", "SMTPClient", "Queue",
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: strict),
     ],

@@ -1,3 +1,5 @@
+import MailCore
+
 extension DNSMessage {
     /// Decodes a message. Every count, length and pointer is checked: bad
     /// input throws a `DNSWireError`, it never traps or reads out of bounds.

@@ -38,8 +38,11 @@ extension DNSMessage {
         let lengthOffset = writer.bytes.count
         writer.write(UInt16(0))
         switch record.data {
-        case .a(let address), .aaaa(let address):
+        case .a(let address):
             writer.write(address.octets)
+        case .aaaa(let address):
+            // All 16 bytes, even for an IPv4-mapped address.
+            writer.write(address.bytes)
         case .cname(let name), .ptr(let name):
             writer.write(name)
         case .mx(let preference, let exchange):

@@ -1,3 +1,5 @@
+import MailCore
+
 /// One entry of a question section (RFC 1035 § 4.1.2).
 public struct DNSQuestion: Hashable, Sendable, CustomStringConvertible {
     public var name: DNSName

@@ -1,3 +1,4 @@
+import MailCore
 import NIOCore
 
 /// The name servers a stub resolver asks, written as `address:port`.

@@ -1,4 +1,5 @@
 import Logging
+import MailCore
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix

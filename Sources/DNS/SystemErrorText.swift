@@ -1,4 +1,5 @@
 import Foundation
+import MailCore
 import NIOCore
 import NIOPosix
 
@@ -65,7 +66,7 @@ public enum SystemErrorText {
 
     private static func channel(_ error: ChannelError) -> String {
         switch error {
-        case .connectTimeout(let after): return "no connection within \(after.nanoseconds / 1_000_000) ms"
+        case .connectTimeout(let after): return "no connection within \(Duration(after).shortText)"
         case .ioOnClosedChannel, .alreadyClosed, .outputClosed, .inputClosed, .eof: return "the connection was closed"
         default: return "connection failed (\(error))"
         }

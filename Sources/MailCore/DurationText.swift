@@ -1,8 +1,10 @@
 extension Duration {
     /// A duration as log lines and replies show it: `300ms`, `45s`, `3m12s`,
-    /// `10m`, `1h2m`, `2h`. Whole seconds are cut, not rounded: "login 3s
-    /// ago" must not claim more than happened. Callers that promise a time to
-    /// come round it up first.
+    /// `10m`, `1h2m`, `2h`. The one duration formatter for logs and replies
+    /// (sims.toml's own spelling lives with the configuration). Whole seconds
+    /// are cut, not rounded: "login 3s ago" must not claim more than
+    /// happened. Callers that promise a time to come use
+    /// `roundedUpToWholeSeconds` first.
     public var shortText: String {
         let (seconds, attoseconds) = components
         if seconds <= 0 { return "\(max(0, attoseconds / 1_000_000_000_000_000))ms" }
@@ -25,5 +27,12 @@ extension Duration {
             return "\(seconds / length)\(unit)"
         }
         return "\(seconds)s"
+    }
+
+    /// Whole seconds, rounded up and at least one, for texts that tell a
+    /// client when to come back ("try again in 0s" would be a lie).
+    public var roundedUpToWholeSeconds: Duration {
+        let (seconds, attoseconds) = components
+        return .seconds(max(1, seconds + (attoseconds > 0 ? 1 : 0)))
     }
 }

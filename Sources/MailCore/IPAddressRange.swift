@@ -1,40 +1,5 @@
 import Foundation
 
-/// An IP address as 16 bytes (IPv4 as an IPv4-mapped IPv6 address), so that
-/// one comparison works for both families.
-public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
-    public let bytes: [UInt8]
-    public let isIPv4: Bool
-
-    /// Parses dotted-quad IPv4 or RFC 4291 IPv6 text (no brackets, no zone).
-    public init?(_ text: String) {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 {
-            let raw = withUnsafeBytes(of: &v4) { Array($0) }
-            bytes = [UInt8](repeating: 0, count: 10) + [0xFF, 0xFF] + raw
-            isIPv4 = true
-            return
-        }
-        var v6 = in6_addr()
-        guard inet_pton(AF_INET6, text, &v6) == 1 else { return nil }
-        let raw = withUnsafeBytes(of: &v6) { Array($0) }
-        // An IPv4-mapped IPv6 address (::ffff:192.0.2.1) is the IPv4 client it maps.
-        isIPv4 = raw[0..<10].allSatisfy { $0 == 0 } && raw[10] == 0xFF && raw[11] == 0xFF
-        bytes = raw
-    }
-
-    public static func < (lhs: IPAddress, rhs: IPAddress) -> Bool { lhs.bytes.lexicographicallyPrecedes(rhs.bytes) }
-
-    public var description: String {
-        if isIPv4 { return bytes[12...].map(String.init).joined(separator: ".") }
-        var storage = in6_addr()
-        withUnsafeMutableBytes(of: &storage) { $0.copyBytes(from: bytes) }
-        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        inet_ntop(AF_INET6, &storage, &buffer, socklen_t(buffer.count))
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-}
-
 /// A set of client addresses written as in the original product's client
 /// list: a single address (`192.0.2.7`, `2001:db8::7`), a CIDR block
 /// (`192.168.0.0/24`, `2001:db8::/32`) or an inclusive range
@@ -72,8 +37,8 @@ public struct IPAddressRange: Hashable, Sendable, CustomStringConvertible {
             // A block written with host bits set (192.168.0.1/24) is almost
             // always a typo for a single address or the wrong prefix: refuse it.
             guard low == base.bytes else { return nil }
-            first = IPAddress(bytes: low, isIPv4: base.isIPv4)
-            last = IPAddress(bytes: high, isIPv4: base.isIPv4)
+            first = IPAddress(bytes: low)
+            last = IPAddress(bytes: high)
             self.text = text
             return
         }
@@ -108,11 +73,4 @@ public struct IPAddressRange: Hashable, Sendable, CustomStringConvertible {
         "127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10",
         "::1", "fc00::/7", "fe80::/10",
     ].compactMap { IPAddressRange($0) }
-}
-
-extension IPAddress {
-    init(bytes: [UInt8], isIPv4: Bool) {
-        self.bytes = bytes
-        self.isIPv4 = isIPv4
-    }
 }

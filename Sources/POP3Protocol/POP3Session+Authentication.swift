@@ -1,4 +1,4 @@
-import Foundation
+import MailCore
 
 extension POP3Session {
     /// USER/PASS and AUTH are usable now: inside TLS, or in plaintext when
@@ -62,28 +62,21 @@ extension POP3Session {
         return plainResponse(line.text)
     }
 
-    /// RFC 4616: `[authzid] NUL authcid NUL passwd`, in base64.
+    /// RFC 4616: `[authzid] NUL authcid NUL passwd`, in base64, read by
+    /// MailCore's `SASLPlainMessage` (RFC 5034 § 4: "=" is an empty response).
     private mutating func plainResponse(_ encoded: String) -> POP3SessionAction {
-        // RFC 5034 § 4: a zero-length response is sent as a single "=".
-        let decoded: [UInt8]? = encoded == "=" ? [] : Data(base64Encoded: encoded).map { Array($0) }
-        guard let decoded else {
+        let message: SASLPlainMessage
+        do {
+            message = try SASLPlainMessage.decode(base64: encoded)
+        } catch .notBase64 {
             return authenticationFailure(POP3Responses.err("Cannot decode response"))
-        }
-        let parts = decoded.split(separator: 0, omittingEmptySubsequences: false)
-        guard parts.count == 3,
-            let authzid = String(validating: parts[0], as: UTF8.self),
-            let username = String(validating: parts[1], as: UTF8.self),
-            let password = String(validating: parts[2], as: UTF8.self),
-            !username.isEmpty, !password.isEmpty
-        else {
+        } catch {
             return authenticationFailure(POP3Responses.err("Malformed PLAIN response"))
         }
         // Acting as someone else (authzid ≠ authcid) is not offered.
-        guard authzid.isEmpty || authzid.lowercased() == username.lowercased() else {
-            return authenticationFailure(POP3Responses.authenticationFailed)
-        }
+        guard !message.actsAsAnotherIdentity else { return authenticationFailure(POP3Responses.authenticationFailed) }
         state = .checkingCredentials
-        return .authenticate(username: username, password: password)
+        return .authenticate(username: message.username, password: message.password)
     }
 
     // MARK: - The verdict

@@ -68,7 +68,7 @@ public struct POP3Session: Sendable {
         receive(POP3Line(line, cleanEnding: cleanEnding))
     }
 
-    /// Feeds one line from `POP3LineFramer`.
+    /// Feeds one line from the driver's `LineFramer`.
     public mutating func receive(_ line: POP3Line) -> POP3SessionAction {
         switch state {
         case .closed:

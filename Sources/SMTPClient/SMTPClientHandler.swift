@@ -304,7 +304,7 @@ final class SMTPClientHandler: ChannelInboundHandler {
             // Whoever removes the entry owns the connection: a send that has
             // just taken it will call `resume` next.
             guard reuse.cache.remove(id: reuse.id, key: reuse.key) else { return }
-            logger.debug("idle connection unused for \(Self.format(reuse.idleTimeout)); closing it")
+            logger.debug("idle connection unused for \(Duration(reuse.idleTimeout).shortText); closing it")
             quitAndClose(context: context)
         }
     }
@@ -370,7 +370,7 @@ final class SMTPClientHandler: ChannelInboundHandler {
         let generation = self.generation
         timer = context.eventLoop.assumeIsolated().scheduleTask(in: limit) { [self] in
             guard !finished, generation == self.generation else { return }
-            let outcome = session.timedOut(after: Self.format(limit))
+            let outcome = session.timedOut(after: Duration(limit).shortText)
             logger.warning("\(outcome.logText)")
             finish(outcome, context: context)
         }
@@ -386,13 +386,6 @@ final class SMTPClientHandler: ChannelInboundHandler {
         }
         let text = String(decoding: bytes, as: UTF8.self)
         for line in text.split(separator: "\r\n") { logger.debug("> \(line)") }
-    }
-
-    static func format(_ amount: TimeAmount) -> String {
-        let milliseconds = amount.nanoseconds / 1_000_000
-        if milliseconds % 60_000 == 0 { return "\(milliseconds / 60_000) min" }
-        if milliseconds % 1000 == 0 { return "\(milliseconds / 1000) s" }
-        return "\(milliseconds) ms"
     }
 }
 

@@ -1,3 +1,4 @@
+import MailCore
 import NIOCore
 import NIOSSL
 
@@ -45,7 +46,7 @@ struct TLSClientSetup: Sendable {
     }
 
     static func isIPAddress(_ text: String) -> Bool {
-        (try? SocketAddress(ipAddress: text, port: 0)) != nil
+        IPAddress(text) != nil
     }
 
     static func describe(_ version: TLSVersion?) -> String {

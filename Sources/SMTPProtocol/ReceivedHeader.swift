@@ -19,11 +19,13 @@ public enum ReceivedHeader {
     ) -> String {
         // RFC 5321 § 4.1.3: an IPv6 address literal is written [IPv6:…].
         let literal = clientAddress.contains(":") ? "IPv6:\(clientAddress)" : clientAddress
+        // The HELO name is client-controlled: `WireText.word` keeps it from
+        // forging structure (comments, quoted strings) inside the header.
         // A forward-confirmed HELO name (RFC 5321 § 4.4 "TCP-info") is shown
         // next to the address; an unverified one stands alone, visibly claimed.
-        let verified = verifiedName.map { "\(sanitize($0)) " } ?? ""
+        let verified = verifiedName.map { "\(WireText.word($0)) " } ?? ""
         let origin = hideClientAddress ? "(authenticated sender, address not shown)" : "(\(verified)[\(literal)])"
-        var header = "Received: from \(sanitize(helloName ?? "unknown")) \(origin)\r\n"
+        var header = "Received: from \(WireText.word(helloName ?? "unknown")) \(origin)\r\n"
         header += "\tby \(hostname) (SIMS) with \(protocolName) id \(id)"
         if let tls {
             header += "\r\n\t(using \(tls))"
@@ -35,15 +37,5 @@ public enum ReceivedHeader {
         }
         header += "; \(RFC5322Date.format(date))\r\n"
         return header
-    }
-
-    /// The HELO name is client-controlled; keep it to printable ASCII without
-    /// parentheses so it cannot forge structure inside the header.
-    private static func sanitize(_ name: String) -> String {
-        String(
-            String.UnicodeScalarView(
-                name.unicodeScalars.prefix(255).map { scalar in
-                    (scalar.value > 32 && scalar.value < 127 && scalar != "(" && scalar != ")") ? scalar : "?"
-                }))
     }
 }

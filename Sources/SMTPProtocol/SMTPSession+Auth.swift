@@ -1,4 +1,3 @@
-import Foundation
 import MailCore
 
 /// Where a SASL exchange (RFC 4954) stands.
@@ -80,30 +79,24 @@ extension SMTPSession {
         }
     }
 
-    /// RFC 4616: `[authzid] NUL authcid NUL passwd`.
+    /// RFC 4616: `[authzid] NUL authcid NUL passwd`, read by MailCore's `SASLPlainMessage`.
     private mutating func plainResponse(_ encoded: String) -> SMTPSessionAction {
-        guard let decoded = Self.decodeBase64(encoded) else {
+        let message: SASLPlainMessage
+        do {
+            message = try SASLPlainMessage.decode(base64: encoded)
+        } catch .notBase64 {
             return failure(SMTPReply(501, .init(5, 5, 2), "Cannot decode response"))
-        }
-        let parts = decoded.split(separator: 0, omittingEmptySubsequences: false)
-        guard parts.count == 3,
-            let authzid = String(validating: parts[0], as: UTF8.self),
-            let username = String(validating: parts[1], as: UTF8.self),
-            let password = String(validating: parts[2], as: UTF8.self),
-            !username.isEmpty
-        else {
+        } catch {
             return failure(SMTPReply(501, .init(5, 5, 2), "Malformed PLAIN response"))
         }
         // Acting as someone else (authzid ≠ authcid) is not offered.
-        guard authzid.isEmpty || authzid.lowercased() == username.lowercased() else {
-            return failure(Replies.authenticationFailed)
-        }
+        guard !message.actsAsAnotherIdentity else { return failure(Replies.authenticationFailed) }
         state = .checkingCredentials
-        return .authenticate(username: username, password: password)
+        return .authenticate(username: message.username, password: message.password)
     }
 
     private mutating func loginStep(_ step: SASLExchange, _ encoded: String) -> SMTPSessionAction {
-        guard let decoded = Self.decodeBase64(encoded), let text = String(validating: decoded, as: UTF8.self) else {
+        guard let decoded = SASLResponse.decodeBase64(encoded), let text = String(validating: decoded, as: UTF8.self) else {
             return failure(SMTPReply(501, .init(5, 5, 2), "Cannot decode response"))
         }
         switch step {
@@ -138,10 +131,5 @@ extension SMTPSession {
             return .replyAndClose(
                 SMTPReply(421, .init(4, 7, 0), "\(configuration.hostname) Too many authentication failures, closing connection"))
         }
-    }
-
-    static func decodeBase64(_ text: String) -> [UInt8]? {
-        if text == "=" { return [] }  // RFC 4954 § 4: "=" is an empty response
-        return Data(base64Encoded: text).map { Array($0) }
     }
 }

@@ -1,4 +1,5 @@
 import DNS
+import MailCore
 import NIOCore
 import Synchronization
 

@@ -1,4 +1,5 @@
 import DNS
+import MailCore
 import Testing
 
 /// A response to "example.com <type>" with `answers` records written by `body`.

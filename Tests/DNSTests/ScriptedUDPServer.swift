@@ -1,5 +1,6 @@
 import DNS
 import Foundation
+import MailCore
 import Synchronization
 
 #if canImport(Glibc)

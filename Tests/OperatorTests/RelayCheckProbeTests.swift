@@ -1,3 +1,4 @@
+import MailCore
 import Testing
 
 @testable import Operator
@@ -177,15 +178,11 @@ struct RelayCheckBatteryTests {
         #expect(battery.tricks.contains { $0.recipient == "relay-check%example.com@[IPv6:2001:db8::25]" })
     }
 
-    @Test("Reply lines: multi-line replies are joined, junk is a protocol error")
+    @Test("A decoded reply is recorded with each line's text as sent, enhanced code included")
     func replies() {
-        var assembler = RelayProbeReplyAssembler()
-        #expect(assembler.receive("250-mx.example.org") == nil)
-        #expect(assembler.receive("250-PIPELINING") == nil)
-        #expect(
-            assembler.receive("250 SIZE 1000")
-                == RelayProbeReply(code: 250, lines: ["mx.example.org", "PIPELINING", "SIZE 1000"]))
-        #expect(assembler.receive("550") == RelayProbeReply(code: 550, lines: [""]))
-        #expect(assembler.receive("hello")?.code == 0)
+        let multi = SMTPReply(250, nil, ["mx.example.org", "PIPELINING", "SIZE 1000"])
+        #expect(RelayProbeReply(multi) == RelayProbeReply(code: 250, lines: ["mx.example.org", "PIPELINING", "SIZE 1000"]))
+        let refused = SMTPReply(554, .init(5, 7, 1), "Relay access denied")
+        #expect(RelayProbeReply(refused) == RelayProbeReply(code: 554, lines: ["5.7.1 Relay access denied"]))
     }
 }

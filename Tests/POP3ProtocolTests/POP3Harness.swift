@@ -1,15 +1,18 @@
 import Foundation
 import NIOCore
 import POP3Protocol
+import SMTPProtocol
 
-/// A fake driver: feeds chunks through `POP3LineFramer`, carries out every
+/// A fake driver: feeds chunks through `LineFramer` as POP3Connection does
+/// (same limit, same answer to an overlong line), carries out every
 /// action the way the real driver must (credentials, message bytes, commit,
 /// TLS), and records everything the client would see.
 struct POP3Harness {
     static let hostname = "pop.example.test"
 
     var session: POP3Session
-    var framer = POP3LineFramer()
+    /// POP3Listener's limit.
+    var framer = LineFramer(maximumLineLength: 1000)
     /// Bytes received and not yet framed into lines.
     var pending = ByteBuffer()
     /// Every byte sent to the client, decoded.
@@ -65,7 +68,12 @@ struct POP3Harness {
         let before = transcript.count
         pending.writeString(chunk)
         while !closed, let line = framer.next(from: &pending) {
-            if perform(session.receive(line)) {
+            guard !line.overlong else {
+                transcript += "-ERR Line too long\r\n"
+                continue
+            }
+            let text = String(decoding: line.bytes.readableBytesView, as: UTF8.self)
+            if perform(session.receive(text, cleanEnding: line.isClean)) {
                 // STLS: plaintext read ahead of the handshake is discarded.
                 pending.clear()
                 session.tlsEstablished()

@@ -90,6 +90,14 @@ struct SessionAuthTests {
         #expect(harness.lastReply?.code == 250, "the session is back to commands")
     }
 
+    @Test("An empty password is malformed (RFC 4616: passwd = 1*SAFE), as it is in POP3")
+    func emptyPassword() {
+        var harness = Self.secured()
+        harness.send(crlf("AUTH PLAIN \(Self.base64("\0alice@example.test\0"))"))
+        #expect(harness.lastReply?.status == "501 5.5.2")
+        #expect(harness.credentialsChecked.isEmpty)
+    }
+
     @Test("Acting as another user (authzid) is refused")
     func noProxyAuthorization() {
         var harness = Self.secured()

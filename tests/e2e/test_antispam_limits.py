@@ -329,5 +329,5 @@ def test_greylisting_defers_a_new_triplet_until_the_delay_has_passed(sims_server
 
     log = sims.log_since_start()
     assert re.search(r"<postmaster@example\.test> greylisted: greylisted \(127\.0\.0\.0/24, <news@remote\.test>, "
-                     r"<postmaster@example\.test>\), retry in 1 s", log), log
+                     r"<postmaster@example\.test>\), retry in 1s", log), log
     assert not [line for line in log.splitlines() if "greylisted" in line and "first-time" in line], log

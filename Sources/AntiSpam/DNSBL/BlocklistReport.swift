@@ -92,7 +92,7 @@ public struct BlocklistReport: Sendable {
         switch verdict.outcome {
         case .listed(let reason):
             let answers = verdict.answers.joined(separator: ", ")
-            return ("LISTED", .red, [answers] + (reason.map { [printableSingleLine($0, maximumLength: 400)] } ?? []))
+            return ("LISTED", .red, [answers] + (reason.map { [WireText.singleLine($0, maximumLength: 400)] } ?? []))
         case .notListed:
             let ignored = verdict.answers.isEmpty ? [] : ["(ignored answer \(verdict.answers.joined(separator: ", ")))"]
             return ("not listed", .green, ignored)

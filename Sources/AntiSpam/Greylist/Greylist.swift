@@ -81,7 +81,7 @@ public enum GreylistVerdict: Hashable, Sendable, CustomStringConvertible {
     /// authorized" is what the big greylisting implementations send).
     public var reply: SMTPReply? {
         guard case .greylisted(_, let retryIn) = self else { return nil }
-        return SMTPReply(451, EnhancedStatusCode(4, 7, 1), "Greylisted, try again in \(Duration.seconds(retryIn.wholeSecondsRoundedUp).shortText)")
+        return SMTPReply(451, EnhancedStatusCode(4, 7, 1), "Greylisted, try again in \(retryIn.roundedUpToWholeSeconds.shortText)")
     }
 
     /// The log text, e.g. `greylisted (203.0.113.0/24, <a@b.example>, <u@example.test>), retry in 300 s`.
@@ -89,8 +89,8 @@ public enum GreylistVerdict: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .pass(let triplet, .known): return "greylist: passed \(triplet) (known)"
         case .pass(let triplet, .retried(let after)):
-            return "greylist: passed \(triplet) (retried after \(after.wholeSecondsRoundedUp) s)"
-        case .greylisted(let triplet, let retryIn): return "greylisted \(triplet), retry in \(retryIn.wholeSecondsRoundedUp) s"
+            return "greylist: passed \(triplet) (retried after \(after.roundedUpToWholeSeconds.shortText))"
+        case .greylisted(let triplet, let retryIn): return "greylisted \(triplet), retry in \(retryIn.roundedUpToWholeSeconds.shortText)"
         }
     }
 }

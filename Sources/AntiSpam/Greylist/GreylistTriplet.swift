@@ -36,14 +36,7 @@ public struct GreylistTriplet: Hashable, Sendable, CustomStringConvertible {
             let keep = max(0, min(8, bits - index * 8))
             bytes[index] &= keep == 8 ? 0xFF : UInt8(truncatingIfNeeded: 0xFF << (8 - keep))
         }
-        let text: String
-        if parsed.isIPv4 {
-            text = bytes[12...].map(String.init).joined(separator: ".")
-        } else {
-            // Let MailCore format the masked IPv6 address canonically.
-            let groups = stride(from: 0, to: 16, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
-            text = MailCore.IPAddress(groups.joined(separator: ":"))?.description ?? groups.joined(separator: ":")
-        }
+        let text = MailCore.IPAddress(octets: bytes)?.description ?? address
         return "\(text)/\(length)"
     }
 }

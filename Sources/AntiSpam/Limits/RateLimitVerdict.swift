@@ -38,7 +38,7 @@ public struct RateLimitExceeded: Hashable, Sendable, CustomStringConvertible {
     /// The log line: the text plus when the client may come back.
     public var description: String {
         guard let retryAfter else { return "rate limit: \(text)" }
-        return "rate limit: \(text), retry after \(retryAfter.wholeSecondsRoundedUp)s"
+        return "rate limit: \(text), retry after \(retryAfter.roundedUpToWholeSeconds.shortText)"
     }
 
     /// 421 4.7.0 and close for connections (RFC 5321 § 3.8: 421 names the
@@ -53,7 +53,9 @@ public struct RateLimitExceeded: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// "hour", "minute", "90 seconds", "5 minutes".
+    /// "hour", "minute", "90 seconds", "5 minutes": the unit of a rate in
+    /// words for the client's reply ("100 per hour"), not a duration display
+    /// (those are `Duration.shortText`).
     static func describe(_ window: Duration) -> String {
         let seconds = window.components.seconds
         switch seconds {

@@ -45,14 +45,7 @@ struct SPFClientAddress: Hashable, Sendable {
             .joined(separator: ".")
     }
 
-    /// %{c} and client-ip=: dotted quad or RFC 5952 text.
-    var readableForm: String {
-        if isIPv4 { return macroForm }
-        return MailCore.IPAddress(Self.colonHex(octets))?.description ?? Self.colonHex(octets)
-    }
-
-    private static func colonHex(_ octets: [UInt8]) -> String {
-        stride(from: 0, to: 16, by: 2).map { String(UInt16(octets[$0]) << 8 | UInt16(octets[$0 + 1]), radix: 16) }
-            .joined(separator: ":")
-    }
+    /// %{c} and client-ip=: dotted quad or RFC 5952 text, as MailCore's
+    /// `IPAddress` writes it (octets are always 4 or 16, so never nil).
+    var readableForm: String { MailCore.IPAddress(octets: octets)?.description ?? macroForm }
 }

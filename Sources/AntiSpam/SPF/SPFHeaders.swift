@@ -73,7 +73,10 @@ extension SPFOutcome {
         }
     }
 
-    /// Printable ASCII only; anything else becomes "?".
+    /// Printable ASCII only; anything else becomes "?". For header text
+    /// (Received-SPF, Authentication-Results), which keeps spaces and has its
+    /// own comment and quoting rules below; not the log (`LogField`), nor
+    /// reply text (`WireText`).
     private static func printable(_ text: String) -> String {
         String(String.UnicodeScalarView(text.unicodeScalars.prefix(400).map { $0.value >= 0x20 && $0.value < 0x7F ? $0 : "?" }))
     }

@@ -68,7 +68,7 @@ public struct HeloPolicy: Hashable, Sendable {
     /// § 4.3.2 lists 501 for EHLO/HELO argument errors), 550 5.7.1
     /// (RFC 3463: delivery not authorized) for the rest.
     public static func reply(for verdict: HeloVerdict) -> SMTPReply {
-        let name = HeloVerdict.sanitize(verdict.helo)
+        let name = WireText.word(verdict.helo)
         let real = HeloVerdict.literal(verdict.clientAddress)
         switch verdict.outcome {
         case .syntaxError:

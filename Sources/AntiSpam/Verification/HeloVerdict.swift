@@ -85,7 +85,7 @@ public struct HeloVerdict: Hashable, Sendable, CustomStringConvertible {
     /// the name was forward-confirmed, `claimed.example ([203.0.113.5])` when it
     /// was not, so a forged HELO stands out to the reader.
     public var receivedFrom: String {
-        let name = Self.sanitize(helo.isEmpty ? "unknown" : helo)
+        let name = WireText.word(helo.isEmpty ? "unknown" : helo)
         let address = Self.literal(clientAddress)
         if outcome == .forwardConfirmed, let verified = HeloName(helo), case .domain(let domain) = verified {
             return "\(name) (\(domain) \(address))"
@@ -95,17 +95,6 @@ public struct HeloVerdict: Hashable, Sendable, CustomStringConvertible {
 
     static func literal(_ address: String) -> String {
         MailCore.IPAddress(address)?.literalText ?? "[\(address)]"
-    }
-
-    /// The HELO argument is client-controlled: printable ASCII without
-    /// parentheses, at most 255 characters, so it cannot forge structure in
-    /// a log line or header.
-    static func sanitize(_ text: String) -> String {
-        String(
-            String.UnicodeScalarView(
-                text.unicodeScalars.prefix(255).map { scalar in
-                    (scalar.value > 32 && scalar.value < 127 && scalar != "(" && scalar != ")" && scalar != "\"") ? scalar : "?"
-                }))
     }
 }
 

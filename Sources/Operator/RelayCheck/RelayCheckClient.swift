@@ -1,6 +1,8 @@
 import DNS
+import MailCore
 import NIOCore
 import NIOPosix
+import SMTPClient
 
 /// Runs a `RelayProbe` against a real server over TCP (SwiftNIO), with a
 /// connect timeout and a timeout for every reply.
@@ -29,7 +31,7 @@ public struct RelayCheckClient: Sendable {
     public func run(_ settings: RelayProbe.Settings) async -> RelayCheckReport {
         var probe = RelayProbe(settings: settings)
         while !probe.isFinished {
-            let channel: NIOAsyncChannel<String, ByteBuffer>
+            let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
             do {
                 channel = try await connect()
             } catch {
@@ -46,39 +48,46 @@ public struct RelayCheckClient: Sendable {
         return probe.report
     }
 
-    private func connect() async throws -> NIOAsyncChannel<String, ByteBuffer> {
+    private func connect() async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
         try await ClientBootstrap(group: group)
             .connectTimeout(connectTimeout)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(ReplyLineDecoder()))
-                    return try NIOAsyncChannel<String, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
     }
 
     /// One connection's dialogue, until the probe wants a new connection or is done.
-    private func converse(_ channel: NIOAsyncChannel<String, ByteBuffer>, _ start: RelayProbe) async throws -> RelayProbe {
+    private func converse(_ channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, _ start: RelayProbe) async throws -> RelayProbe {
         let timeout = replyTimeout
         return try await channel.executeThenClose { inbound, outbound in
             var probe = start
-            var assembler = RelayProbeReplyAssembler()
-            var lines = inbound.makeAsyncIterator()
+            // The same reply parser as outbound delivery: RFC 5321 § 4.2.1
+            // multi-line replies, bounded lines, junk is a protocol error.
+            var decoder = SMTPReplyDecoder()
+            var chunks = inbound.makeAsyncIterator()
             while true {
                 // A reply that does not come in time closes the channel, which ends the stream.
                 let deadline = NIODeadline.now() + timeout
                 let timer = channel.channel.eventLoop.scheduleTask(deadline: deadline) { channel.channel.close(promise: nil) }
-                let line = try? await lines.next()
+                let next = await Self.nextReply(&decoder, from: &chunks)
                 timer.cancel()
-                guard let line else {
+                let reply: SMTPReply
+                switch next {
+                case .success(let decoded?):
+                    reply = decoded
+                case .success(nil):
                     let reason =
-                        NIODeadline.now() >= deadline ? "no reply within \(timeout.seconds)s" : "the server closed the connection"
+                        NIODeadline.now() >= deadline ? "no reply within \(Duration(timeout).shortText)" : "the server closed the connection"
                     _ = probe.connectionClosed(reason)
                     return probe
+                case .failure(let error):
+                    _ = probe.connectionClosed("the server sent a \(error)")
+                    return probe
                 }
-                guard let reply = assembler.receive(line) else { continue }
-                switch probe.receive(reply) {
+                switch probe.receive(RelayProbeReply(reply)) {
                 case .send(let command):
                     try await outbound.write(ByteBuffer(string: command + "\r\n"))
                 case .reconnect, .finish:
@@ -89,38 +98,19 @@ public struct RelayCheckClient: Sendable {
     }
 }
 
-extension TimeAmount {
-    fileprivate var seconds: String {
-        let value = Double(nanoseconds) / 1e9
-        return value == value.rounded() ? String(Int(value)) : String(value)
-    }
-}
-
-/// Splits the byte stream into reply lines at LF, dropping the CR before it.
-/// A line longer than 4096 octets is cut there: RFC 5321 § 4.5.3.1.5 limits
-/// reply lines to 512.
-struct ReplyLineDecoder: ByteToMessageDecoder {
-    typealias InboundOut = String
-
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        let view = buffer.readableBytesView
-        guard let newline = view.firstIndex(of: UInt8(ascii: "\n")) else {
-            if buffer.readableBytes > 4096, let text = buffer.readString(length: 4096) {
-                context.fireChannelRead(wrapInboundOut(text))
-                return .continue
+extension RelayCheckClient {
+    /// The next whole reply; nil when the stream ends (closed, or timed out) first.
+    fileprivate static func nextReply(
+        _ decoder: inout SMTPReplyDecoder, from chunks: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+    ) async -> Result<SMTPReply?, ReplyDecodingError> {
+        do {
+            while true {
+                if let reply = try decoder.next() { return .success(reply) }
+                guard let chunk = try? await chunks.next() else { return .success(nil) }
+                decoder.feed(chunk)
             }
-            return .needMoreData
+        } catch {
+            return .failure(error)
         }
-        let length = newline - view.startIndex
-        var text = buffer.readString(length: length) ?? ""
-        buffer.moveReaderIndex(forwardBy: 1)
-        if text.hasSuffix("\r") { text.removeLast() }
-        context.fireChannelRead(wrapInboundOut(text))
-        return .continue
-    }
-
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
-        while try decode(context: context, buffer: &buffer) == .continue {}
-        return .needMoreData
     }
 }

@@ -189,7 +189,7 @@ public struct SMTPPolicy: Sendable {
             state.spf = outcome
             logger.info("spf: \(LogField.text(outcome.description)) for \(LogField.path(transaction.reversePath)) from \(client)")
             if outcome.result == .fail, options.spf == .reject {
-                let why = outcome.explanation.map { ": \(printableSingleLine($0, maximumLength: 200))" } ?? ""
+                let why = outcome.explanation.map { ": \(WireText.singleLine($0, maximumLength: 200))" } ?? ""
                 logger.notice("refused: SPF fail for \(LogField.path(transaction.reversePath))")
                 return .reject(SMTPReply(550, .init(5, 7, 23), "SPF check failed for \(outcome.domain)\(why)"))
             }

@@ -129,11 +129,11 @@ final class SMTPListener: Service {
         }
         defer { sessions.close(sessionID, from: peer) }
         if let until = services.authGuard.banned(peer) {
-            let seconds = Int((until - .now).components.seconds)
+            let remaining = (until - .now).roundedUpToWholeSeconds.shortText
             let reply = SMTPReply(
                 421, .init(4, 7, 0),
-                "\(services.hostname) Too many authentication failures from your address, try again in \(seconds) s")
-            logger.notice("refused connection: address banned for another \(seconds) s after authentication failures")
+                "\(services.hostname) Too many authentication failures from your address, try again in \(remaining)")
+            logger.notice("refused connection: address banned for another \(remaining) after authentication failures")
             await connection.refuse(with: reply.wireText)
             return
         }

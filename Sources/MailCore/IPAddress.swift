@@ -1,52 +1,56 @@
-/// An IPv4 or IPv6 address as its octets: what A and AAAA records carry and
-/// what a PTR lookup starts from.
-public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
-    /// 4 octets for IPv4, 16 for IPv6, in network order.
-    public let octets: [UInt8]
-
-    /// An address from its octets; nil unless there are 4 or 16 of them.
-    public init?(octets: [UInt8]) {
-        guard octets.count == 4 || octets.count == 16 else { return nil }
-        self.octets = octets
-    }
+/// An IPv4 or IPv6 address: what A and AAAA records carry, what a client
+/// connects from, what a client-network entry or an address literal names.
+///
+/// Kept as 16 bytes, IPv4 as its IPv4-mapped IPv6 form (RFC 4291 § 2.5.5.2),
+/// so that one comparison works for both families and `::ffff:192.0.2.7` is
+/// the same client as `192.0.2.7`: a client reaching a dual-stack listener
+/// must not escape a ban or a limit keyed on its dotted quad.
+public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// 16 bytes in network order; an IPv4 address as `::ffff:a.b.c.d`.
+    public let bytes: [UInt8]
+    /// True for an IPv4 address, however it was written.
+    public let isIPv4: Bool
 
     /// Reads a dotted quad (`192.0.2.1`) or an IPv6 address in any RFC 4291
-    /// § 2.2 text form (`2001:db8::1`, `::ffff:192.0.2.1`). Zone indices and
-    /// brackets are not accepted.
+    /// § 2.2 text form (`2001:db8::1`, `::ffff:192.0.2.1`). Zone indices,
+    /// brackets and leading zeros in a dotted quad are not accepted.
     public init?(_ text: String) {
         if let v4 = Self.parseIPv4(Substring(text)) {
-            octets = v4
+            self.init(octets: v4)
         } else if let v6 = Self.parseIPv6(text) {
-            octets = v6
+            self.init(octets: v6)
         } else {
             return nil
         }
     }
 
-    public var isIPv4: Bool { octets.count == 4 }
+    /// An address from its octets as a record carries them; nil unless there
+    /// are 4 or 16 of them.
+    public init?(octets: [UInt8]) {
+        switch octets.count {
+        case 4: self.init(bytes: Self.mappedPrefix + octets)
+        case 16: self.init(bytes: octets)
+        default: return nil
+        }
+    }
+
+    init(bytes: [UInt8]) {
+        self.bytes = bytes
+        isIPv4 = bytes[0..<12].elementsEqual(Self.mappedPrefix)
+    }
+
+    /// 4 octets for IPv4, 16 for IPv6: what an A or AAAA record holds.
+    public var octets: [UInt8] { isIPv4 ? Array(bytes[12...]) : bytes }
+
+    public static func < (lhs: IPAddress, rhs: IPAddress) -> Bool { lhs.bytes.lexicographicallyPrecedes(rhs.bytes) }
 
     /// A dotted quad, or for IPv6 the RFC 5952 § 4 canonical form.
     public var description: String {
-        if isIPv4 { return octets.map(String.init).joined(separator: ".") }
-        return Self.formatIPv6(octets)
+        if isIPv4 { return bytes[12...].map(String.init).joined(separator: ".") }
+        return Self.formatIPv6(bytes)
     }
 
-    /// The name a PTR lookup asks for: `d.c.b.a.in-addr.arpa` (RFC 1035
-    /// § 3.5) or the 32 nibbles, last first, under `ip6.arpa` (RFC 3596 § 2.5).
-    public var reverseName: DNSName {
-        var labels: [[UInt8]]
-        if isIPv4 {
-            labels = octets.reversed().map { Array(String($0).utf8) }
-            labels += [Array("in-addr".utf8), Array("arpa".utf8)]
-        } else {
-            let hex = Array("0123456789abcdef".utf8)
-            labels = octets.reversed().flatMap { [[hex[Int($0 & 0x0F)]], [hex[Int($0 >> 4)]]] }
-            labels += [Array("ip6".utf8), Array("arpa".utf8)]
-        }
-        // At most 34 short labels: always within the RFC 1035 limits, so
-        // the fallback (the root) is never taken; it only keeps a trap out.
-        return (try? DNSName(labels: labels)) ?? DNSName.root
-    }
+    private static let mappedPrefix: [UInt8] = Array(repeating: 0, count: 10) + [0xFF, 0xFF]
 
     private static func parseIPv4(_ text: Substring) -> [UInt8]? {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
@@ -75,7 +79,7 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
                     result.append(UInt16(v4[0]) << 8 | UInt16(v4[1]))
                     result.append(UInt16(v4[2]) << 8 | UInt16(v4[3]))
                 } else {
-                    guard (1...4).contains(field.count), field.allSatisfy(\.isHexDigit),
+                    guard (1...4).contains(field.count), field.allSatisfy({ $0.isASCII && $0.isHexDigit }),
                         let value = UInt16(field, radix: 16)
                     else { return nil }
                     result.append(value)
@@ -97,13 +101,9 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// RFC 5952 § 4: lower-case hex without leading zeros, the longest run of
-    /// two or more zero groups (the first if tied) shortened to `::`; and
-    /// § 5: IPv4-mapped addresses end in a dotted quad.
-    private static func formatIPv6(_ octets: [UInt8]) -> String {
-        let groups = stride(from: 0, to: 16, by: 2).map { UInt16(octets[$0]) << 8 | UInt16(octets[$0 + 1]) }
-        if groups[0..<5].allSatisfy({ $0 == 0 }) && groups[5] == 0xFFFF {
-            return "::ffff:" + octets[12...].map(String.init).joined(separator: ".")
-        }
+    /// two or more zero groups (the first if tied) shortened to `::`.
+    private static func formatIPv6(_ bytes: [UInt8]) -> String {
+        let groups = stride(from: 0, to: 16, by: 2).map { UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]) }
         var bestStart = -1
         var bestLength = 1
         var index = 0
