@@ -86,6 +86,13 @@ public struct MaildirReader: Sendable {
         try MaildirFile.load(message.path, into: &scratch)
     }
 
+    /// Reads the message into `scratch` only if it is all in the page cache
+    /// (see `MaildirFile.loadIfCached`); nil otherwise. Never waits for the
+    /// disk, so it may run on an event loop.
+    public func readIfCached(_ message: MaildirMessage, into scratch: inout [UInt8]) -> Int? {
+        MaildirFile.loadIfCached(message.path, into: &scratch)
+    }
+
     /// Marks a message seen (Maildir flag S): moves it to `cur/` if needed.
     @discardableResult
     public func markSeen(_ message: MaildirMessage, of account: String) throws -> String {

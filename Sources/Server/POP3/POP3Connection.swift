@@ -49,6 +49,9 @@ final class POP3Connection {
     /// Replies are flushed at the end of each batch of pipelined commands,
     /// or sooner once this much is waiting.
     static let flushThreshold = 256 * 1024
+    /// Messages up to this size may be read inline when the page cache holds
+    /// them (never waiting for the disk); larger ones always on the pool.
+    static let inlineMessageLimit = 1 << 20
     /// Messages up to this size are read and converted inline; larger ones
     /// on the storage pool.
     init(
@@ -265,16 +268,21 @@ final class POP3Connection {
         let reader = services.reader
         let scratch = mailbox.scratch
         defer { mailbox.trimScratch() }
+        // A message the page cache holds is read here, without waiting for
+        // the disk; any other goes to the storage pool.
+        if message.octets <= Self.inlineMessageLimit, let count = reader.readIfCached(message, into: &scratch.bytes) {
+            return Self.response(message, topLines: topLines, scratch: scratch.bytes, count: count, allocator: allocator)
+        }
         return try? await services.delivery.run {
-            try Self.response(message, topLines: topLines, reader: reader, scratch: &scratch.bytes, allocator: allocator)
+            let count = try reader.read(message, into: &scratch.bytes)
+            return Self.response(message, topLines: topLines, scratch: scratch.bytes, count: count, allocator: allocator)
         }
     }
 
     private static func response(
-        _ message: MaildirMessage, topLines: Int?, reader: MaildirReader, scratch: inout [UInt8], allocator: ByteBufferAllocator
-    ) throws -> ByteBuffer {
-        let count = try reader.read(message, into: &scratch)
-        return scratch.withUnsafeBytes { bytes in
+        _ message: MaildirMessage, topLines: Int?, scratch: [UInt8], count: Int, allocator: ByteBufferAllocator
+    ) -> ByteBuffer {
+        scratch.withUnsafeBytes { bytes in
             let content = UnsafeRawBufferPointer(rebasing: bytes[..<count])
             guard let topLines else {
                 var buffer = allocator.buffer(capacity: message.octets + message.octets / 32 + 32)
