@@ -36,8 +36,8 @@ struct POP3Services: Sendable {
 /// storage thread pool instead.
 final class POP3Connection {
     let services: POP3Services
-    let channel: NIOAsyncChannel<SMTPInbound, ByteBuffer>
-    let frame: NIOLoopBound<SMTPFrameHandler>
+    let channel: NIOAsyncChannel<ConnectionInbound, ByteBuffer>
+    let frame: NIOLoopBound<LineFrameHandler>
     let clientAddress: String
     let implicitTLS: Bool
     let logger: Logger
@@ -55,7 +55,7 @@ final class POP3Connection {
     /// Messages up to this size are read and converted inline; larger ones
     /// on the storage pool.
     init(
-        services: POP3Services, channel: NIOAsyncChannel<SMTPInbound, ByteBuffer>, frame: NIOLoopBound<SMTPFrameHandler>,
+        services: POP3Services, channel: NIOAsyncChannel<ConnectionInbound, ByteBuffer>, frame: NIOLoopBound<LineFrameHandler>,
         clientAddress: String, implicitTLS: Bool, logger: Logger
     ) {
         self.services = services
@@ -87,7 +87,7 @@ final class POP3Connection {
         logger.info("disconnected")
     }
 
-    private func converse(_ inbound: NIOAsyncChannelInboundStream<SMTPInbound>, mailbox: POP3Mailbox) async throws {
+    private func converse(_ inbound: NIOAsyncChannelInboundStream<ConnectionInbound>, mailbox: POP3Mailbox) async throws {
         var configuration = POP3SessionConfiguration(hostname: services.hostname)
         configuration.stlsAvailable = services.tls.current != nil && !implicitTLS
         configuration.plaintextAuthenticationAllowed = services.plaintextAllowed

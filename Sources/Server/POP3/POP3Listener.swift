@@ -34,9 +34,8 @@ final class POP3Listener: Service {
         self.logger = logger
     }
 
-    typealias Accepted = (NIOAsyncChannel<SMTPInbound, ByteBuffer>, NIOLoopBound<SMTPFrameHandler>, SessionTimeouts)
-    /// The bound socket, from `bind()` until `run()` takes it over.
-    private let socket = NIOLockedValueBox<NIOAsyncChannel<Accepted, Never>?>(nil)
+    /// The socket and accept loop, shared with SMTP.
+    private let socket = LineListenerSocket()
 
     /// Opens the socket; see `SMTPListener.bind()`.
     func bind() async throws {
@@ -44,57 +43,26 @@ final class POP3Listener: Service {
             logger.error("not listening on \(address): implicit TLS needs a certificate")
             return
         }
-        let server: NIOAsyncChannel<Accepted, Never>
-        do { server = try await openSocket() } catch {
+        let tls = services.tls
+        // RFC 2449 § 4: POP3 command lines are at most 255 octets; 1000 leaves room for SASL responses.
+        var framing = LineListenerSocket.Framing(
+            maximumLineLength: 1000, timeouts: services.timeouts, hostname: services.hostname,
+            timeoutText: "-ERR Timeout, closing connection\r\n")
+        if implicitTLS { framing.implicitTLS = { tls.current } }
+        do { _ = try await socket.bind(address, group: group, framing: framing, logger: logger) } catch {
             throw ListenError(service: implicitTLS ? "POP3 (implicit TLS)" : "POP3", address: address, error: error)
         }
-        socket.withLockedValue { $0 = server }
         logger.notice("listening on \(address) (POP3\(implicitTLS ? ", implicit TLS" : ""))")
     }
 
-    private func openSocket() async throws -> NIOAsyncChannel<Accepted, Never> {
-        let services = self.services
-        let logger = self.logger
-        let implicitTLS = self.implicitTLS
-        return try await ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 256)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: address.host, port: address.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    if implicitTLS, let context = services.tls.current {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
-                    }
-                    // RFC 2449 § 4: POP3 command lines are at most 255 octets.
-                    let timeouts = SessionTimeouts(services.timeouts)
-                    let frame = SMTPFrameHandler(
-                        maximumLineLength: 1000, timeouts: timeouts, hostname: services.hostname,
-                        logger: logger,
-                        timeoutText: "-ERR Timeout, closing connection\r\n")
-                    try channel.pipeline.syncOperations.addHandler(frame)
-                    let wrapped = try NIOAsyncChannel<SMTPInbound, ByteBuffer>(wrappingChannelSynchronously: channel)
-                    return (wrapped, NIOLoopBound(frame, eventLoop: channel.eventLoop), timeouts)
-                }
-            }
-    }
-
     func run() async throws {
-        // Not bound (implicit TLS without a certificate): nothing to serve.
-        guard let server = socket.withLockedValue({ $0 }) else { return }
-        try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                try await server.executeThenClose { connections in
-                    for try await (connection, frame, timeouts) in connections {
-                        group.addTask { await self.serve(connection, frame: frame, timeouts: timeouts) }
-                    }
-                }
-            }
-        } onGracefulShutdown: {
-            server.channel.close(promise: nil)
+        try await socket.run { accepted in
+            await self.serve(accepted.channel, frame: accepted.frame, timeouts: accepted.timeouts)
         }
     }
 
     private func serve(
-        _ connection: NIOAsyncChannel<SMTPInbound, ByteBuffer>, frame: NIOLoopBound<SMTPFrameHandler>, timeouts: SessionTimeouts
+        _ connection: NIOAsyncChannel<ConnectionInbound, ByteBuffer>, frame: NIOLoopBound<LineFrameHandler>, timeouts: SessionTimeouts
     ) async {
         let peer = ClientAddress.normalized(connection.channel.remoteAddress)
         var logger = self.logger

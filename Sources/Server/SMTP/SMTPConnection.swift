@@ -14,8 +14,8 @@ import ServiceLifecycle
 /// carries out its actions (replies, recipient lookups, deliveries, TLS).
 struct SMTPConnection {
     let services: SMTPServices
-    let channel: NIOAsyncChannel<SMTPInbound, ByteBuffer>
-    let frame: NIOLoopBound<SMTPFrameHandler>
+    let channel: NIOAsyncChannel<ConnectionInbound, ByteBuffer>
+    let frame: NIOLoopBound<LineFrameHandler>
     let timeouts: SessionTimeouts
     let clientAddress: String
     let submission: Bool
@@ -47,7 +47,7 @@ struct SMTPConnection {
         logger.info("disconnected")
     }
 
-    private func converse(_ inbound: NIOAsyncChannelInboundStream<SMTPInbound>, control: ConnectionControl) async throws {
+    private func converse(_ inbound: NIOAsyncChannelInboundStream<ConnectionInbound>, control: ConnectionControl) async throws {
         if services.timeouts.greetingDelay > .zero {
             try await Task.sleep(nanoseconds: UInt64(services.timeouts.greetingDelay.nanoseconds))
         }

@@ -41,9 +41,8 @@ final class SMTPListener: Service {
 
     var moduleName: String { submission ? "SUBMIT" : "SMTP" }
 
-    typealias Accepted = (NIOAsyncChannel<SMTPInbound, ByteBuffer>, NIOLoopBound<SMTPFrameHandler>, SessionTimeouts)
-    /// The bound socket, from `bind()` until `run()` takes it over.
-    private let socket = NIOLockedValueBox<NIOAsyncChannel<Accepted, Never>?>(nil)
+    /// The socket and accept loop, shared with POP3.
+    private let socket = LineListenerSocket()
 
     var serviceName: String { (submission ? "submission" : "SMTP") + (implicitTLS ? " (implicit TLS)" : "") }
 
@@ -55,61 +54,31 @@ final class SMTPListener: Service {
             logger.error("not listening on \(address): implicit TLS needs a certificate")
             return
         }
-        let server: NIOAsyncChannel<Accepted, Never>
-        do { server = try await openSocket() } catch { throw ListenError(service: serviceName, address: address, error: error) }
-        socket.withLockedValue { $0 = server }
-        let port = server.channel.localAddress?.port ?? address.port
+        let tls = services.tls
+        var framing = LineListenerSocket.Framing(
+            maximumLineLength: max(services.limits.commandLineLength, services.limits.textLineLength) - 2,
+            timeouts: services.timeouts.smtpSettings, hostname: services.hostname)
+        if implicitTLS { framing.implicitTLS = { tls.current } }
+        let port: Int
+        do { port = try await socket.bind(address, group: group, framing: framing, logger: logger) } catch {
+            throw ListenError(service: serviceName, address: address, error: error)
+        }
         boundPort.withLockedValue { $0 = port }
         logger.notice(
             "listening on \(ListenAddress(host: address.host, port: port)) (\(submission ? "submission" : "SMTP")\(implicitTLS ? ", implicit TLS" : ""))"
         )
     }
 
-    private func openSocket() async throws -> NIOAsyncChannel<Accepted, Never> {
-        let services = self.services
-        let logger = self.logger
-        let implicitTLS = self.implicitTLS
-        return try await ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 1024)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.so_keepalive), value: 1)
-            .bind(host: address.host, port: address.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let timeouts = SessionTimeouts(services.timeouts.smtpSettings)
-                    let frame = SMTPFrameHandler(
-                        maximumLineLength: max(services.limits.commandLineLength, services.limits.textLineLength) - 2,
-                        timeouts: timeouts, hostname: services.hostname, logger: logger)
-                    if implicitTLS, let context = services.tls.current {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
-                    }
-                    try channel.pipeline.syncOperations.addHandler(frame)
-                    let wrapped = try NIOAsyncChannel<SMTPInbound, ByteBuffer>(wrappingChannelSynchronously: channel)
-                    return (wrapped, NIOLoopBound(frame, eventLoop: channel.eventLoop), timeouts)
-                }
-            }
-    }
-
     func run() async throws {
-        // Not bound (implicit TLS without a certificate): nothing to serve.
-        guard let server = socket.withLockedValue({ $0 }) else { return }
         let logger = self.logger
-
-        try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                try await server.executeThenClose { connections in
-                    for try await (connection, frame, timeouts) in connections {
-                        group.addTask { await self.serve(connection, frame: frame, timeouts: timeouts) }
-                    }
-                }
-            }
-        } onGracefulShutdown: {
-            logger.notice("no longer accepting connections on \(self.address)")
-            server.channel.close(promise: nil)
+        let address = self.address
+        try await socket.run(onShutdown: { logger.notice("no longer accepting connections on \(address)") }) { accepted in
+            await self.serve(accepted.channel, frame: accepted.frame, timeouts: accepted.timeouts)
         }
     }
 
     private func serve(
-        _ connection: NIOAsyncChannel<SMTPInbound, ByteBuffer>, frame: NIOLoopBound<SMTPFrameHandler>,
+        _ connection: NIOAsyncChannel<ConnectionInbound, ByteBuffer>, frame: NIOLoopBound<LineFrameHandler>,
         timeouts: SessionTimeouts
     ) async {
         let peer = ClientAddress.normalized(connection.channel.remoteAddress)

@@ -5,15 +5,16 @@ import NIOSSL
 import NIOTLS
 import SMTPProtocol
 
-/// Frames the byte stream into lines and watches the connection's timers.
+/// Frames the byte stream into lines and watches the connection's timers,
+/// for every line protocol the server speaks (SMTP, POP3; IMAP next).
 ///
 /// It does three things the async session code cannot do well: it sees bytes
 /// the moment they arrive (to catch clients that talk before the greeting),
 /// it can drop buffered plaintext at the instant TLS starts (RFC 3207 § 4.2),
 /// and it enforces the time limits (`SessionTimeouts`) on the event loop.
-final class SMTPFrameHandler: ChannelInboundHandler {
+final class LineFrameHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
-    typealias InboundOut = SMTPInbound
+    typealias InboundOut = ConnectionInbound
     typealias OutboundOut = ByteBuffer
 
     private var framer: LineFramer

@@ -1,6 +1,6 @@
 import NIOCore
 
-extension NIOAsyncChannel where Inbound == SMTPInbound, Outbound == ByteBuffer {
+extension NIOAsyncChannel where Inbound == ConnectionInbound, Outbound == ByteBuffer {
     /// Sends one refusal (SMTP 421, POP3 -ERR) and closes, before any session
     /// starts: for connection limits and banned addresses on every listener.
     func refuse(with text: String) async {
