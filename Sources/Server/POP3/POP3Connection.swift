@@ -338,14 +338,6 @@ final class POP3Connection {
     private func startTLS(_ reply: String) async throws {
         guard let context = services.tls.current else { return }
         try await flush()
-        let channel = self.channel.channel
-        let frame = self.frame
-        try await channel.eventLoop.submit {
-            var buffer = channel.allocator.buffer(capacity: reply.utf8.count)
-            buffer.writeString(reply)
-            channel.writeAndFlush(buffer, promise: nil)
-            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context), position: .first)
-            frame.value.discardBufferedInput()
-        }.get()
+        try await frame.startTLS(on: channel.channel, context: context, reply: reply)
     }
 }

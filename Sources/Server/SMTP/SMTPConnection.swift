@@ -437,16 +437,7 @@ struct SMTPConnection {
     /// plaintext, all in one event-loop turn so that no byte slips between.
     private func startTLS(_ reply: SMTPReply) async throws {
         guard let context = services.tls.current else { return }
-        let channel = self.channel.channel
-        let frame = self.frame
-        let text = reply.wireText
         logger.debug("> \(reply)")
-        try await channel.eventLoop.submit {
-            var buffer = channel.allocator.buffer(capacity: text.utf8.count)
-            buffer.writeString(text)
-            channel.writeAndFlush(buffer, promise: nil)
-            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context), position: .first)
-            frame.value.discardBufferedInput()
-        }.get()
+        try await frame.startTLS(on: channel.channel, context: context, reply: reply.wireText)
     }
 }
