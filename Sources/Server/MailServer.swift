@@ -142,7 +142,10 @@ public struct MailServer {
             try? await threadPool.shutdownGracefully()
             throw error
         }
-        // The "listening" lines come before the banner a person reads.
+        // One line that says every socket is open (tests and scripts wait for
+        // it: a listener's own line says nothing about the ones bound after
+        // it); the "listening" lines come before the banner a person reads.
+        system.notice("ready: every listener is bound")
         logs.sink.flush()
         onListening()
         do {

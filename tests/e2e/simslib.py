@@ -325,7 +325,9 @@ class SimsServer:
             marker = f"listening on 127.0.0.1:{self.smtp_port} (SMTP)"
             deadline = time.monotonic() + START_DEADLINE
             while time.monotonic() < deadline:
-                if marker in self.log_since_start():
+                # Every listener (POP3's too), not only the SMTP one.
+                log = self.log_since_start()
+                if marker in log and "ready: every listener is bound" in log:
                     return self
                 if self.proc.poll() is not None:
                     break
