@@ -149,7 +149,14 @@ final class LineFrameHandler: ChannelInboundHandler {
     private var rateDeadline: NIODeadline? {
         let rate = timeouts.settings.minimumDataRate
         guard let dataStarted, rate > 0 else { return nil }
-        return dataStarted + timeouts.settings.dataRateGrace + .nanoseconds(Int64(dataBytes) * 1_000_000_000 / Int64(rate))
+        return dataStarted + timeouts.settings.dataRateGrace + Self.rateAllowance(bytes: dataBytes, rate: rate)
+    }
+
+    /// The time `bytes` of message text earn at `rate` bytes per second.
+    /// Whole seconds first: bytes × 10⁹ would overflow (and trap) after
+    /// 9.2 GB, which a client can send within the session limit.
+    static func rateAllowance(bytes: Int, rate: Int) -> TimeAmount {
+        .seconds(Int64(bytes / rate)) + .nanoseconds(Int64(bytes % rate) * 1_000_000_000 / Int64(rate))
     }
 
     /// The limit reached at `now`, if any.

@@ -166,10 +166,13 @@ struct SMTPConnection {
 
     /// Feeds one line; settles what needs no waiting (a reply, message text).
     private func feed(_ line: InputLine, session: inout SMTPSession, output: inout ByteBuffer) -> Step {
-        let context = LineContext(
-            line: line, wasReadingData: session.isReadingData, wasInSASLExchange: session.isInSASLExchange)
+        let wasReadingData = session.isReadingData
+        let wasInSASLExchange = session.isInSASLExchange
         let action = session.receive(line, newQueueID: { services.queueIDs.next() })
-        if !context.wasReadingData { logger.debug("< \(context.forLog)") }
+        // Message text: nothing to log or answer for all lines but the last.
+        if wasReadingData, case .none = action { return .done(.proceed) }
+        let context = LineContext(line: line, wasReadingData: wasReadingData, wasInSASLExchange: wasInSASLExchange)
+        if !wasReadingData { logger.debug("< \(context.forLog)") }
         switch action {
         case .none:
             return .done(.proceed)
@@ -380,10 +383,11 @@ struct SMTPConnection {
 
     // MARK: - Output
 
-    private func record(_ reply: SMTPReply, _ output: inout ByteBuffer, line: String, wasData: Bool) {
+    /// `line` is made only for a refusal's log line, not for every reply.
+    private func record(_ reply: SMTPReply, _ output: inout ByteBuffer, line: @autoclosure () -> String, wasData: Bool) {
         output.writeString(reply.wireText)
         if reply.code >= 400 {
-            let what = wasData ? "end of data" : "\"\(line)\""
+            let what = wasData ? "end of data" : "\"\(line())\""
             logger.warning("\(what) answered \(LogField.text(reply.description))")
         } else {
             logger.debug("> \(LogField.text(reply.description))")
