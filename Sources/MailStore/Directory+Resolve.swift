@@ -32,6 +32,20 @@ extension Directory {
 
     static let snapshotMaximumAge: Duration = .seconds(2)
 
+    /// The recipient's accounts from the snapshot in memory, without looking
+    /// at the files: never blocks, so the SMTP driver asks it on its event
+    /// loop. Only a positive answer (local accounts) is given; anything else
+    /// is nil, and the caller confirms with the blocking `resolve` on the
+    /// storage pool. So an account added a moment ago (`sims account add`
+    /// just before the RCPT) is never refused from a stale snapshot, while
+    /// the common case, mail for a known account, costs no thread hand-off.
+    /// A removal or an alias change reaches this answer within one
+    /// background refresh (`DirectoryRefresher`, every second).
+    public func resolveFromMemory(_ path: EnvelopePath) -> LocalResolution? {
+        guard let snapshot = lastSnapshot, case .accounts(let accounts) = snapshot.resolve(path) else { return nil }
+        return .accounts(accounts)
+    }
+
     /// Loads the snapshot now (blocking), so that the memory-only readers
     /// below have one from the start. The server calls it at startup.
     public func refresh() throws {

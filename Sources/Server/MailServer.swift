@@ -128,6 +128,8 @@ public struct MailServer {
                 ServiceGroupConfiguration.ServiceConfiguration(service: runner),
                 ServiceGroupConfiguration.ServiceConfiguration(service: TLSReloader(tls: tls, storage: delivery, logger: system)),
                 ServiceGroupConfiguration.ServiceConfiguration(
+                    service: DirectoryRefresher(directory: directory, storage: delivery, logger: system)),
+                ServiceGroupConfiguration.ServiceConfiguration(
                     service: Listeners(services: listeners.map { $0 as any Service } + pop3Listeners.map { $0 as any Service })),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],

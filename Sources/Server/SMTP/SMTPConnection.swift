@@ -245,7 +245,11 @@ struct SMTPConnection {
         let resolution: LocalResolution
         do {
             let directory = services.directory
-            resolution = try await services.delivery.run { try directory.resolve(path) }
+            if let known = directory.resolveFromMemory(path) {
+                resolution = known
+            } else {
+                resolution = try await services.delivery.run { try directory.resolve(path) }
+            }
         } catch {
             logger.error("\(RecipientFate.refused.line(path, "directory lookup failed, client told to try again later: \(error)"))")
             return (.reject(Replies.directoryUnavailable), .zero)
