@@ -97,7 +97,8 @@ public struct SMTPClient: Sendable {
             result = try await promise.futureResult.get()
         } catch {
             result = AttemptResult(
-                outcome: .failed(reason: SystemErrorText.describe(error), reply: nil, isPermanent: false), reusedConnectionFailed: true)
+                outcome: .failed(reason: SystemErrorText.describe(error), reply: nil, isPermanent: false),
+                reusedConnectionFailed: true)
         }
         if !result.reusedConnectionFailed { logger.info("\(result.outcome.logText) (reused connection)") }
         return result

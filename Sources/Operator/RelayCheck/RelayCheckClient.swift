@@ -80,7 +80,8 @@ public struct RelayCheckClient: Sendable {
                     reply = decoded
                 case .success(nil):
                     let reason =
-                        NIODeadline.now() >= deadline ? "no reply within \(timeout.shortText)" : "the server closed the connection"
+                        NIODeadline.now() >= deadline
+                        ? "no reply within \(timeout.shortText)" : "the server closed the connection"
                     _ = probe.connectionClosed(reason)
                     return probe
                 case .failure(let error):
