@@ -193,3 +193,31 @@ struct LifecycleReuseTests {
         #expect(active.feed { $0.shutDown() } == [])
     }
 }
+
+@Suite("ClientConnectionLifecycle: the channel closing, in each state")
+struct LifecycleChannelClosedTests {
+    @Test(
+        "Only a running session's attempt is completed; only an idle connection leaves the cache; a second close does nothing",
+        arguments: ["active", "idle", "quitting", "closed"])
+    func channelClosed(in state: String) {
+        var driver = LifecycleDriver()
+        driver.feed { $0.connected() }
+        switch state {
+        case "active": break
+        case "idle": driver.firstTransaction()
+        case "quitting":
+            driver.firstTransaction()
+            driver.feed { $0.shutDown() }
+        default:
+            driver.feed { $0.timerFired(generation: 0) }
+        }
+        #expect(driver.stateName == state)
+        let before = driver.completions.count
+        let actions = driver.feed { $0.channelClosed() }
+        #expect(driver.completions.count == (state == "active" ? 1 : before), "\(state)")
+        #expect(actions.contains(.leaveCache) == (state == "idle"), "\(state)")
+        #expect(!actions.contains(.close), "the channel is closed already")
+        #expect(driver.stateName == "closed")
+        #expect(driver.feed { $0.channelClosed() } == [])
+    }
+}
