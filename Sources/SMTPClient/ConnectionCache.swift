@@ -98,5 +98,5 @@ struct ReuseContext: Sendable {
     let key: ConnectionKey
     let id: UInt64
     let maximumReuse: Int
-    let idleTimeout: TimeAmount
+    let idleTimeout: Duration
 }

@@ -97,7 +97,8 @@ public struct SMTPClient: Sendable {
             result = try await promise.futureResult.get()
         } catch {
             result = AttemptResult(
-                outcome: .failed(reason: SystemErrorText.describe(error), reply: nil, isPermanent: false), reusedConnectionFailed: true)
+                outcome: .failed(reason: SystemErrorText.describe(error), reply: nil, isPermanent: false),
+                reusedConnectionFailed: true)
         }
         if !result.reusedConnectionFailed { logger.info("\(result.outcome.logText) (reused connection)") }
         return result
@@ -135,19 +136,18 @@ public struct SMTPClient: Sendable {
         let session = SMTPClientSession(configuration: configuration, envelope: envelope, message: message, remote: remote)
         let loop = group.next()
         let promise = loop.makePromise(of: AttemptResult.self)
-        let timeouts = configuration.timeouts
         let reuse = key.map {
             ReuseContext(
                 cache: cache, key: $0, id: cache.makeID(), maximumReuse: configuration.maximumReuse,
                 idleTimeout: configuration.idleTimeout)
         }
         let bootstrap = ClientBootstrap(group: loop)
-            .connectTimeout(timeouts.connect)
+            .connectTimeout(TimeAmount(configuration.timeouts.connect))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { [tls, logger] channel in
                 channel.eventLoop.makeCompletedFuture {
                     let handler = SMTPClientHandler(
-                        session: session, timeouts: timeouts, tls: tls, logger: logger, promise: promise, reuse: reuse)
+                        session: session, tls: tls, logger: logger, promise: promise, reuse: reuse)
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }

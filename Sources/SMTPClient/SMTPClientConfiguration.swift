@@ -1,5 +1,3 @@
-import NIOCore
-
 /// Whether and how the client protects a connection with STARTTLS (RFC 3207).
 public enum TLSPolicy: Sendable, Hashable {
     /// Never send STARTTLS.
@@ -24,27 +22,27 @@ public enum TLSPolicy: Sendable, Hashable {
 /// final "."). Tests shorten them.
 public struct Timeouts: Sendable, Hashable {
     /// Establishing the TCP connection (not in RFC 5321).
-    public var connect: TimeAmount = .seconds(30)
+    public var connect: Duration = .seconds(30)
     /// § 4.5.3.2.1 Initial 220 Message: 5 minutes.
-    public var greeting: TimeAmount = .minutes(5)
+    public var greeting: Duration = .seconds(5 * 60)
     /// EHLO, HELO, STARTTLS and its handshake, AUTH, RSET, QUIT (§ 4.5.3.2
     /// sets no value for these; the 5 minutes of MAIL are used).
-    public var command: TimeAmount = .minutes(5)
+    public var command: Duration = .seconds(5 * 60)
     /// § 4.5.3.2.2 MAIL Command: 5 minutes.
-    public var mail: TimeAmount = .minutes(5)
+    public var mail: Duration = .seconds(5 * 60)
     /// § 4.5.3.2.3 RCPT Command: 5 minutes.
-    public var rcpt: TimeAmount = .minutes(5)
+    public var rcpt: Duration = .seconds(5 * 60)
     /// § 4.5.3.2.4 DATA Initiation (waiting for 354): 2 minutes.
-    public var dataInitiation: TimeAmount = .minutes(2)
+    public var dataInitiation: Duration = .seconds(2 * 60)
     /// § 4.5.3.2.5 Data Block: 3 minutes for each block of message text to be written.
-    public var dataBlock: TimeAmount = .minutes(3)
+    public var dataBlock: Duration = .seconds(3 * 60)
     /// § 4.5.3.2.6 DATA Termination (waiting for the reply to "."): 10 minutes.
-    public var dataTermination: TimeAmount = .minutes(10)
+    public var dataTermination: Duration = .seconds(10 * 60)
 
     public init() {}
 
     /// The time allowed for a reply at `stage`.
-    public func limit(for stage: ClientStage) -> TimeAmount {
+    public func limit(for stage: ClientStage) -> Duration {
         switch stage {
         case .greeting: return greeting
         case .command, .tlsHandshake, .quit: return command
@@ -93,7 +91,7 @@ public struct SMTPClientConfiguration: Sendable {
     /// connection; 1 (or less) turns reuse off.
     public var maximumReuse: Int = 100
     /// How long a connection may sit unused before it is QUIT and closed.
-    public var idleTimeout: TimeAmount = .seconds(5)
+    public var idleTimeout: Duration = .seconds(5)
     /// At most this many unused connections are kept per destination; one
     /// more is QUIT and closed.
     public var maximumIdleConnections: Int = 20

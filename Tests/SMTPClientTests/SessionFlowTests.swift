@@ -175,11 +175,11 @@ struct SessionFlowTests {
     @Test("The RFC 5321 § 4.5.3.2 timeouts are the defaults, one per stage")
     func defaultTimeouts() {
         let timeouts = Timeouts()
-        #expect(timeouts.limit(for: .greeting) == .minutes(5))
-        #expect(timeouts.limit(for: .mail) == .minutes(5))
-        #expect(timeouts.limit(for: .rcpt) == .minutes(5))
-        #expect(timeouts.limit(for: .dataInitiation) == .minutes(2))
-        #expect(timeouts.limit(for: .dataBlock) == .minutes(3))
-        #expect(timeouts.limit(for: .dataTermination) == .minutes(10))
+        #expect(timeouts.limit(for: .greeting) == .seconds(5 * 60))
+        #expect(timeouts.limit(for: .mail) == .seconds(5 * 60))
+        #expect(timeouts.limit(for: .rcpt) == .seconds(5 * 60))
+        #expect(timeouts.limit(for: .dataInitiation) == .seconds(2 * 60))
+        #expect(timeouts.limit(for: .dataBlock) == .seconds(3 * 60))
+        #expect(timeouts.limit(for: .dataTermination) == .seconds(10 * 60))
     }
 }

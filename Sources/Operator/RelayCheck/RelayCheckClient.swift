@@ -9,14 +9,14 @@ import SMTPClient
 public struct RelayCheckClient: Sendable {
     public var host: String
     public var port: Int
-    public var connectTimeout: TimeAmount
+    public var connectTimeout: Duration
     /// How long one reply may take; RFC 5321 § 4.5.3.2 allows servers minutes,
     /// but a probe that waits that long helps nobody.
-    public var replyTimeout: TimeAmount
+    public var replyTimeout: Duration
     private let group: any EventLoopGroup
 
     public init(
-        host: String, port: Int, connectTimeout: TimeAmount = .seconds(10), replyTimeout: TimeAmount = .seconds(30),
+        host: String, port: Int, connectTimeout: Duration = .seconds(10), replyTimeout: Duration = .seconds(30),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) {
         self.host = host
@@ -50,7 +50,7 @@ public struct RelayCheckClient: Sendable {
 
     private func connect() async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
         try await ClientBootstrap(group: group)
-            .connectTimeout(connectTimeout)
+            .connectTimeout(TimeAmount(connectTimeout))
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -70,7 +70,7 @@ public struct RelayCheckClient: Sendable {
             var chunks = inbound.makeAsyncIterator()
             while true {
                 // A reply that does not come in time closes the channel, which ends the stream.
-                let deadline = NIODeadline.now() + timeout
+                let deadline = NIODeadline.now() + TimeAmount(timeout)
                 let timer = channel.channel.eventLoop.scheduleTask(deadline: deadline) { channel.channel.close(promise: nil) }
                 let next = await Self.nextReply(&decoder, from: &chunks)
                 timer.cancel()
@@ -80,7 +80,8 @@ public struct RelayCheckClient: Sendable {
                     reply = decoded
                 case .success(nil):
                     let reason =
-                        NIODeadline.now() >= deadline ? "no reply within \(Duration(timeout).shortText)" : "the server closed the connection"
+                        NIODeadline.now() >= deadline
+                        ? "no reply within \(timeout.shortText)" : "the server closed the connection"
                     _ = probe.connectionClosed(reason)
                     return probe
                 case .failure(let error):

@@ -39,7 +39,7 @@ extension MailServer {
         case "none": client.tls = .disabled
         default: client.tls = .opportunistic
         }
-        client.timeouts.connect = delivery.connectTimeout
+        client.timeouts.connect = Duration(delivery.connectTimeout)
         // Credentials go to the smarthost only, never to MX hosts or routes.
         var relayClient = client
         if let username = delivery.relayHostUsername, let file = delivery.relayHostPasswordFile {

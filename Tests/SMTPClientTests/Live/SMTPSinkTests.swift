@@ -60,7 +60,7 @@ func splitSinkDump(_ dump: String) -> (headers: [String], message: String)? {
     return (headers, lines.joined(separator: "\n"))
 }
 
-func liveConfiguration(tls: TLSPolicy = .opportunistic, limit: TimeAmount = .seconds(10)) -> SMTPClientConfiguration {
+func liveConfiguration(tls: TLSPolicy = .opportunistic, limit: Duration = .seconds(10)) -> SMTPClientConfiguration {
     var configuration = SMTPClientConfiguration(heloName: "client.test")
     configuration.tls = tls
     var timeouts = Timeouts()
