@@ -33,21 +33,21 @@ extension TableReader {
         case "antispam.tarpit.free_unknown_recipients":
             c.tarpit.freeUnknownRecipients = int(full, value, 0...10_000) ?? c.tarpit.freeUnknownRecipients
         case "antispam.tarpit.first_delay":
-            if let amount = duration(full, value) { c.tarpit.firstDelay = .nanoseconds(amount.nanoseconds) }
+            if let amount = duration(full, value) { c.tarpit.firstDelay = amount }
         case "antispam.tarpit.maximum_delay":
-            if let amount = duration(full, value) { c.tarpit.maximumDelay = .nanoseconds(amount.nanoseconds) }
+            if let amount = duration(full, value) { c.tarpit.maximumDelay = amount }
         case "antispam.tarpit.drop_after": c.tarpit.dropAfter = int(full, value, 0...100_000) ?? c.tarpit.dropAfter
         case "antispam.tarpit.penalty":
-            if let amount = duration(full, value) { c.probePenalty = .nanoseconds(amount.nanoseconds) }
+            if let amount = duration(full, value) { c.probePenalty = amount }
         case "antispam.greylisting.enabled": c.greylisting = bool(full, value) ?? c.greylisting
         case "antispam.greylisting.delay":
-            if let amount = duration(full, value) { c.greylist.delay = .nanoseconds(amount.nanoseconds) }
+            if let amount = duration(full, value) { c.greylist.delay = amount }
         case "antispam.greylisting.retry_window":
             if let amount = duration(full, value, minimum: .seconds(1)) {
-                c.greylist.retryWindow = .nanoseconds(amount.nanoseconds)
+                c.greylist.retryWindow = amount
             }
         case "antispam.greylisting.expiry":
-            if let amount = duration(full, value, minimum: .seconds(1)) { c.greylist.expiry = .nanoseconds(amount.nanoseconds) }
+            if let amount = duration(full, value, minimum: .seconds(1)) { c.greylist.expiry = amount }
         case "limits.rate.connections_per_minute":
             c.rate.connectionsPerIP = int(full, value, 0...1_000_000) ?? c.rate.connectionsPerIP
         case "limits.rate.messages_per_hour": c.rate.messagesPerIP = int(full, value, 0...10_000_000) ?? c.rate.messagesPerIP
@@ -59,11 +59,11 @@ extension TableReader {
             c.rate.recipientsPerUser = int(full, value, 0...10_000_000) ?? c.rate.recipientsPerUser
         case "limits.rate.connection_window":
             if let amount = duration(full, value, minimum: .seconds(1)) {
-                c.rate.connectionWindow = .nanoseconds(amount.nanoseconds)
+                c.rate.connectionWindow = amount
             }
         case "limits.rate.message_window":
             if let amount = duration(full, value, minimum: .seconds(1)) {
-                c.rate.messageWindow = .nanoseconds(amount.nanoseconds)
+                c.rate.messageWindow = amount
             }
         default:
             return false

@@ -60,9 +60,9 @@ struct TableReader {
             case "auth.ban_after": c.authentication.banAfter = int(full, value, 1...100_000) ?? c.authentication.banAfter
             case "auth.lock_after": c.authentication.lockAfter = int(full, value, 1...100_000) ?? c.authentication.lockAfter
             case "auth.ban":
-                if let amount = duration(full, value, minimum: .seconds(1)) { c.authentication.firstBan = .nanoseconds(amount.nanoseconds) }
+                if let amount = duration(full, value, minimum: .seconds(1)) { c.authentication.firstBan = amount }
             case "auth.window":
-                if let amount = duration(full, value, minimum: .seconds(1)) { c.authentication.window = .nanoseconds(amount.nanoseconds) }
+                if let amount = duration(full, value, minimum: .seconds(1)) { c.authentication.window = amount }
             case "smtp", "submission", "pop3", "tls", "limits", "timeouts", "log", "log.modules", "storage", "relay", "queue", "auth",
                 "delivery", "delivery.routes", "antispam", "antispam.tarpit", "antispam.greylisting", "limits.rate":
                 guard let inner = value.table else { problem(full, "must be a table ([\(full)])"); continue }
@@ -192,8 +192,8 @@ struct TableReader {
         return number
     }
 
-    mutating func duration(_ key: String, _ value: any TOMLValueConvertible, minimum: TimeAmount = .zero) -> TimeAmount? {
-        let parsed: TimeAmount?
+    mutating func duration(_ key: String, _ value: any TOMLValueConvertible, minimum: Duration = .zero) -> Duration? {
+        let parsed: Duration?
         if let seconds = value.int {
             parsed = DurationText.parse(String(seconds))
         } else if let text = value.string {
@@ -202,7 +202,7 @@ struct TableReader {
             parsed = nil
         }
         guard let parsed else { problem(key, "must be a duration such as \"30s\", \"5m\" or \"1h\""); return nil }
-        guard parsed >= minimum else { problem(key, "must be at least \(Duration.nanoseconds(minimum.nanoseconds).exactText)"); return nil }
+        guard parsed >= minimum else { problem(key, "must be at least \(minimum.exactText)"); return nil }
         return parsed
     }
 
@@ -216,12 +216,12 @@ struct TableReader {
         return result
     }
 
-    mutating func durations(_ key: String, _ value: any TOMLValueConvertible) -> [TimeAmount]? {
+    mutating func durations(_ key: String, _ value: any TOMLValueConvertible) -> [Duration]? {
         guard let texts = strings(key, value), !texts.isEmpty else {
             problem(key, "must be a non-empty list of durations such as [\"5m\", \"1h\"]")
             return nil
         }
-        var result: [TimeAmount] = []
+        var result: [Duration] = []
         for text in texts {
             guard let amount = DurationText.parse(text), amount > .zero else {
                 problem(key, "\(text) is not a duration such as \"5m\"")

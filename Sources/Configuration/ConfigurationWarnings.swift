@@ -26,7 +26,7 @@ public enum ConfigurationWarnings {
         if configuration.popBeforeSMTP {
             warnings.append(
                 """
-                relay.pop_before_smtp = true: for \(Duration.nanoseconds(configuration.popBeforeSMTPWindow.nanoseconds).exactText) after \
+                relay.pop_before_smtp = true: for \(configuration.popBeforeSMTPWindow.exactText) after \
                 a POP3 login, anyone connecting from the same IP address may relay. Every user behind a \
                 shared NAT address (an office, a hotel, a mobile carrier) inherits that permission, and a \
                 stolen POP3 password opens relay for whoever holds it. Prefer SMTP AUTH on the submission \

@@ -1,10 +1,9 @@
 import Foundation
-import NIOCore
 
 /// Durations in sims.toml: `"30s"`, `"5m"`, `"1h"`, `"5d"`, `"250ms"`, or a
 /// bare number of seconds. `Duration.exactText` (MailCore) writes them.
 enum DurationText {
-    static func parse(_ text: String) -> TimeAmount? {
+    static func parse(_ text: String) -> Duration? {
         let units: [(String, Int64)] = [
             ("ms", 1_000_000), ("s", 1_000_000_000), ("m", 60_000_000_000), ("h", 3_600_000_000_000), ("d", 86_400_000_000_000),
         ]

@@ -49,7 +49,7 @@ public struct ServerConfiguration: Sendable {
     /// Allow USER/PASS and AUTH over POP3 without TLS (off: credentials only inside TLS).
     public var pop3AllowPlaintext = false
     /// RFC 1939 § 3: the autologout timer, at least 10 minutes.
-    public var pop3Timeout: TimeAmount = .minutes(10)
+    public var pop3Timeout: Duration = .seconds(10 * 60)
     /// Submission with implicit TLS (RFC 8314, "submissions", port 465).
     public var submissionImplicitTLSListeners = [ListenAddress(host: "127.0.0.1", port: 2465)]
 
@@ -62,7 +62,7 @@ public struct ServerConfiguration: Sendable {
     /// `relay.pop_before_smtp`: a POP3 login lets the client's address relay
     /// for `popBeforeSMTPWindow`. Off by default; SMTP AUTH is the safe way.
     public var popBeforeSMTP = false
-    public var popBeforeSMTPWindow: TimeAmount = .minutes(10)
+    public var popBeforeSMTPWindow: Duration = .seconds(10 * 60)
     /// DNS blocklists, HELO/return-path/SPF checks, rate limits, tarpit, greylisting.
     public var antispam = AntiSpamOptions()
     public var queue = QueueOptions()
@@ -96,9 +96,9 @@ public struct ServerConfiguration: Sendable {
 
     public struct QueueOptions: Sendable {
         /// Delays between attempts; the last repeats.
-        public var retrySchedule: [TimeAmount] = [.minutes(5), .minutes(10), .minutes(20), .minutes(40), .hours(1)]
+        public var retrySchedule: [Duration] = [.seconds(5 * 60), .seconds(10 * 60), .seconds(20 * 60), .seconds(40 * 60), .seconds(1 * 3600)]
         /// After this, undelivered recipients are bounced (4.4.7).
-        public var maximumLifetime: TimeAmount = .hours(120)
+        public var maximumLifetime: Duration = .seconds(120 * 3600)
         /// Deliveries at once, in total and to one domain.
         public var concurrency = 20
         public var concurrencyPerDomain = 10
@@ -120,27 +120,27 @@ public struct ServerConfiguration: Sendable {
         /// `opportunistic` (STARTTLS when offered), `required`, or `none`.
         public var tls = "opportunistic"
         /// Timeouts for the outbound SMTP client (connect and each reply).
-        public var connectTimeout: TimeAmount = .seconds(30)
+        public var connectTimeout: Duration = .seconds(30)
     }
 
     public struct Timeouts: Sendable {
         /// Pause before the greeting; a client that talks during it is dropped.
-        public var greetingDelay: TimeAmount = .zero
+        public var greetingDelay: Duration = .zero
         /// RFC 5321 § 4.5.3.2.7: the server waits at least 5 minutes for a command.
-        public var command: TimeAmount = .minutes(5)
+        public var command: Duration = .seconds(5 * 60)
         /// RFC 5321 § 4.5.3.2.5: 3 minutes between two reads of message text.
-        public var dataBlock: TimeAmount = .minutes(3)
+        public var dataBlock: Duration = .seconds(3 * 60)
         /// How long a shutdown waits for sessions in DATA before closing them.
-        public var shutdownGrace: TimeAmount = .seconds(30)
+        public var shutdownGrace: Duration = .seconds(30)
         /// Message text must arrive at least this fast (bytes per second)
         /// once `dataRateGrace` has passed; 0 turns the check off.
         public var minimumDataRate = 1024
-        public var dataRateGrace: TimeAmount = .seconds(30)
+        public var dataRateGrace: Duration = .seconds(30)
         /// The longest any SMTP or POP3 connection may last.
-        public var maximumSession: TimeAmount = .hours(1)
+        public var maximumSession: Duration = .seconds(1 * 3600)
         /// When every connection slot is taken, a session idle this long is
         /// closed to admit a new client; 0 never closes one.
-        public var idleEviction: TimeAmount = .seconds(10)
+        public var idleEviction: Duration = .seconds(10)
     }
 
     public struct LogSettings: Sendable {

@@ -8,7 +8,7 @@ struct NIODNSTransport: DNSTransport {
     let servers: [SocketAddress]
     let group: any EventLoopGroup
     /// How long one exchange (one query to one server) may take.
-    let timeout: TimeAmount
+    let timeout: Duration
     /// How many times the whole server list is tried.
     let attempts: Int
     let logger: Logger
@@ -59,18 +59,18 @@ struct NIODNSTransport: DNSTransport {
                 }
             }
         let channel = try await connect(promise) { bootstrap.connect(to: server) }
-        return try await waitForReply(promise, on: channel, deadline: .now() + timeout) { channel in
+        return try await waitForReply(promise, on: channel, deadline: .now() + TimeAmount(timeout)) { channel in
             let bytes = ByteBuffer(bytes: query.encoded())
             return channel.writeAndFlush(AddressedEnvelope(remoteAddress: server, data: bytes))
         }
     }
 
     private func exchangeOverTCP(_ query: DNSMessage, with server: SocketAddress) async throws -> DNSMessage {
-        let deadline = NIODeadline.now() + timeout
+        let deadline = NIODeadline.now() + TimeAmount(timeout)
         let loop = group.next()
         let promise = loop.makePromise(of: DNSMessage.self)
         let bootstrap = ClientBootstrap(group: loop)
-            .connectTimeout(timeout)
+            .connectTimeout(TimeAmount(timeout))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(DNSStreamFrameDecoder()))

@@ -28,7 +28,7 @@ public final class StubResolver: DNSResolving {
     /// plus `timeout` again for each CNAME the servers leave to us to follow.
     public convenience init(
         servers: [String], group: any EventLoopGroup = NIOSingletons.posixEventLoopGroup,
-        timeout: TimeAmount = .seconds(2), attempts: Int = 2, logger: Logger = Logger(label: "DNS")
+        timeout: Duration = .seconds(2), attempts: Int = 2, logger: Logger = Logger(label: "DNS")
     ) {
         var addresses: [SocketAddress] = []
         for server in servers {

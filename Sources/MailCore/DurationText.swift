@@ -36,3 +36,11 @@ extension Duration {
         return .seconds(max(1, seconds + (attoseconds > 0 ? 1 : 0)))
     }
 }
+
+extension Duration {
+    /// The duration in seconds, for Foundation's `Date` arithmetic (the
+    /// queue's wall-clock schedule, condition-variable deadlines).
+    public var timeInterval: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}

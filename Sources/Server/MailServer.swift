@@ -69,7 +69,7 @@ public struct MailServer {
         let popBeforeSMTP =
             configuration.popBeforeSMTP
             ? PopBeforeSMTP(
-                window: .nanoseconds(configuration.popBeforeSMTPWindow.nanoseconds),
+                window: configuration.popBeforeSMTPWindow,
                 credentialStamp: { directory.loadedCredentialStamp(of: $0) }) : nil
         let services = SMTPServices(
             hostname: configuration.hostname,
@@ -134,7 +134,7 @@ public struct MailServer {
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: system)
-        groupConfiguration.maximumGracefulShutdownDuration = .nanoseconds(configuration.timeouts.shutdownGrace.nanoseconds)
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.timeouts.shutdownGrace
         system.notice("SIMS starting: hostname \(configuration.hostname), data \(dataDirectory.root)")
         do {
             for listener in listeners { try await listener.bind() }
@@ -156,7 +156,7 @@ public struct MailServer {
             // The grace period ended with sessions still receiving mail:
             // they were cut off (unacknowledged, so nothing is lost). A
             // requested stop, not a failure.
-            system.warning("stopped after the \(Duration.nanoseconds(configuration.timeouts.shutdownGrace.nanoseconds).exactText) shutdown grace with sessions still open")
+            system.warning("stopped after the \(configuration.timeouts.shutdownGrace.exactText) shutdown grace with sessions still open")
         } catch {
             try? await threadPool.shutdownGracefully()
             throw error
@@ -169,8 +169,8 @@ public struct MailServer {
     private func queueSettings() -> QueueSettings {
         var settings = QueueSettings(hostname: configuration.hostname)
         settings.schedule = RetrySchedule(
-            delays: configuration.queue.retrySchedule.map { Double($0.nanoseconds) / 1e9 },
-            maximumLifetime: Double(configuration.queue.maximumLifetime.nanoseconds) / 1e9)
+            delays: configuration.queue.retrySchedule.map(\.timeInterval),
+            maximumLifetime: configuration.queue.maximumLifetime.timeInterval)
         settings.concurrency = configuration.queue.concurrency
         settings.concurrencyPerDomain = configuration.queue.concurrencyPerDomain
         return settings

@@ -71,7 +71,7 @@ struct DNSBLCommand: AsyncParsableCommand {
     func run() async throws {
         let servers = dns.isEmpty ? StubResolver.systemServers() : dns
         guard !servers.isEmpty else { throw CommandFailure("no DNS server in /etc/resolv.conf: give one with --dns") }
-        let resolver = StubResolver(servers: servers, timeout: .nanoseconds(Int64(dnsTimeout * 1e9)), attempts: 2)
+        let resolver = StubResolver(servers: servers, timeout: .seconds(dnsTimeout), attempts: 2)
         var report = await lookUp(resolver)
         await checkTestEntry(&report, resolver)
         let colour = isatty(STDOUT_FILENO) == 1 && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty

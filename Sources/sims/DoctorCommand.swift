@@ -61,7 +61,7 @@ struct DoctorCommand: AsyncParsableCommand {
             let configured = dataDirectory.exists ? (try? dataDirectory.loadConfiguration())?.delivery.dnsServers ?? [] : []
             let servers = !dns.isEmpty ? dns : !configured.isEmpty ? configured : StubResolver.systemServers()
             let timeout = Duration.milliseconds(Int64(dnsTimeout * 1000))
-            let resolver = StubResolver(servers: servers, timeout: .nanoseconds(Int64(dnsTimeout * 1e9)), attempts: 2)
+            let resolver = StubResolver(servers: servers, timeout: .seconds(dnsTimeout), attempts: 2)
             // Two tries per server fit in the budget when there is one server;
             // with more, a server that stays silent is left behind.
             gatherer.dns = DoctorDNSGatherer(resolver: resolver, budget: timeout * 2)

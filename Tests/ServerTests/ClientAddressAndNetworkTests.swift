@@ -99,7 +99,7 @@ struct PopBeforeSMTPConfigurationTests {
     @Test("relay.pop_before_smtp is off by default, read from sims.toml, and warned about")
     func configuration() {
         #expect(ServerConfiguration().popBeforeSMTP == false)
-        #expect(ServerConfiguration().popBeforeSMTPWindow == .minutes(10))
+        #expect(ServerConfiguration().popBeforeSMTPWindow == .seconds(10 * 60))
         #expect(!ConfigurationWarnings.check(ServerConfiguration()).contains { $0.contains("pop_before_smtp") })
         let (c, problems) = ConfigurationLoader.parse(
             """
@@ -108,7 +108,7 @@ struct PopBeforeSMTPConfigurationTests {
             pop_before_smtp_window = "3m"
             """)
         #expect(problems.isEmpty, "\(problems)")
-        #expect(c.popBeforeSMTP && c.popBeforeSMTPWindow == .minutes(3))
+        #expect(c.popBeforeSMTP && c.popBeforeSMTPWindow == .seconds(3 * 60))
         let warning = ConfigurationWarnings.check(c).first { $0.contains("pop_before_smtp") }
         #expect(warning?.contains("for 3m after a POP3 login") == true, "\(warning ?? "none")")
         #expect(warning?.contains("SMTP AUTH") == true)

@@ -84,7 +84,7 @@ public struct DoctorDNSGatherer: Sendable {
             group.cancelAll()
             return results
         }
-        let seconds = Double(budget.components.seconds) + Double(budget.components.attoseconds) / 1e18
+        let seconds = budget.timeInterval
         for question in questions where results[question] == nil {
             results[question] = .failed("no answer within \(seconds) s")
         }

@@ -17,7 +17,7 @@ public struct AntiSpamOptions: Sendable {
     public var exemptNetworks: [IPAddressRange] = [IPAddressRange("127.0.0.0/8")!, IPAddressRange("::1")!]
     /// Each DNS question of a check waits at most half of this (one attempt
     /// per server); a question without an answer fails open.
-    public var dnsTimeout: TimeAmount = .seconds(5)
+    public var dnsTimeout: Duration = .seconds(5)
     public var blocklists: [BlocklistConfiguration] = []
     public var blocklistCheck: CheckPoint = .connect
     /// nil: HELO is not verified at all ("off").

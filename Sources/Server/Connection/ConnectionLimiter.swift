@@ -37,10 +37,10 @@ final class ConnectionLimiter: Sendable {
     private let maximumPerAddress: Int
     /// Sessions idle this long may be closed for a new client when every
     /// slot is taken; zero never closes one.
-    private let idleEviction: TimeAmount
+    private let idleEviction: Duration
     private let counts = NIOLockedValueBox(Counts())
 
-    init(maximumTotal: Int, maximumPerAddress: Int, idleEviction: TimeAmount = .seconds(10)) {
+    init(maximumTotal: Int, maximumPerAddress: Int, idleEviction: Duration = .seconds(10)) {
         self.maximumTotal = maximumTotal
         self.maximumPerAddress = maximumPerAddress
         self.idleEviction = idleEviction
@@ -94,7 +94,7 @@ final class ConnectionLimiter: Sendable {
             if let current = best, current.2 <= since { continue }
             best = (ticket, session, since)
         }
-        guard let (ticket, session, since) = best, now - since >= idleEviction else { return nil }
+        guard let (ticket, session, since) = best, now - since >= TimeAmount(idleEviction) else { return nil }
         return (ticket, session)
     }
 }

@@ -139,7 +139,7 @@ final class LineFrameHandler: ChannelInboundHandler {
 
     private func nextDeadline() -> NIODeadline {
         let settings = timeouts.settings
-        var deadline = min(timeouts.lastProgress + timeouts.lineLimit, timeouts.connected + settings.session)
+        var deadline = min(timeouts.lastProgress + TimeAmount(timeouts.lineLimit), timeouts.connected + TimeAmount(settings.session))
         if let rateDeadline { deadline = min(deadline, rateDeadline) }
         return deadline
     }
@@ -149,7 +149,7 @@ final class LineFrameHandler: ChannelInboundHandler {
     private var rateDeadline: NIODeadline? {
         let rate = timeouts.settings.minimumDataRate
         guard let dataStarted, rate > 0 else { return nil }
-        return dataStarted + timeouts.settings.dataRateGrace + Self.rateAllowance(bytes: dataBytes, rate: rate)
+        return dataStarted + TimeAmount(timeouts.settings.dataRateGrace) + Self.rateAllowance(bytes: dataBytes, rate: rate)
     }
 
     /// The time `bytes` of message text earn at `rate` bytes per second.
@@ -162,8 +162,8 @@ final class LineFrameHandler: ChannelInboundHandler {
     /// The limit reached at `now`, if any.
     private func expired(now: NIODeadline) -> SessionTimeoutReason? {
         let settings = timeouts.settings
-        if now >= timeouts.connected + settings.session { return .sessionTooLong(settings.session) }
-        if now >= timeouts.lastProgress + timeouts.lineLimit {
+        if now >= timeouts.connected + TimeAmount(settings.session) { return .sessionTooLong(settings.session) }
+        if now >= timeouts.lastProgress + TimeAmount(timeouts.lineLimit) {
             return timeouts.isReadingData ? .noData(settings.dataBlock) : .noCommand(settings.command)
         }
         if let rateDeadline, let dataStarted, now >= rateDeadline {

@@ -18,15 +18,15 @@ import Synchronization
 final class SessionTimeouts: Sendable {
     struct Settings: Sendable {
         /// RFC 5321 § 4.5.3.2.7: at least 5 minutes for a command.
-        var command: TimeAmount = .minutes(5)
+        var command: Duration = .seconds(5 * 60)
         /// RFC 5321 § 4.5.3.2.5: 3 minutes for each block of message text.
-        var dataBlock: TimeAmount = .minutes(3)
+        var dataBlock: Duration = .seconds(3 * 60)
         /// Message text must arrive at least this fast (bytes per second,
         /// after `dataRateGrace`); 0 turns the check off.
         var minimumDataRate = 1024
-        var dataRateGrace: TimeAmount = .seconds(30)
+        var dataRateGrace: Duration = .seconds(30)
         /// The longest a connection may last, whatever it does.
-        var session: TimeAmount = .hours(1)
+        var session: Duration = .seconds(1 * 3600)
     }
 
     let settings: Settings
@@ -54,22 +54,22 @@ final class SessionTimeouts: Sendable {
     }
 
     /// How long the session may wait for its next line right now.
-    var lineLimit: TimeAmount { isReadingData ? settings.dataBlock : settings.command }
+    var lineLimit: Duration { isReadingData ? settings.dataBlock : settings.command }
 }
 
 /// Why a connection's time ran out, for the log.
 enum SessionTimeoutReason: Equatable {
-    case noCommand(TimeAmount)
-    case noData(TimeAmount)
+    case noCommand(Duration)
+    case noData(Duration)
     case dataTooSlow(bytes: Int, seconds: Int)
-    case sessionTooLong(TimeAmount)
+    case sessionTooLong(Duration)
 
     var logText: String {
         switch self {
-        case .noCommand(let limit): return "no complete command for \(Duration.nanoseconds(limit.nanoseconds).exactText)"
-        case .noData(let limit): return "no line of message text for \(Duration.nanoseconds(limit.nanoseconds).exactText)"
+        case .noCommand(let limit): return "no complete command for \(limit.exactText)"
+        case .noData(let limit): return "no line of message text for \(limit.exactText)"
         case .dataTooSlow(let bytes, let seconds): return "message text too slow: \(bytes) bytes in \(seconds) s"
-        case .sessionTooLong(let limit): return "session longer than \(Duration.nanoseconds(limit.nanoseconds).exactText)"
+        case .sessionTooLong(let limit): return "session longer than \(limit.exactText)"
         }
     }
 }
@@ -81,7 +81,7 @@ extension ServerConfiguration.Timeouts {
             session: maximumSession)
     }
 
-    func pop3Settings(command: TimeAmount) -> SessionTimeouts.Settings {
+    func pop3Settings(command: Duration) -> SessionTimeouts.Settings {
         SessionTimeouts.Settings(command: command, minimumDataRate: 0, session: maximumSession)
     }
 }

@@ -89,7 +89,7 @@ final class LogWriter: @unchecked Sendable {
     }
 
     func flush(timeout: Duration) {
-        let deadline = Date().addingTimeInterval(Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
+        let deadline = Date().addingTimeInterval(timeout.timeInterval)
         condition.lock()
         defer { condition.unlock() }
         while (!queued.isEmpty || writing) && condition.wait(until: deadline) {}

@@ -15,7 +15,7 @@ extension MailServer {
     func makePolicy(directory: Directory) -> SMTPPolicy {
         let options = configuration.antispam
         let servers = configuration.delivery.dnsServers.isEmpty ? StubResolver.systemServers() : configuration.delivery.dnsServers
-        let perQuery = TimeAmount.nanoseconds(max(options.dnsTimeout.nanoseconds / 2, 50_000_000))
+        let perQuery = max(options.dnsTimeout / 2, .milliseconds(50))
         let resolver = StubResolver(
             servers: servers, group: MultiThreadedEventLoopGroup.singleton, timeout: perQuery, attempts: 1,
             logger: logs.logger(.dns))
@@ -39,7 +39,7 @@ extension MailServer {
         case "none": client.tls = .disabled
         default: client.tls = .opportunistic
         }
-        client.timeouts.connect = Duration(delivery.connectTimeout)
+        client.timeouts.connect = delivery.connectTimeout
         // Credentials go to the smarthost only, never to MX hosts or routes.
         var relayClient = client
         if let username = delivery.relayHostUsername, let file = delivery.relayHostPasswordFile {

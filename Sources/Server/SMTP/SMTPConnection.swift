@@ -49,7 +49,7 @@ struct SMTPConnection {
 
     private func converse(_ inbound: NIOAsyncChannelInboundStream<ConnectionInbound>, control: ConnectionControl) async throws {
         if services.timeouts.greetingDelay > .zero {
-            try await Task.sleep(nanoseconds: UInt64(services.timeouts.greetingDelay.nanoseconds))
+            try await Task.sleep(for: services.timeouts.greetingDelay)
         }
         if let refusal = await services.policy.checkConnect(
             policyState, client: clientAddress, submission: submission, logger: logger)
