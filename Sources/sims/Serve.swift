@@ -26,14 +26,16 @@ struct Serve: AsyncParsableCommand {
                 """)
         }
         let configuration = try dataDirectory.loadConfiguration()
-        try await MailServer(dataDirectory: dataDirectory, configuration: configuration).run {
-            Self.printBanner(configuration, dataDirectory)
+        try await MailServer(dataDirectory: dataDirectory, configuration: configuration).run { localDomains in
+            Self.printBanner(configuration, dataDirectory, firstDomain: localDomains.sorted().first)
         }
         withExtendedLifetime(lock) {}
     }
 
     /// What listens where, printed once every listener is bound.
-    private static func printBanner(_ configuration: ServerConfiguration, _ dataDirectory: DataDirectory) {
+    private static func printBanner(
+        _ configuration: ServerConfiguration, _ dataDirectory: DataDirectory, firstDomain: String?
+    ) {
         print("SIMS \(SIMSVersion.current) as \(configuration.hostname), data in \(dataDirectory.root)")
         for address in configuration.smtpListeners { print("  SMTP        \(address)") }
         for address in configuration.submissionListeners { print("  submission  \(address)   STARTTLS, then AUTH") }
@@ -43,11 +45,24 @@ struct Serve: AsyncParsableCommand {
         for address in configuration.pop3Listeners { print("  POP3        \(address)   STLS, then USER/PASS") }
         for address in configuration.pop3ImplicitTLSListeners { print("  POP3        \(address)   implicit TLS") }
         print("  logs        \(dataDirectory.resolve(configuration.log.directory))/sims.log")
-        if let address = configuration.smtpListeners.first, configuration.hostname == "mail.example.test" {
-            print("Try it: swaks --server \(address) --to postmaster@example.test --tls")
+        if let listener = configuration.smtpListeners.first, let firstDomain {
+            print("Try it: swaks --server \(connectable(listener)) --to postmaster@\(firstDomain) --tls")
         }
         print("Stop with Ctrl-C (SIGINT) or SIGTERM.")
         fflush(nil)  // all C streams: stdout may be a pipe
+    }
+}
+
+extension Serve {
+    /// An address a client on this host can connect to for `listener`: a
+    /// wildcard listener (`0.0.0.0`, `::`) takes connections on loopback,
+    /// and nothing can connect to the wildcard address itself.
+    static func connectable(_ listener: ListenAddress) -> ListenAddress {
+        switch listener.host {
+        case "0.0.0.0": return ListenAddress(host: "127.0.0.1", port: listener.port)
+        case "::": return ListenAddress(host: "::1", port: listener.port)
+        default: return listener
+        }
     }
 }
 
