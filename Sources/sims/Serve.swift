@@ -46,23 +46,10 @@ struct Serve: AsyncParsableCommand {
         for address in configuration.pop3ImplicitTLSListeners { print("  POP3        \(address)   implicit TLS") }
         print("  logs        \(dataDirectory.resolve(configuration.log.directory))/sims.log")
         if let listener = configuration.smtpListeners.first, let firstDomain {
-            print("Try it: swaks --server \(connectable(listener)) --to postmaster@\(firstDomain) --tls")
+            print("Try it: swaks --server \(listener.connectable) --to postmaster@\(firstDomain) --tls")
         }
         print("Stop with Ctrl-C (SIGINT) or SIGTERM.")
         fflush(nil)  // all C streams: stdout may be a pipe
-    }
-}
-
-extension Serve {
-    /// An address a client on this host can connect to for `listener`: a
-    /// wildcard listener (`0.0.0.0`, `::`) takes connections on loopback,
-    /// and nothing can connect to the wildcard address itself.
-    static func connectable(_ listener: ListenAddress) -> ListenAddress {
-        switch listener.host {
-        case "0.0.0.0": return ListenAddress(host: "127.0.0.1", port: listener.port)
-        case "::": return ListenAddress(host: "::1", port: listener.port)
-        default: return listener
-        }
     }
 }
 

@@ -78,3 +78,13 @@ struct NATWarningTests {
         #expect(!warnings.contains { $0.contains("default gateway") }, "\(warnings)")
     }
 }
+
+@Suite("The banner's example address")
+struct ConnectableListenerTests {
+    @Test("A wildcard listener is reached on loopback, with its port; others as they are")
+    func connectable() {
+        #expect(ListenAddress(host: "0.0.0.0", port: 25).connectable.description == "127.0.0.1:25")
+        #expect(ListenAddress(host: "::", port: 2525).connectable.description == "[::1]:2525")
+        #expect(ListenAddress(host: "192.168.1.10", port: 25).connectable.description == "192.168.1.10:25")
+    }
+}

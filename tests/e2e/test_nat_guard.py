@@ -102,6 +102,15 @@ def test_the_gateway_covered_by_a_network_is_refused_relay_and_the_log_explains(
     assert notes and GATEWAY in notes[0]["message"], report["findings"]
     assert report["verdict"]["status"] == "ok", report["verdict"]
 
+    # Had the listener been the LAN address itself (exposed by a port
+    # forward), the audit says so, naming the listener with its port.
+    sims.stop()
+    set_config(sims, {"smtp.listen": ["192.168.1.10:2525"]})
+    report = audit_json(sims)
+    trap = [f for f in report["findings"] if f["kind"] == "private_network_public_listener"]
+    assert trap and "192.168.1.10:2525" in trap[0]["message"], report["findings"]
+    assert f"127.0.0.1:{sims.submission_port}" not in trap[0]["message"]
+
 
 def test_the_gateway_listed_alone_relays_and_the_audit_flags_it(route_table, sims_server, peers):
     sims, sink = relay_server(sims_server, peers, ["127.0.0.0/8", GATEWAY])

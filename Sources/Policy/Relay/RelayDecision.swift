@@ -64,7 +64,7 @@ public enum RelayDecision {
         if let network = trustedEntry(containing: address, in: clientNetworks, gateways: gateways) {
             return .permitted(.clientNetwork(network.text))
         }
-        let grantForThisAddress = { () -> RelayPermissionGrant? in
+        func grantForThisAddress() -> RelayPermissionGrant? {
             guard let grant = grant(), IPAddress(grant.address) == address else { return nil }
             return grant
         }
