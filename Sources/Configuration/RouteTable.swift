@@ -128,7 +128,9 @@ extension RouteTable {
 
     /// The addresses of a `logLine` text after `logPrefix`.
     public static func parseLogLine(_ rest: some StringProtocol) -> [IPAddress] {
-        let list = rest.split(separator: "(", maxSplits: 1).first ?? Substring(rest)
+        let text = String(rest)
+        let list = text.hasPrefix("(") ? "" : text.split(separator: "(", maxSplits: 1).first ?? ""
+        if list.isEmpty { return [] }
         return list.split(separator: ",").compactMap { IPAddress(String($0).trimmingCharacters(in: .whitespaces)) }
     }
 }

@@ -1,3 +1,5 @@
+import MailCore
+
 /// Reads log lines one at a time and keeps only aggregates, so a day of a
 /// busy server's logs is read in constant memory. `report()` turns them
 /// into the `AuditReport`.
