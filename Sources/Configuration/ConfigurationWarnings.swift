@@ -26,7 +26,9 @@ public enum ConfigurationWarnings {
                 """)
         }
         for gateway in gateways where !exposed.isEmpty {
-            guard let entry = RelayDecision.trustedEntry(containing: gateway, in: configuration.clientNetworks, gateways: [gateway])
+            guard
+                let entry = RelayDecision.trustedEntry(
+                    containing: gateway, in: configuration.clientNetworks, gateways: [gateway])
             else { continue }
             warnings.append(
                 """

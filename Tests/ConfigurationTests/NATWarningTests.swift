@@ -22,9 +22,11 @@ struct NATWarningTests {
         warnings.first { $0.hasPrefix("relay.client_networks contains private or loopback") }
     }
 
-    @Test("A listener on the private address itself is exposed by a port forward: warned", arguments: [
-        "192.168.1.10:25", "10.0.0.5:25", "[fd00::10]:25", "0.0.0.0:25", "[::]:25", "203.0.113.7:25",
-    ])
+    @Test(
+        "A listener on the private address itself is exposed by a port forward: warned",
+        arguments: [
+            "192.168.1.10:25", "10.0.0.5:25", "[fd00::10]:25", "0.0.0.0:25", "[::]:25", "203.0.113.7:25",
+        ])
     func privateListenerWarned(_ listener: String) {
         let warnings = ConfigurationWarnings.check(configuration(networks: ["192.168.1.0/24"], smtp: [listener]))
         let warning = natWarning(warnings)
@@ -52,7 +54,8 @@ struct NATWarningTests {
     func coveredGatewayNamed() {
         let gateways = ["192.168.1.1", "fe80::1"].compactMap(IPAddress.init)
         let warning = natWarning(
-            ConfigurationWarnings.check(configuration(networks: ["192.168.1.0/24"], smtp: ["192.168.1.10:25"]), gateways: gateways))
+            ConfigurationWarnings.check(
+                configuration(networks: ["192.168.1.0/24"], smtp: ["192.168.1.10:25"]), gateways: gateways))
         #expect(warning?.contains("default gateway 192.168.1.1 (in 192.168.1.0/24)") == true, "\(warning ?? "none")")
         #expect(warning?.contains("fe80::1") == false)
         #expect(warning?.contains("refuses it relay") == true)

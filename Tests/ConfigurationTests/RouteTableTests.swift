@@ -46,10 +46,11 @@ struct RouteTableTests {
 
     @Test("Garbage, short lines and an empty file give nothing and never trap")
     func garbage() {
-        for text in ["", "\n\n", "Iface\n\u{0}\u{1}", "eth0 00000000", "x\teth0\t00000000\tZZZZZZZZ\t0003\t0\t0\t0\t00000000",
+        for text in [
+            "", "\n\n", "Iface\n\u{0}\u{1}", "eth0 00000000", "x\teth0\t00000000\tZZZZZZZZ\t0003\t0\t0\t0\t00000000",
             "00000000000000000000000000000000 00 0 00 fe8 00000400 00000002 00000000 00000003 eth0",
-            "00000000000000000000000000000000 00 0 00 fe80000000000000000000000000000g 0 0 0 00000003 eth0"]
-        {
+            "00000000000000000000000000000000 00 0 00 fe80000000000000000000000000000g 0 0 0 00000003 eth0",
+        ] {
             #expect(RouteTable.ipv4DefaultGateways(text).isEmpty)
             #expect(RouteTable.ipv6DefaultGateways(text).isEmpty)
         }

@@ -7,14 +7,16 @@ import Testing
 /// port forward.
 @Suite("Audit: relays for this host's default gateway")
 struct AuditGatewayTests {
-    let gateways = "2026-11-29T09:00:00.000Z 2 SYSTEM default gateways: 192.168.1.1, fd00::1 (behind a masquerading port forward outside clients appear as these; relay from them needs a client_networks entry naming them alone)"
+    let gateways =
+        "2026-11-29T09:00:00.000Z 2 SYSTEM default gateways: 192.168.1.1, fd00::1 (behind a masquerading port forward outside clients appear as these; relay from them needs a client_networks entry naming them alone)"
 
     @Test("Listed alone: the relay is flagged, the verdict says outsiders could relay through the NAT, the client is marked")
     func explicitEntry() {
-        let log = gateways + "\n" + """
-            2026-11-29T10:00:00.000Z 2 SMTP-1 [S.G1] 192.168.1.1 <x@remote.test> relayed: client network 192.168.1.1, queued for remote.test
-            2026-11-29T10:00:01.000Z 2 SMTP-2 [S.G2] 192.168.1.7 <y@remote.test> relayed: client network 192.168.1.0/24, queued for remote.test
-            """
+        let log =
+            gateways + "\n" + """
+                2026-11-29T10:00:00.000Z 2 SMTP-1 [S.G1] 192.168.1.1 <x@remote.test> relayed: client network 192.168.1.1, queued for remote.test
+                2026-11-29T10:00:01.000Z 2 SMTP-2 [S.G2] 192.168.1.7 <y@remote.test> relayed: client network 192.168.1.0/24, queued for remote.test
+                """
         let report = audit(log, settings: AuditSettings(listeners: ["127.0.0.1:25"]))
         let finding = report.findings.first { $0.kind == "gateway_relay" }
         #expect(finding?.severity == "warning")
@@ -32,7 +34,8 @@ struct AuditGatewayTests {
 
     @Test("Through a network that only covers it (a server without the guard): an open relay through the NAT")
     func coveredEntry() {
-        let log = gateways + "\n"
+        let log =
+            gateways + "\n"
             + "2026-11-29T10:00:00.000Z 2 SMTP-1 [S.G1] 192.168.1.1 <x@remote.test> relayed: client network 192.168.1.0/24, queued for remote.test"
         let report = audit(log)
         #expect(report.findings.first?.kind == "gateway_relay")
@@ -43,7 +46,8 @@ struct AuditGatewayTests {
 
     @Test("Authenticated relays from the gateway are not the trap; nothing is flagged before the gateways are known")
     func notTheTrap() {
-        let authenticated = gateways + "\n"
+        let authenticated =
+            gateways + "\n"
             + "2026-11-29T10:00:00.000Z 2 SMTP-1 [S.G1] 192.168.1.1 <x@remote.test> relayed: authenticated as alice@example.test, queued for remote.test"
         #expect(audit(authenticated).findings.isEmpty)
         let unknown =
@@ -58,14 +62,16 @@ struct AuditGatewayTests {
     func beforeWindow() {
         var settings = AuditSettings(since: LogTime.parse("2026-11-29T09:30"), listeners: ["127.0.0.1:25"])
         settings.tableRows = 10
-        let log = gateways + "\n"
+        let log =
+            gateways + "\n"
             + "2026-11-29T10:00:00.000Z 2 SMTP-1 [S.G1] 192.168.1.1 <x@remote.test> relayed: client network 192.168.1.1, queued for remote.test"
         #expect(audit(log, settings: settings).findings.contains { $0.kind == "gateway_relay" })
     }
 
     @Test("Refusals for the gateway are counted apart and noted, without changing the verdict")
     func refusals() {
-        let log = gateways + "\n"
+        let log =
+            gateways + "\n"
             + "2026-11-29T10:00:00.000Z 2 SMTP-1 [S.G1] 192.168.1.1 <x@remote.test> refused relay: client 192.168.1.1 is this host's default gateway: behind a masquerading port forward every outside client appears as the gateway; list 192.168.1.1 in client_networks only if the gateway itself sends mail (from <s@spam.test>)"
         let report = audit(log)
         #expect(report.counts.refusedRelay == 1)

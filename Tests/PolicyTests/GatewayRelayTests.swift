@@ -45,7 +45,8 @@ struct GatewayRelayTests {
 
     @Test("An authenticated user behind the gateway still relays: AUTH names an account")
     func authenticatedFromGateway() {
-        #expect(decide(user: "alice@example.test", client: gateway, networks: []) == .permitted(.authenticated("alice@example.test")))
+        #expect(
+            decide(user: "alice@example.test", client: gateway, networks: []) == .permitted(.authenticated("alice@example.test")))
         #expect(
             decide(user: "alice@example.test", client: gateway, networks: ["192.168.1.0/24"])
                 == .permitted(.authenticated("alice@example.test")))
