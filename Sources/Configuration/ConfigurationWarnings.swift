@@ -1,21 +1,42 @@
 import MailCore
+import Policy
 
 /// Settings that are valid but risky, explained for `sims config check`.
 public enum ConfigurationWarnings {
-    public static func check(_ configuration: ServerConfiguration) -> [String] {
+    /// - Parameter gateways: this host's default gateways (`RouteTable.read()`),
+    ///   named in the warnings when a client network covers or lists one.
+    public static func check(_ configuration: ServerConfiguration, gateways: [IPAddress] = []) -> [String] {
         var warnings: [String] = []
-        let exposed = (configuration.smtpListeners + configuration.submissionListeners).filter(isExposed)
+        let listeners =
+            configuration.smtpListeners + configuration.submissionListeners + configuration.submissionImplicitTLSListeners
+        let exposed = listeners.filter(isExposed)
         let privateNetworks = configuration.clientNetworks.filter(\.overlapsPrivateOrLoopback)
         if !exposed.isEmpty, !privateNetworks.isEmpty {
             warnings.append(
                 """
                 relay.client_networks contains private or loopback addresses \
                 (\(privateNetworks.map(\.text).joined(separator: ", "))) while \
-                \(exposed.map(\.description).joined(separator: ", ")) accepts connections from outside. \
+                \(exposed.map(\.description).joined(separator: ", ")) accepts connections from outside \
+                (a private address too, through a port forward). \
                 Behind a router or load balancer that rewrites source addresses (NAT, a proxy, a \
                 port forward with masquerading), every outside connection can appear to come from \
-                a trusted private address, and the server becomes an open relay. Trust only the \
+                a trusted private address, and the server becomes an open relay.\
+                \(coveredGateways(configuration.clientNetworks, gateways)) Trust only the \
                 networks that really reach this host directly, or use SMTP AUTH for your users.
+                """)
+        }
+        for gateway in gateways where !exposed.isEmpty {
+            guard
+                let entry = RelayDecision.trustedEntry(
+                    containing: gateway, in: configuration.clientNetworks, gateways: [gateway])
+            else { continue }
+            warnings.append(
+                """
+                relay.client_networks entry \(entry.text) names this host's default gateway \(gateway) alone, \
+                so the gateway may relay. If a port forward to this server masquerades the source address \
+                (docker-proxy, many routers and load balancers do), every outside client appears as \
+                \(gateway) and may relay: an open relay. Keep the entry only if the gateway itself sends \
+                mail and its port forwards keep the client's address; otherwise remove it.
                 """)
         }
         if configuration.pop3AllowPlaintext {
@@ -93,10 +114,26 @@ public enum ConfigurationWarnings {
         return (16 - index) * 8 - number[index].leadingZeroBitCount
     }
 
-    /// A listener on a wildcard or a non-private, non-loopback address.
+    /// A listener outside clients can reach: any but a loopback one. A
+    /// private address is reachable too, through a port forward to it.
     static func isExposed(_ listener: ListenAddress) -> Bool {
-        if listener.host == "0.0.0.0" || listener.host == "::" { return true }
-        guard let range = IPAddressRange(listener.host) else { return true }
-        return !range.overlapsPrivateOrLoopback
+        guard let address = IPAddress(listener.host) else { return true }
+        return !(loopback.contains { $0.contains(address) })
+    }
+
+    static let loopback = ["127.0.0.0/8", "::1"].compactMap(IPAddressRange.init)
+
+    /// The sentence naming the gateways that a client network covers
+    /// without naming them alone (the server refuses them), or "".
+    static func coveredGateways(_ networks: [IPAddressRange], _ gateways: [IPAddress]) -> String {
+        let covered = gateways.compactMap { gateway -> String? in
+            guard RelayDecision.trustedEntry(containing: gateway, in: networks, gateways: [gateway]) == nil,
+                let network = networks.first(where: { $0.contains(gateway) })
+            else { return nil }
+            return "\(gateway) (in \(network.text))"
+        }
+        guard !covered.isEmpty else { return "" }
+        return " This host's default gateway \(covered.joined(separator: ", ")) is where such connections appear "
+            + "to come from: SIMS refuses it relay and anti-spam trust unless an entry names it alone."
     }
 }

@@ -16,8 +16,11 @@ public struct RecipientDecision: Hashable, Sendable {
 /// one, the recipient is refused with 554 5.7.1 — at RCPT time, never
 /// accepted and bounced later (no backscatter).
 public enum RecipientPolicy {
+    /// - Parameter refusal: why there is no `permission`, when the relay
+    ///   decision knows better than "no reason at all" (the default gateway).
     public static func decide(
-        _ path: EnvelopePath, resolution: LocalResolution, clientAddress: String, permission: RelayPermission? = nil
+        _ path: EnvelopePath, resolution: LocalResolution, clientAddress: String, permission: RelayPermission? = nil,
+        refusal: RelayRefusal? = nil
     ) -> RecipientDecision {
         switch resolution {
         case .accounts(let accounts):
@@ -40,11 +43,9 @@ public enum RecipientPolicy {
                     verdict: .accept(.relay(domain: domain, permission: permission)),
                     logText: "accepted for relay: \(permission)")
             }
+            let refusal = refusal ?? .noPermission(client: clientAddress)
             return RecipientDecision(
-                verdict: .reject(Replies.relayDenied),
-                logText:
-                    "\(RecipientFate.refusedRelay.word): client \(clientAddress) is not authenticated and not in a client network"
-            )
+                verdict: .reject(refusal.reply), logText: "\(RecipientFate.refusedRelay.word): \(refusal.detail)")
         }
     }
 }

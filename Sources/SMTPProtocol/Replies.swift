@@ -50,7 +50,7 @@ public enum Replies {
     /// RFC 4954 § 6: the same reply for an unknown user and a wrong
     /// password, so a prober learns nothing about which accounts exist.
     public static let authenticationFailed = SMTPReply(535, .init(5, 7, 8), "Authentication credentials invalid")
-    public static let relayDenied = SMTPReply(554, .init(5, 7, 1), "Relay access denied")
+    public static let relayDenied = RelayRefusal.noPermission(client: "").reply
     public static let unknownUser = SMTPReply(550, .init(5, 1, 1), "No such user here")
     public static let directoryUnavailable = SMTPReply(451, .init(4, 3, 0), "Temporary lookup failure, try again later")
 }

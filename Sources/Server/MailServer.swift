@@ -26,9 +26,10 @@ public struct MailServer {
 
     /// Runs until a shutdown signal; returns once every session has ended.
     /// `onListening` is called once every listener is bound (the banner a
-    /// person reads belongs after that); a listener that cannot bind is a
+    /// person reads belongs after that), with the local domains as loaded
+    /// (for the banner's example); a listener that cannot bind is a
     /// `ListenError`, logged and thrown before any service starts.
-    public func run(onListening: @Sendable () -> Void = {}) async throws {
+    public func run(onListening: @Sendable (_ localDomains: Set<String>) -> Void = { _ in }) async throws {
         let system = logs.logger(.system)
         // The last lines ("SIMS stopped", a startup failure) reach the file
         // before the process exits (a wait on an event loop, at the end only).
@@ -71,6 +72,11 @@ public struct MailServer {
             ? PopBeforeSMTP(
                 window: configuration.popBeforeSMTPWindow,
                 credentialStamp: { directory.loadedCredentialStamp(of: $0) }) : nil
+        // The default gateways are known before the first client connects:
+        // a client network covering one must not trust it even for a moment.
+        let gateways = GatewayAddresses()
+        let gatewayWatch = GatewayWatch(gateways: gateways, storage: delivery, logger: system)
+        await gatewayWatch.refresh(always: true)
         let services = SMTPServices(
             hostname: configuration.hostname,
             limits: configuration.limits,
@@ -81,10 +87,11 @@ public struct MailServer {
             tls: tls,
             logs: logs,
             clientNetworks: configuration.clientNetworks,
+            gateways: gateways,
             hideSubmitterAddress: configuration.hideSubmitterAddress,
             authGuard: AuthenticationGuard(settings: configuration.authentication),
             popBeforeSMTP: popBeforeSMTP,
-            policy: makePolicy(directory: directory),
+            policy: makePolicy(directory: directory, gateways: gateways),
             outbound: OutboundQueue(spool: spool, runner: runner),
             spillDirectory: "\(spool.root)/tmp")
         // One limiter across listeners: the per-address limit is about a
@@ -127,6 +134,7 @@ public struct MailServer {
             services: [
                 ServiceGroupConfiguration.ServiceConfiguration(service: runner),
                 ServiceGroupConfiguration.ServiceConfiguration(service: TLSReloader(tls: tls, storage: delivery, logger: system)),
+                ServiceGroupConfiguration.ServiceConfiguration(service: gatewayWatch),
                 ServiceGroupConfiguration.ServiceConfiguration(
                     service: DirectoryRefresher(directory: directory, storage: delivery, logger: system)),
                 ServiceGroupConfiguration.ServiceConfiguration(
@@ -149,7 +157,7 @@ public struct MailServer {
         // it); the "listening" lines come before the banner a person reads.
         system.notice("ready: every listener is bound")
         logs.sink.flush()
-        onListening()
+        onListening(directory.localDomainNames())
         do {
             try await ServiceGroup(configuration: groupConfiguration).run()
         } catch is CancellationError {

@@ -34,9 +34,9 @@ struct AuditCommand: ParsableCommand {
         let since = try OperatorInputs.since(self.since)
         var settings = AuditSettings(since: since)
         let inputs = OperatorInputs(options: options, logs: logs, since: since)
-        settings.listenerHosts = inputs.configuration.map { configuration in
+        settings.listeners = inputs.configuration.map { configuration in
             (configuration.smtpListeners + configuration.submissionListeners + configuration.submissionImplicitTLSListeners)
-                .map(\.host)
+                .map(\.description)
         }
         settings.logLevel = inputs.configuration?.log.level
         settings.moduleLevels = inputs.configuration?.log.modules ?? [:]

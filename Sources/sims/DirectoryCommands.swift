@@ -195,7 +195,7 @@ struct ConfigCommand: ParsableCommand {
             guard dataDirectory.exists else { throw SetupError.missing(dataDirectory.root) }
             do {
                 let configuration = try dataDirectory.loadConfiguration()
-                let warnings = ConfigurationWarnings.check(configuration)
+                let warnings = ConfigurationWarnings.check(configuration, gateways: RouteTable.read())
                 for warning in warnings { print("warning: \(warning)") }
                 print("\(dataDirectory.configurationFile): OK\(warnings.isEmpty ? "" : " (\(warnings.count) warning(s))")")
             } catch let error as InvalidConfiguration {

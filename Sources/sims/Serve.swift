@@ -26,14 +26,16 @@ struct Serve: AsyncParsableCommand {
                 """)
         }
         let configuration = try dataDirectory.loadConfiguration()
-        try await MailServer(dataDirectory: dataDirectory, configuration: configuration).run {
-            Self.printBanner(configuration, dataDirectory)
+        try await MailServer(dataDirectory: dataDirectory, configuration: configuration).run { localDomains in
+            Self.printBanner(configuration, dataDirectory, firstDomain: localDomains.sorted().first)
         }
         withExtendedLifetime(lock) {}
     }
 
     /// What listens where, printed once every listener is bound.
-    private static func printBanner(_ configuration: ServerConfiguration, _ dataDirectory: DataDirectory) {
+    private static func printBanner(
+        _ configuration: ServerConfiguration, _ dataDirectory: DataDirectory, firstDomain: String?
+    ) {
         print("SIMS \(SIMSVersion.current) as \(configuration.hostname), data in \(dataDirectory.root)")
         for address in configuration.smtpListeners { print("  SMTP        \(address)") }
         for address in configuration.submissionListeners { print("  submission  \(address)   STARTTLS, then AUTH") }
@@ -43,8 +45,8 @@ struct Serve: AsyncParsableCommand {
         for address in configuration.pop3Listeners { print("  POP3        \(address)   STLS, then USER/PASS") }
         for address in configuration.pop3ImplicitTLSListeners { print("  POP3        \(address)   implicit TLS") }
         print("  logs        \(dataDirectory.resolve(configuration.log.directory))/sims.log")
-        if let address = configuration.smtpListeners.first, configuration.hostname == "mail.example.test" {
-            print("Try it: swaks --server \(address) --to postmaster@example.test --tls")
+        if let listener = configuration.smtpListeners.first, let firstDomain {
+            print("Try it: swaks --server \(listener.connectable) --to postmaster@\(firstDomain) --tls")
         }
         print("Stop with Ctrl-C (SIGINT) or SIGTERM.")
         fflush(nil)  // all C streams: stdout may be a pipe

@@ -34,7 +34,7 @@ import Testing
         let verdict = await verify("example.invalid")
         #expect(verdict.outcome == .noSuchDomain && !verdict.isAccepted)
         #expect(verdict.reply == SMTPReply(550, .init(5, 1, 8), "Sender address rejected: domain example.invalid does not exist"))
-        #expect(verdict.description == "return path: example.invalid does not exist (NXDOMAIN), refused")
+        #expect(verdict.description == "example.invalid does not exist (NXDOMAIN), refused")
     }
 
     @Test func domainWithoutMXOrAddressIsRefused() async {

@@ -3,7 +3,7 @@ import Testing
 @testable import Operator
 
 /// Feeds log text to an `Auditor` line by line, as a file would.
-func audit(_ text: String, settings: AuditSettings = AuditSettings(listenerHosts: ["127.0.0.1"])) -> AuditReport {
+func audit(_ text: String, settings: AuditSettings = AuditSettings(listeners: ["127.0.0.1"])) -> AuditReport {
     var auditor = Auditor(settings: settings)
     for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
         var bytes = Array(line.utf8)

@@ -95,7 +95,7 @@ import Testing
 
     @Test("Distinct domains and clients beyond the bound say 'more than'")
     func boundsSayMoreThan() {
-        var settings = AuditSettings(listenerHosts: ["127.0.0.1"])
+        var settings = AuditSettings(listeners: ["127.0.0.1"])
         settings.distinctBound = 100
         let lines = (0..<600).map { n in
             "2026-11-29T10:00:00.000Z 2 SUBMIT-\(n) [S.\(n)] 10.0.\(n / 256).\(n % 256) <x@d\(n).test> relayed: authenticated as alice@example.test, queued for d\(n).test"
@@ -124,7 +124,7 @@ import Testing
 
     @Test("Levels too low, in sims.toml or at a start in the window, make the verdict 'cannot tell'")
     func cannotTell() {
-        var settings = AuditSettings(listenerHosts: ["127.0.0.1"])
+        var settings = AuditSettings(listeners: ["127.0.0.1"])
         settings.logLevel = 2
         settings.moduleLevels = ["QUEUE": 1]
         let fromConfig = audit(SampleLog.localDelivery, settings: settings)
@@ -139,7 +139,7 @@ import Testing
         #expect(report.verdict.status == "cannot_tell")
         #expect(report.verdict.text.contains("until the restart at 2026-11-29T12:00:00.000Z"))
         // The start before the window counts too; a later start at level 2 alone is fine.
-        var since = AuditSettings(listenerHosts: ["127.0.0.1"])
+        var since = AuditSettings(listeners: ["127.0.0.1"])
         since.since = LogTime.parse("2026-11-29T10:00")
         #expect(audit(restarted, settings: since).verdict.status == "cannot_tell")
         since.since = LogTime.parse("2026-11-29T13:00")
@@ -162,7 +162,7 @@ import Testing
     func natTrapWords() {
         let log =
             "2026-11-29T10:00:00.000Z 2 SMTP-1 [S.N] 192.168.1.1 <x@r.test> relayed: client network 192.168.0.0/16, queued for r.test"
-        let report = audit(log, settings: AuditSettings(listenerHosts: ["0.0.0.0"]))
+        let report = audit(log, settings: AuditSettings(listeners: ["0.0.0.0"]))
         #expect(report.verdict.status == "warning")
         #expect(report.verdict.text.hasPrefix("outsiders may have relayed: "))
         #expect(!report.verdict.text.contains("no relaying except"))

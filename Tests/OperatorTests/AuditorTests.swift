@@ -62,7 +62,7 @@ import Testing
     }
 
     @Test func bouncesToLocalOrKnownDomainsAreNotBackscatter() {
-        var settings = AuditSettings(listenerHosts: ["127.0.0.1"])
+        var settings = AuditSettings(listeners: ["127.0.0.1"])
         settings.localDomains = ["innocent.test"]
         #expect(audit(SampleLog.networkRelay, settings: settings).backscatterDomains.isEmpty)
         let relayedThere = SampleLog.networkRelay + """
@@ -116,7 +116,7 @@ import Testing
         #expect(report.relayPermissions.first?.messages == 60)
         #expect(report.relayPermissions.first?.topDomains.count == 10)
         #expect(report.findings.map(\.kind) == ["many_domains"])
-        var settings = AuditSettings(listenerHosts: [])
+        var settings = AuditSettings(listeners: [])
         settings.manyDomainsThreshold = 60
         #expect(audit(lines.joined(separator: "\n"), settings: settings).findings.isEmpty)
     }
@@ -125,20 +125,20 @@ import Testing
         let log = """
             2026-11-29T12:00:00.000Z 2 SMTP-1 [S.N] 192.168.0.7 <a@r.test> relayed: client network 192.168.0.0/24, queued for r.test
             """
-        #expect(audit(log, settings: AuditSettings(listenerHosts: ["0.0.0.0"])).findings.map(\.kind)
+        #expect(audit(log, settings: AuditSettings(listeners: ["0.0.0.0"])).findings.map(\.kind)
             == ["private_network_public_listener"])
-        #expect(audit(log, settings: AuditSettings(listenerHosts: ["[::]"])).findings.map(\.kind)
+        #expect(audit(log, settings: AuditSettings(listeners: ["[::]"])).findings.map(\.kind)
             == ["private_network_public_listener"])
-        #expect(audit(log, settings: AuditSettings(listenerHosts: ["198.51.100.1"])).findings.map(\.kind)
+        #expect(audit(log, settings: AuditSettings(listeners: ["198.51.100.1"])).findings.map(\.kind)
             == ["private_network_public_listener"])
-        #expect(audit(log, settings: AuditSettings(listenerHosts: ["127.0.0.1", "10.0.0.1"])).findings.isEmpty)
-        #expect(audit(log, settings: AuditSettings(listenerHosts: nil)).findings.map(\.kind) == ["listeners_unknown"])
+        #expect(audit(log, settings: AuditSettings(listeners: ["127.0.0.1:25", "[::1]:587"])).findings.isEmpty)
+        #expect(audit(log, settings: AuditSettings(listeners: nil)).findings.map(\.kind) == ["listeners_unknown"])
     }
 
     @Test func sinceSkipsOlderLinesAndUnknownLinesAreCounted() {
         let log = SampleLog.localDelivery + "\n" + SampleLog.authenticatedRelay + "\nnot a log line\n"
             + "2026-11-29T11:30:00.000Z 2 SYSTEM something brand new"
-        let report = audit(log, settings: AuditSettings(since: LogTime.parse("2026-11-29T10:30"), listenerHosts: []))
+        let report = audit(log, settings: AuditSettings(since: LogTime.parse("2026-11-29T10:30"), listeners: []))
         #expect(report.counts.received == 1)
         #expect(report.counts.deliveredLocally == 0)
         #expect(report.window.lines == 11)

@@ -18,7 +18,8 @@ struct RelayDecisionTests {
         user: String? = nil, client: String, networks: [IPAddressRange]? = nil, grant: RelayPermissionGrant? = nil
     ) -> RelayPermission? {
         RelayDecision.permission(
-            authenticatedUser: user, clientAddress: client, clientNetworks: networks ?? self.networks, popBeforeSMTP: grant)
+            authenticatedUser: user, clientAddress: client, clientNetworks: networks ?? self.networks, popBeforeSMTP: grant
+        ).permission
     }
 
     @Test("No reason: no permission")
@@ -115,8 +116,8 @@ struct RelayDecisionTests {
     @Test("The client-network match the anti-spam exemption uses is the same one")
     func clientNetworkMatch() {
         let mapped = IPAddress("::ffff:10.9.9.9")
-        #expect(mapped.flatMap { RelayDecision.clientNetwork(containing: $0, in: networks) }?.text == "10.0.0.0/8")
+        #expect(mapped.flatMap { RelayDecision.trustedEntry(containing: $0, in: networks, gateways: []) }?.text == "10.0.0.0/8")
         let outside = IPAddress("203.0.113.5")
-        #expect(outside.flatMap { RelayDecision.clientNetwork(containing: $0, in: networks) } == nil)
+        #expect(outside.flatMap { RelayDecision.trustedEntry(containing: $0, in: networks, gateways: []) } == nil)
     }
 }

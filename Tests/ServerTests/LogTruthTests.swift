@@ -47,7 +47,7 @@ struct LogTruthTests {
         for line in lines.dropLast() {
             #expect(!line.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
         }
-        return try AuditRun.report(files: ["\(directory)/sims.log"], settings: AuditSettings(listenerHosts: ["127.0.0.1"]))
+        return try AuditRun.report(files: ["\(directory)/sims.log"], settings: AuditSettings(listeners: ["127.0.0.1"]))
     }
 
     func essentials(_ report: AuditReport) -> String {

@@ -143,6 +143,9 @@ def test_the_banner_comes_after_every_listener_is_bound(sims):
     out = wait_until(lambda: (lambda text: text if "Stop with Ctrl-C" in text else None)(
         sims.stderr_path.read_text(errors="replace")), 10, what="the banner")
     assert f"SMTP        127.0.0.1:{sims.smtp_port}" in out and "Stop with Ctrl-C" in out
+    # The example names an address and port a client can connect to, and the
+    # postmaster of the directory's own domain (not always the demo's).
+    assert f"Try it: swaks --server 127.0.0.1:{sims.smtp_port} --to postmaster@{DOMAIN} --tls" in out, out
     # Every listener's "listening" log line was written before the banner's last line.
     listening = len(re.findall(r"listening on 127\.0\.0\.1:\d+ \(", out.split("Stop with Ctrl-C")[0]))
     assert listening == 5, out

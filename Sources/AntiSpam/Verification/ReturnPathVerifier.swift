@@ -112,16 +112,19 @@ public struct ReturnPathVerdict: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The log text with the evidence, e.g. `return path: example.invalid does not exist (NXDOMAIN)`.
+    /// The evidence, e.g. `example.invalid does not exist (NXDOMAIN), refused`.
+    /// Without a "return path" prefix: every caller names the check and the
+    /// path itself (`refused: return path <bob@example.invalid>: …`,
+    /// `return-path: …` in Authentication-Results), which once doubled it.
     public var description: String {
         switch outcome {
-        case .notChecked: return "return path: not checked"
-        case .mailExchanger: return "return path: \(domain) has MX records"
-        case .address: return "return path: \(domain) has no MX but an address"
-        case .nullMX: return "return path: \(domain) has a null MX (RFC 7505), refused"
-        case .noSuchDomain: return "return path: \(domain) does not exist (NXDOMAIN), refused"
-        case .noMailExchanger: return "return path: \(domain) has no MX and no address, refused"
-        case .temporaryFailure(let detail): return "return path: cannot verify \(domain) now (\(detail)), deferred"
+        case .notChecked: return "not checked"
+        case .mailExchanger: return "\(domain) has MX records"
+        case .address: return "\(domain) has no MX but an address"
+        case .nullMX: return "\(domain) has a null MX (RFC 7505), refused"
+        case .noSuchDomain: return "\(domain) does not exist (NXDOMAIN), refused"
+        case .noMailExchanger: return "\(domain) has no MX and no address, refused"
+        case .temporaryFailure(let detail): return "cannot verify \(domain) now (\(detail)), deferred"
         }
     }
 }

@@ -97,6 +97,9 @@ public struct AuditReport: Codable, Equatable, Sendable {
         public var clients: [Entry]
         public var clientCount: Int
         public var clientCountOverBound: Bool
+        /// Those of its clients that were this host's default gateway when
+        /// they relayed (the NAT trap: they may stand for any outside client).
+        public var gatewayClients: [String] = []
     }
 
     public struct Finding: Codable, Equatable, Sendable {
@@ -104,7 +107,8 @@ public struct AuditReport: Codable, Equatable, Sendable {
         public var severity: String
         /// `open_relay`, `many_domains`, `many_clients`, `night_relay`,
         /// `private_network_public_listener`, `backscatter`, `lockout`,
-        /// `listeners_unknown`, `low_log_level`, `no_log`.
+        /// `listeners_unknown`, `low_log_level`, `no_log`, `gateway_relay`
+        /// (relays for this host's default gateway), `gateway_refused` (a note).
         public var kind: String
         public var message: String
     }

@@ -3,8 +3,9 @@
 public struct AuditSettings: Sendable {
     /// Lines before this instant (ms since 1970) are not counted.
     public var since: Int64?
-    /// `host` of every SMTP and submission listener, or nil when unknown.
-    public var listenerHosts: [String]?
+    /// Every SMTP and submission listener as `host:port` (`[::]:25`; a bare
+    /// host is read too), or nil when unknown.
+    public var listeners: [String]?
     /// Local domains from the directory, when it could be read; the log adds
     /// the domains of local mailboxes it sees.
     public var localDomains: Set<String> = []
@@ -28,8 +29,8 @@ public struct AuditSettings: Sendable {
     /// Rows in each table of the report.
     public var tableRows = 10
 
-    public init(since: Int64? = nil, listenerHosts: [String]? = nil) {
+    public init(since: Int64? = nil, listeners: [String]? = nil) {
         self.since = since
-        self.listenerHosts = listenerHosts
+        self.listeners = listeners
     }
 }

@@ -95,7 +95,10 @@ public struct AuditTextRenderer {
         let domains = permission.topDomains.map { "\($0.key) \($0.count)" }.joined(separator: ", ")
         out += Columns.wrap("to: " + domains, width: 74, indent: "        ").map { "    " + $0 }
         if permission.kind != "pop_before_smtp" {
-            let clients = permission.clients.map { "\($0.key) \($0.count)" }.joined(separator: ", ")
+            let clients: String = permission.clients.map { client -> String in
+                let gateway = permission.gatewayClients.contains(client.key) ? " (default gateway)" : ""
+                return "\(client.key) \(client.count)\(gateway)"
+            }.joined(separator: ", ")
             let count =
                 permission.clientCountOverBound ? "more than \(permission.clientCount)" : "\(permission.clientCount)"
             out += Columns.wrap("from \(count) address(es): " + clients, width: 74, indent: "          ").map { "    " + $0 }

@@ -1,3 +1,4 @@
+import Configuration
 import MailCore
 
 extension Auditor {
@@ -14,7 +15,8 @@ extension Auditor {
                 nightRecipients: tally.night, distinctDomains: tally.domains.distinct,
                 distinctDomainsOverBound: tally.domains.overflow > 0, topDomains: entries(tally.domains),
                 clients: tally.clients.top(5).map { .init(key: $0.key, count: $0.count) },
-                clientCount: tally.clients.distinct, clientCountOverBound: tally.clients.overflow > 0)
+                clientCount: tally.clients.distinct, clientCountOverBound: tally.clients.overflow > 0,
+                gatewayClients: tally.gatewayClients.sorted())
         }.sorted { ($0.kind, $0.name, $0.client ?? "") < ($1.kind, $1.name, $1.client ?? "") }
         var backscatter = BoundedCounter()
         for (domain, count) in notificationDomains.counts
@@ -56,6 +58,7 @@ extension Auditor {
                     severity: "critical", kind: "open_relay",
                     message: "\(openRelay.sentWithoutPermission) recipient(s) sent to other domains with no permission recorded"))
         }
+        found += gatewayRelays.findings()
         for permission in permissions where permission.distinctDomains > settings.manyDomainsThreshold {
             let count =
                 permission.distinctDomainsOverBound ? "more than \(settings.distinctBound)" : "\(permission.distinctDomains)"
@@ -90,16 +93,17 @@ extension Auditor {
         }
         let networks = permissions.filter { $0.kind == "client_network" }
         if !networks.isEmpty {
-            if let hosts = settings.listenerHosts {
-                let publicHosts = hosts.filter(Self.isPublic)
+            if let listeners = settings.listeners {
+                let exposed = listeners.filter(Self.isExposed)
                 for network in networks where IPAddressRange(network.name)?.overlapsPrivateOrLoopback ?? false {
-                    guard !publicHosts.isEmpty else { continue }
+                    guard !exposed.isEmpty else { continue }
                     found.append(
                         .init(
                             severity: "warning", kind: "private_network_public_listener",
                             message: "\(describe(network)) is a private range while listening on "
-                                + "\(publicHosts.joined(separator: ", ")): behind NAT every outside client may look trusted, "
-                                + "so outsiders may have relayed as this network"))
+                                + "\(exposed.joined(separator: ", ")) (a private address too, through a port forward): "
+                                + "behind NAT every outside client may look trusted, so outsiders may have relayed as "
+                                + "this network"))
                 }
             } else {
                 found.append(
@@ -182,6 +186,9 @@ extension Auditor {
         if let first = blind.first {
             return .init(status: "cannot_tell", text: "cannot tell whether this server relayed: " + first.message)
         }
+        if let gateway = findings.first(where: { $0.kind == "gateway_relay" }) {
+            return .init(status: "warning", text: "outsiders could relay through the NAT: " + gateway.message)
+        }
         if let trap = findings.first(where: { $0.kind == "private_network_public_listener" }) {
             return .init(status: "warning", text: "outsiders may have relayed: " + trap.message)
         }
@@ -204,6 +211,7 @@ extension Auditor {
         "many_clients": "an account used from many addresses",
         "lockout": "an account locked after repeated authentication failures",
         "night_relay": "client network relaying at night",
+        "gateway_relay": "relaying for this host's default gateway (NAT)",
         "private_network_public_listener": "a private client network with a public listener",
         "backscatter": "bounces to domains never relayed to (backscatter)",
     ]
@@ -219,11 +227,17 @@ extension Auditor {
 
     private func pad(_ hour: Int) -> String { hour < 10 ? "0\(hour)" : "\(hour)" }
 
-    /// A wildcard or a public address: reachable from outside.
-    static func isPublic(_ host: String) -> Bool {
-        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-        if ["", "*", "0.0.0.0", "::"].contains(bare) { return true }
-        guard let range = IPAddressRange(bare) else { return true }
-        return !range.overlapsPrivateOrLoopback
+    /// A listener (`host:port`, `[::]:25` or a bare host) outside clients can
+    /// reach: any but a loopback one. A private address is reachable too,
+    /// through a port forward to it.
+    static func isExposed(_ listener: String) -> Bool {
+        let host: String
+        if let parsed = ListenAddress(parsing: listener) {
+            host = parsed.host
+        } else {
+            host = listener.hasPrefix("[") && listener.hasSuffix("]") ? String(listener.dropFirst().dropLast()) : listener
+        }
+        guard let address = IPAddress(host) else { return true }
+        return !(IPAddressRange("127.0.0.0/8")?.contains(address) ?? false) && address != IPAddress("::1")
     }
 }

@@ -1,3 +1,5 @@
+import MailCore
+
 /// Reads log lines one at a time and keeps only aggregates, so a day of a
 /// busy server's logs is read in constant memory. `report()` turns them
 /// into the `AuditReport`.
@@ -38,6 +40,8 @@ public struct Auditor {
     /// window, and those inside it (bounded).
     var levelsBeforeWindow: (time: Int64, levels: [String: Int])?
     var levelsInWindow: [(time: Int64, levels: [String: Int])] = []
+    /// Relays for this host's default gateway (the NAT trap).
+    var gatewayRelays = GatewayRelays()
     /// Log files that were asked for and do not exist.
     public var missingFiles: [String] = []
 
@@ -60,8 +64,13 @@ public struct Auditor {
         if let since = settings.since, line.time < since {
             // What the server logged at its last start before the window is
             // what it logs at the window's start.
-            if line.source.elementsEqual("SYSTEM".utf8), case .logLevels(let levels) = LogEventParser.parse(line.text) {
-                levelsBeforeWindow = (line.time, levels)
+            // So are the gateways it logged last.
+            if line.source.elementsEqual("SYSTEM".utf8) {
+                switch LogEventParser.parse(line.text) {
+                case .logLevels(let levels): levelsBeforeWindow = (line.time, levels)
+                case .defaultGateways(let gateways): gatewayRelays.gatewaysLogged(gateways)
+                default: break
+                }
             }
             return
         }
@@ -81,11 +90,16 @@ public struct Auditor {
             }
         case .relayed(let recipient, let permission, let domain):
             relayed(RelayGrant(permission), recipient: recipient, domain: domain, line)
-        case .refusedRelay:
+        case .refusedRelay(_, let reason):
             counts.refused += 1
             counts.refusedRelay += 1
-            refusedByReason.add("relay denied")
             refusedRelayByIP.add(line.client?.text ?? "unknown")
+            if let gateway = RelayRefusal.gatewayClient(inDetail: reason) {
+                refusedByReason.add("relay denied (default gateway)")
+                gatewayRelays.refused.add(gateway)
+            } else {
+                refusedByReason.add("relay denied")
+            }
         case .refusedRecipient(_, let reason):
             counts.refused += 1
             refusedByReason.add(RefusalReason.key(reason))
@@ -147,6 +161,8 @@ public struct Auditor {
             loggedIn(account, from: line)
         case .logLevels(let levels):
             if levelsInWindow.count < 1000 { levelsInWindow.append((line.time, levels)) }
+        case .defaultGateways(let gateways):
+            if line.source.elementsEqual("SYSTEM".utf8) { gatewayRelays.gatewaysLogged(gateways) }
         case .other: otherLines += 1
         case .connected, .disconnected, .popBeforeSMTPOpened, .tlsEstablished, .command, .answered, .messageID,
             .removedFromQueue:
@@ -196,14 +212,16 @@ public struct Auditor {
             openRelay.add(line: line.whole.text, newMessage: newMessage)
             return
         }
+        let client = line.client?.text ?? ""
+        let viaGateway = gatewayRelays.relayed(grant, client: client, line: line.whole.text)
         let night = settings.nightHours.contains(LogTime.hour(line.time))
         guard permissions[grant] != nil || permissions.count < 10_000 else {
             permissionOverflow += 1
             return
         }
         permissions[grant, default: PermissionTally(first: line.time, distinctBound: settings.distinctBound)].add(
-            time: line.time, queueID: queueID, domain: domain, client: line.client?.text ?? "", night: night,
-            bound: settings.exactMessageBound)
+            time: line.time, queueID: queueID, domain: domain, client: client, night: night,
+            bound: settings.exactMessageBound, viaGateway: viaGateway)
     }
 }
 
@@ -219,6 +237,8 @@ struct PermissionTally {
     var clients: BoundedCounter
     var queueIDs: Set<String> = []
     var lastQueueID = ""
+    /// Clients that were this host's default gateway when they relayed (a few).
+    var gatewayClients: Set<String> = []
 
     init(first: Int64, distinctBound: Int) {
         self.first = first
@@ -227,7 +247,10 @@ struct PermissionTally {
         clients = BoundedCounter(capacity: distinctBound)
     }
 
-    mutating func add(time: Int64, queueID: String, domain: String, client: String, night isNight: Bool, bound: Int) {
+    mutating func add(
+        time: Int64, queueID: String, domain: String, client: String, night isNight: Bool, bound: Int, viaGateway: Bool = false
+    ) {
+        if viaGateway, gatewayClients.count < 10 { gatewayClients.insert(client) }
         if queueID.isEmpty {
             messages += 1
         } else if !queueIDs.contains(queueID) {

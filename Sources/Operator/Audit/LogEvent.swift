@@ -1,3 +1,4 @@
+import Configuration
 import MailCore
 
 /// What one log line says, in the server's fixed vocabulary. Lines the
@@ -54,6 +55,9 @@ public enum LogEvent: Equatable, Sendable {
     case messageID(String)
     /// `log levels: SMTP=2 SUBMIT=2 …`, written at every start.
     case logLevels([String: Int])
+    /// `default gateways: 192.168.1.1, fd00::1 (…)` (or `none`), written at
+    /// every start and when they change (`RouteTable.logLine`).
+    case defaultGateways([String])
     case other
 }
 
@@ -204,6 +208,7 @@ public enum LogEventParser {
         (Array("disconnected".utf8), { _ in .disconnected }),
         (Array("client disconnected".utf8), { _ in .disconnected }),
         (Array(AuditedLogLevels.startupPrefix.utf8), { .logLevels(AuditedLogLevels.parseStartupLine($0.text)) }),
+        (Array(RouteTable.logPrefix.utf8), { .defaultGateways(RouteTable.parseLogLine($0.text).map(\.description)) }),
     ]
 
     /// `<a@b>` → `a@b`; `<>` → ``.

@@ -19,7 +19,7 @@ enum ConfigurationCheck {
                     found: "The directory of domains and accounts cannot be read: \(problem).",
                     fix: "Check storage.database in sims.toml and the file's owner and permissions."))
         }
-        let warnings = ConfigurationWarnings.check(configuration)
+        let warnings = ConfigurationWarnings.check(configuration, gateways: facts.gateways)
         findings += warnings.map(finding(for:))
         if warnings.isEmpty {
             let networks = configuration.clientNetworks.isEmpty ? "" : " or a trusted client network"
@@ -68,6 +68,11 @@ enum ConfigurationCheck {
             prefix: "relay.client_networks contains private or loopback", id: "config.client-networks-nat",
             severity: .warning, fixStart: "Trust only",
             fix: "Trust only the networks that really reach this host directly, or use SMTP AUTH for your users."),
+        KnownWarning(
+            prefix: "names this host's default gateway", id: "config.client-networks-gateway", severity: .warning,
+            fixStart: "Keep the entry only",
+            fix: "Keep the entry only if the gateway itself sends mail and its port forwards keep the client's address; "
+                + "otherwise remove it."),
         KnownWarning(
             prefix: "also covers IPv4-mapped", id: "config.client-networks-mapped", severity: .critical,
             fixStart: "Write IPv4 networks",

@@ -1,5 +1,6 @@
 import Configuration
 import Foundation
+import MailCore
 
 /// Everything the checks look at, gathered once from the data directory, the
 /// disk and the DNS. Checks are functions of these values, so tests feed them
@@ -12,6 +13,9 @@ public struct DoctorFacts: Sendable {
     public var configuration: ServerConfiguration?
     /// Why sims.toml could not be used; each one is critical.
     public var configurationProblems: [String] = []
+    /// This host's default gateways (`RouteTable`): a client network covering
+    /// one is the NAT trap.
+    public var gateways: [IPAddress] = []
     public var certificate: CertificateFacts?
     /// The directory's local domains (lower case); nil when it cannot be read.
     public var localDomains: [String]?

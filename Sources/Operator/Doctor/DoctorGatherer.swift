@@ -38,6 +38,7 @@ public struct DoctorGatherer: Sendable {
             return facts
         }
         facts.configuration = configuration
+        facts.gateways = RouteTable.read()
         facts.certificate = CertificateInspection.facts(
             certificatePath: dataDirectory.resolve(configuration.tlsCertificate),
             keyPath: dataDirectory.resolve(configuration.tlsKey))

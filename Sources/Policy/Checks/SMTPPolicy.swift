@@ -12,10 +12,14 @@ import SMTPProtocol
 ///
 /// Authenticated users, client networks and `antispam.exempt_networks` are
 /// never checked (rate limits per user still apply to authenticated users).
+/// This host's default gateway is exempt only when an entry names it alone:
+/// behind a masquerading port forward it stands for every outside client
+/// (`RelayDecision.trustedEntry`, the rule the relay permission uses).
 public struct SMTPPolicy: Sendable {
     let options: AntiSpamOptions
     let hostname: String
     let clientNetworks: [IPAddressRange]
+    let gateways: GatewayAddresses
     let blocklists: BlocklistChecker?
     let helo: HeloVerifier?
     let heloPolicy: HeloPolicy
@@ -27,11 +31,13 @@ public struct SMTPPolicy: Sendable {
 
     public init(
         options: AntiSpamOptions, hostname: String, clientNetworks: [IPAddressRange], resolver: any DNSResolving,
-        localDomains: @escaping @Sendable () -> Set<String>, ourAddresses: [String]
+        localDomains: @escaping @Sendable () -> Set<String>, ourAddresses: [String],
+        gateways: GatewayAddresses = GatewayAddresses()
     ) {
         self.options = options
         self.hostname = hostname
         self.clientNetworks = clientNetworks
+        self.gateways = gateways
         blocklists = options.blocklists.isEmpty ? nil : BlocklistChecker(lists: options.blocklists, resolver: resolver)
         helo = options.heloMode.map { _ in
             // Loopback clients are exempt by default (exempt_networks); an
@@ -53,11 +59,12 @@ public struct SMTPPolicy: Sendable {
     /// Whether the session must ask before answering MAIL (`.checkSender`).
     public var checksSender: Bool { options.checksSender }
 
-    /// Whether a client is trusted by address (client networks, exempt networks).
+    /// Whether a client is trusted by address (client networks, exempt
+    /// networks; the default gateway only when an entry names it alone).
     func isExempt(_ client: String) -> Bool {
         guard let address = MailCore.IPAddress(client) else { return false }
-        return RelayDecision.clientNetwork(containing: address, in: clientNetworks) != nil
-            || options.exemptNetworks.contains { $0.contains(address) }
+        return RelayDecision.trustedEntry(
+            containing: address, in: clientNetworks + options.exemptNetworks, gateways: gateways.current) != nil
     }
 
     // MARK: Connect

@@ -12,7 +12,7 @@ import SMTPClient
 extension MailServer {
     /// The anti-spam checks, with their own resolver: same servers as
     /// delivery, but short timeouts, since a client waits for the answer.
-    func makePolicy(directory: Directory) -> SMTPPolicy {
+    func makePolicy(directory: Directory, gateways: GatewayAddresses) -> SMTPPolicy {
         let options = configuration.antispam
         let servers = configuration.delivery.dnsServers.isEmpty ? StubResolver.systemServers() : configuration.delivery.dnsServers
         let perQuery = max(options.dnsTimeout / 2, .milliseconds(50))
@@ -24,7 +24,7 @@ extension MailServer {
         return SMTPPolicy(
             options: options, hostname: configuration.hostname, clientNetworks: configuration.clientNetworks,
             resolver: resolver, localDomains: { directory.localDomainNames() },
-            ourAddresses: listeners.map(\.host).filter { $0 != "0.0.0.0" && $0 != "::" })
+            ourAddresses: listeners.map(\.host).filter { $0 != "0.0.0.0" && $0 != "::" }, gateways: gateways)
     }
 
     /// The transport the queue delivers with: DNS MX lookups (or configured

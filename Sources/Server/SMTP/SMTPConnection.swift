@@ -256,11 +256,12 @@ struct SMTPConnection {
         }
         // Decided per recipient, not per connection: the POP-before-SMTP
         // window is measured at the moment the relay is decided.
-        let permission = RelayDecision.permission(
+        let relay = RelayDecision.permission(
             authenticatedUser: session.authenticatedUser, clientAddress: clientAddress,
-            clientNetworks: services.clientNetworks,
+            clientNetworks: services.clientNetworks, gateways: services.gateways.current,
             popBeforeSMTP: resolution == .notLocal ? services.popBeforeSMTP?.permission(for: clientAddress) : nil)
-        let decision = RecipientPolicy.decide(path, resolution: resolution, clientAddress: clientAddress, permission: permission)
+        let decision = RecipientPolicy.decide(
+            path, resolution: resolution, clientAddress: clientAddress, permission: relay.permission, refusal: relay.refusal)
         if case .reject = decision.verdict {
             logger.notice("\(LogField.path(path)) \(decision.logText) (from \(LogField.path(transaction.reversePath)))")
         } else {

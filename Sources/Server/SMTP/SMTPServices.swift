@@ -19,6 +19,9 @@ struct SMTPServices: Sendable {
     let logs: LogFactory
     /// `relay.client_networks`: addresses that may relay.
     let clientNetworks: [IPAddressRange]
+    /// This host's default gateways, trusted only when a client network
+    /// names one alone (`RelayDecision`); kept current by `GatewayWatch`.
+    var gateways = GatewayAddresses()
     /// `submission.hide_client_address`: no client IP in Received for authenticated senders.
     let hideSubmitterAddress: Bool
     /// Brute-force protection, shared by every listener.
