@@ -47,10 +47,11 @@ def tricky_body(tag: str) -> bytes:
             "end\r\n").encode()
 
 
-def submit_from(internet: TestInternet, host: str, to: str, subject: str, body: bytes | None = None) -> bytes:
-    """alice submits a message on port 587 (STARTTLS, AUTH) from `host`; returns it."""
-    message = compose(subject, body if body is not None else tricky_body(subject), sender=ALICE, to=to)
-    dialogue = internet.send_mail(host, "mx.sims.test", ALICE, [to], message, port=587, auth=(ALICE, PASSWORD),
+def submit_from(internet: TestInternet, host: str, to: str, subject: str, body: bytes | None = None,
+                sender: str = ALICE) -> bytes:
+    """`sender` submits a message on port 587 (STARTTLS, AUTH) from `host`; returns it."""
+    message = compose(subject, body if body is not None else tricky_body(subject), sender=sender, to=to)
+    dialogue = internet.send_mail(host, "mx.sims.test", sender, [to], message, port=587, auth=(sender, PASSWORD),
                                   family=4)
     assert dialogue.delivered, dialogue
     # The certificate was verified against the lab CA for mx.sims.test.
@@ -69,9 +70,10 @@ def test_sims_to_postfix_by_mx_with_starttls_arrives_byte_exact(internet):
     trace = stored[:-len(original)].decode()
     # What Postfix added: the envelope sender, the recipient, and its Received
     # header naming SIMS's public address (NAT) or its IPv6 address, and TLS.
-    assert trace.startswith(f"Return-Path: <{ALICE}>\nDelivered-To: bob@peer.test\n"), trace
+    assert trace.startswith(f"Return-Path: <{ALICE}>\nX-Original-To: bob@peer.test\nDelivered-To: bob@peer.test\n"), \
+        trace
     postfix_received = re.search(
-        r"^Received: from mx\.sims\.test \(mx\.sims\.test \[(?P<ip>[0-9a-f.:]+)\]\)\n"
+        r"^Received: from mx\.sims\.test \(mx\.sims\.test \[(?:IPv6:)?(?P<ip>[0-9a-f.:]+)\]\)\n"
         r"(?P<tls>(?:\t.*\n)*?)\tby mx\.peer\.test \(Postfix\) with (?P<proto>\S+) id", trace, re.M)
     assert postfix_received, trace
     assert postfix_received["ip"] in (PUBLIC_SIMS_IPV4, internet.address("sims", 6)), trace
@@ -123,8 +125,10 @@ def test_postfix_to_sims_by_mx_with_starttls_arrives_byte_exact(internet):
 
 def test_unknown_user_at_postfix_bounces_to_the_sims_sender(internet):
     subject = unique("bounce-out")
-    submit_from(internet, "lan", "nobody@peer.test", subject, body=b"short\r\n")
-    [dsn] = wait_dsn(internet.sims, ALICE, timeout=QUEUE_DEADLINE)
+    sender = "dave@sims.test"  # a mailbox of its own: the DSN is all it will hold
+    internet.sims.add_account(sender, PASSWORD)
+    submit_from(internet, "lan", "nobody@peer.test", subject, body=b"short\r\n", sender=sender)
+    [dsn] = wait_dsn(internet.sims, sender, timeout=QUEUE_DEADLINE)
     group = dsn.recipient("nobody@peer.test")
     assert group["Action"] == "failed"
     assert group["Status"] == "5.1.1"
