@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email
 import email.utils
+import json
 import os
 import re
 
@@ -197,3 +198,55 @@ def test_ipv6_client_reaches_the_wildcard_ipv6_listener(internet):
     assert received, data[:800]
     assert received["ip"].decode() == internet.address("outside", 6), data[:800]
     assert received["proto"] == b"ESMTPS", data[:800]
+
+
+# POP3 with implicit TLS from inside a lab host to an address, verifying the
+# certificate against the lab CA for a name; prints the messages as JSON.
+_POP3S_CLIENT = r'''
+import json, socket, ssl, sys
+address, name, ca, user, password = sys.argv[1:6]
+context = ssl.create_default_context(cafile=ca)
+sock = context.wrap_socket(socket.create_connection((address, 995), timeout=20), server_hostname=name)
+f = sock.makefile("rb")
+def ok():
+    line = f.readline()
+    assert line.startswith(b"+OK"), line
+    return line
+def multiline():
+    lines = []
+    while (line := f.readline()) != b".\r\n":
+        lines.append(line[1:] if line.startswith(b"..") else line)
+    return b"".join(lines)
+def command(text):
+    sock.sendall(text.encode() + b"\r\n")
+    return ok()
+ok()
+command("USER " + user)
+command("PASS " + password)
+count = int(command("STAT").split()[1])
+texts = []
+for i in range(count):
+    command("RETR %d" % (i + 1))
+    texts.append(multiline().decode("utf-8", "replace"))
+command("QUIT")
+print(json.dumps(texts))
+'''
+
+
+def test_roaming_user_reads_mail_with_pop3s_through_the_port_forward(internet):
+    account = "frank@sims.test"
+    internet.sims.add_account(account, PASSWORD)
+    subject = unique("pop3s")
+    message = message_from(subject, "read me on the road\r\n", "bob@peer.test", account)
+    dialogue = internet.send_mail("peer", "127.0.0.1", "bob@peer.test", [account], message, starttls=False,
+                                  helo="localhost")
+    assert dialogue.delivered, dialogue
+    wait_until(lambda: internet.sims.mail_files(account), QUEUE_DEADLINE, what="the message in frank's Maildir")
+    # To mx.sims.test's IPv4 address: through the router's port forward.
+    result = internet.run("outside", ["/usr/bin/python3", "-c", _POP3S_CLIENT, PUBLIC_SIMS_IPV4, "mx.sims.test",
+                                      str(internet.ca.certificate), account, PASSWORD])
+    assert result.returncode == 0, result.stderr
+    [text] = json.loads(result.stdout)
+    assert text.endswith("read me on the road\r\n"), text[-200:]
+    assert f"Subject: {subject}" in text
+    internet.sims.wait_for_log(r"POP3-\d+ 192\.0\.2\.66 ")
