@@ -250,3 +250,19 @@ def test_roaming_user_reads_mail_with_pop3s_through_the_port_forward(internet):
     assert text.endswith("read me on the road\r\n"), text[-200:]
     assert f"Subject: {subject}" in text
     internet.sims.wait_for_log(r"POP3-\d+ 192\.0\.2\.66 ")
+
+
+def test_lab_dns_takes_records_added_at_run_time(internet):
+    """Later tests publish DKIM keys and DMARC policies: lab.dns.add_record()
+    and reload() make them visible to every host, removal too."""
+    dns = internet.dns
+    dns.add_record("_dmarc.sims.test", "TXT", '"v=DMARC1; p=reject"')
+    dns.add_record("lab._domainkey.sims.test", "TXT", '"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="')
+    dns.reload(check=("_dmarc.sims.test", "TXT"))
+    assert dns.query("_dmarc.sims.test", "TXT", host="sims") == ['"v=DMARC1; p=reject"']
+    assert dns.query("lab._domainkey.sims.test", "TXT", host="peer")[0].startswith('"v=DKIM1; k=ed25519;')
+    # The zone's other records are still there.
+    assert dns.query("sims.test", "MX", host="lan") == ["10 mx.sims.test."]
+    dns.remove_records("_dmarc.sims.test", "TXT")
+    dns.reload()
+    assert dns.query("_dmarc.sims.test", "TXT", host="sims") == []
