@@ -60,3 +60,13 @@ def sims_server(tmp_path, sims_binary):
 def sims(sims_server) -> SimsServer:
     """A running server with default settings."""
     return sims_server()
+
+
+@pytest.fixture(scope="module")
+def lab(sims_binary):
+    """The test internet (tests/e2e/netlab.py): SIMS, Postfix, BIND, a NAT
+    router and clients in network namespaces; one per test module, torn down
+    after it (SIMS_KEEP_LAB=1 keeps it for debugging)."""
+    from netlab import TestInternet
+    with TestInternet() as internet:
+        yield internet
