@@ -100,17 +100,25 @@ public struct MailServer {
             maximumTotal: configuration.limits.connections, maximumPerAddress: configuration.limits.connectionsPerIP,
             idleEviction: configuration.timeouts.idleEviction)
         let group = MultiThreadedEventLoopGroup.singleton
+        let ipv6Only = configuration.ipv6OnlyListeners
         var listeners: [SMTPListener] = []
         for address in configuration.smtpListeners {
             listeners.append(
-                SMTPListener(address: address, submission: false, services: services, limiter: limiter, group: group))
+                SMTPListener(
+                    address: address, submission: false, services: services, limiter: limiter, group: group,
+                    ipv6Only: ipv6Only.contains(address)))
         }
         for address in configuration.submissionListeners {
-            listeners.append(SMTPListener(address: address, submission: true, services: services, limiter: limiter, group: group))
+            listeners.append(
+                SMTPListener(
+                    address: address, submission: true, services: services, limiter: limiter, group: group,
+                    ipv6Only: ipv6Only.contains(address)))
         }
         for address in configuration.submissionImplicitTLSListeners {
             listeners.append(
-                SMTPListener(address: address, submission: true, implicitTLS: true, services: services, limiter: limiter, group: group))
+                SMTPListener(
+                    address: address, submission: true, implicitTLS: true, services: services, limiter: limiter, group: group,
+                    ipv6Only: ipv6Only.contains(address)))
         }
         let pop3 = POP3Services(
             hostname: configuration.hostname,
@@ -124,7 +132,7 @@ public struct MailServer {
             pop3Listeners.append(
                 POP3Listener(
                     address: address, implicitTLS: implicit, services: pop3, limiter: limiter, authGuard: services.authGuard,
-                    group: group, logger: logs.logger(.pop3)))
+                    group: group, logger: logs.logger(.pop3), ipv6Only: ipv6Only.contains(address)))
         }
         // The queue runner starts first and stops last, so that nothing the
         // listeners accept is left without a runner. The listeners are one

@@ -64,3 +64,23 @@ struct ListenAddressTests {
         #expect(ListenAddress(parsing: text) == nil)
     }
 }
+
+@Suite("IPv6 listeners beside IPv4 ones")
+struct IPv6OnlyListenerTests {
+    @Test("The production pair 0.0.0.0:25 + [::]:25 makes the IPv6 socket IPv6-only; [::] alone stays dual-stack")
+    func productionPair() {
+        var c = ServerConfiguration()
+        c.smtpListeners = [ListenAddress(host: "0.0.0.0", port: 25), ListenAddress(host: "::", port: 25)]
+        c.submissionListeners = [ListenAddress(host: "::", port: 587)]
+        c.pop3Listeners = [ListenAddress(host: "192.0.2.1", port: 110), ListenAddress(host: "::1", port: 110)]
+        c.pop3ImplicitTLSListeners = []
+        c.submissionImplicitTLSListeners = []
+        #expect(
+            c.ipv6OnlyListeners == [ListenAddress(host: "::", port: 25), ListenAddress(host: "::1", port: 110)])
+    }
+
+    @Test("The default loopback listeners are IPv4 only: nothing changes for them")
+    func defaults() {
+        #expect(ServerConfiguration().ipv6OnlyListeners.isEmpty)
+    }
+}

@@ -468,13 +468,12 @@ maillog_file_prefixes = {d}
 # mx.sims.test: SIMS as in production
 # --------------------------------------------------------------------------
 
-# The wildcard listeners. Production (docs/configuration.md) would be
-# ["0.0.0.0", "[::]"], but SIMS cannot bind that pair: the dual-stack [::]
-# socket collides with 0.0.0.0 ("address already in use";
-# test_network_loop.py::test_production_listener_pair_binds, xfail until
-# fixed). "[::]" alone takes IPv4 clients too.
-LISTEN_HOSTS = ["[::]"]
+# The wildcard listeners exactly as docs/configuration.md recommends for
+# production: "0.0.0.0" and "[::]" on each port. SIMS makes the [::] socket
+# IPv6-only when an IPv4 wildcard shares its port, so the pair binds
+# (test_network_loop.py::test_production_listener_pair_binds).
 PRODUCTION_LISTEN_HOSTS = ["0.0.0.0", "[::]"]
+LISTEN_HOSTS = PRODUCTION_LISTEN_HOSTS
 
 
 class LabSims(SimsServer):

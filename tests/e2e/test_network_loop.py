@@ -65,10 +65,6 @@ def test_domain_whose_mx_is_sims_itself_bounces_with_5_4_6(internet, domain, mx)
     assert not re.search(rf"<{re.escape(to)}> (sent|deferred)", log)
 
 
-@pytest.mark.xfail(strict=True, reason="SIMS cannot bind the documented production listeners "
-                                       "[\"0.0.0.0:25\", \"[::]:25\"]: sims serve exits 1 with 'cannot listen for "
-                                       "SMTP on [::]:25: address already in use' (its own 0.0.0.0:25 socket; the [::] "
-                                       "socket is dual-stack, IPV6_V6ONLY is not set)")
 def test_production_listener_pair_binds(internet):
     """docs/configuration.md: 'A production MX listens on "0.0.0.0:25" and
     "[::]:25"'. Both must bind, and an IPv4 and an IPv6 client get the greeting."""

@@ -116,9 +116,6 @@ def test_masquerading_port_forward_with_the_gateway_listed_is_an_open_relay(masq
     assert report["verdict"]["status"] in ("warning", "open_relay"), report["verdict"]
 
 
-@pytest.mark.xfail(strict=True, reason="gateway guard not built yet: a client-network relay from the host's "
-                                       "default gateway 192.168.1.1 is accepted (250) when only 192.168.1.0/24 "
-                                       "is listed")
 def test_masquerading_port_forward_relay_from_the_gateway_is_refused_unless_listed(masquerading):
     """The guard: the default gateway's address is in 192.168.1.0/24, but
     not listed on its own, so its connections (every outside client behind

@@ -32,13 +32,22 @@ final class LineListenerSocket: Sendable {
         /// Implicit TLS (SMTPS 465, POP3S 995): the context, read for each
         /// connection so that a reloaded certificate is used at once.
         var implicitTLS: (@Sendable () -> NIOSSLContext?)? = nil
+        /// An IPv6 socket takes IPv6 only (IPV6_V6ONLY). Set when an IPv4
+        /// listener shares the port: NIO makes IPv6 sockets dual-stack, and
+        /// a dual-stack `[::]:25` collides with `0.0.0.0:25` (EADDRINUSE),
+        /// so the production pair could not both bind. Alone, `[::]:25`
+        /// stays dual-stack and takes IPv4 too.
+        var ipv6Only = false
     }
 
     private let socket = NIOLockedValueBox<NIOAsyncChannel<AcceptedConnection, Never>?>(nil)
 
     /// Binds the socket; returns the port (the one the system chose for port 0).
     func bind(_ address: ListenAddress, group: any EventLoopGroup, framing: Framing, logger: Logger) async throws -> Int {
-        let server = try await ServerBootstrap(group: group)
+        var bootstrap = ServerBootstrap(group: group)
+        // Applied before bind(2); on an IPv4 socket the option does not exist.
+        if framing.ipv6Only { bootstrap = bootstrap.serverChannelOption(.socketOption(.ipv6_v6only), value: 1) }
+        let server = try await bootstrap
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.so_keepalive), value: 1)

@@ -20,11 +20,15 @@ final class POP3Listener: Service {
     let authGuard: AuthenticationGuard
     let group: any EventLoopGroup
     let logger: Logger
+    /// See `LineListenerSocket.Framing.ipv6Only`.
+    let ipv6Only: Bool
 
     init(
         address: ListenAddress, implicitTLS: Bool, services: POP3Services, limiter: ConnectionLimiter,
-        authGuard: AuthenticationGuard, group: any EventLoopGroup, logger: Logger
+        authGuard: AuthenticationGuard, group: any EventLoopGroup, logger: Logger,
+        ipv6Only: Bool = false
     ) {
+        self.ipv6Only = ipv6Only
         self.address = address
         self.implicitTLS = implicitTLS
         self.services = services
@@ -49,6 +53,7 @@ final class POP3Listener: Service {
             maximumLineLength: 1000, timeouts: services.timeouts, hostname: services.hostname,
             timeoutText: "-ERR Timeout, closing connection\r\n")
         if implicitTLS { framing.implicitTLS = { tls.current } }
+        framing.ipv6Only = ipv6Only
         do { _ = try await socket.bind(address, group: group, framing: framing, logger: logger) } catch {
             throw ListenError(service: implicitTLS ? "POP3 (implicit TLS)" : "POP3", address: address, error: error)
         }

@@ -24,6 +24,9 @@ struct DirectoryRefresher: Service {
                     try await storage.run { [directory] in try directory.refresh() }
                     if failing { logger.notice("directory readable again") }
                     failing = false
+                } catch is CancellationError {
+                    // The stop, not an outage: the pool refused new work.
+                    break
                 } catch {
                     // Once per outage, not once a second.
                     if !failing { logger.error("directory refresh failed (recipients are looked up directly): \(error)") }

@@ -23,13 +23,16 @@ final class SMTPListener: Service {
     let limiter: ConnectionLimiter
     let group: any EventLoopGroup
     let logger: Logger
+    /// See `LineListenerSocket.Framing.ipv6Only`.
+    let ipv6Only: Bool
     /// Filled once the socket is bound, for "listening on …" and tests.
     let boundPort = NIOLockedValueBox<Int?>(nil)
 
     init(
         address: ListenAddress, submission: Bool, implicitTLS: Bool = false, services: SMTPServices, limiter: ConnectionLimiter,
-        group: any EventLoopGroup
+        group: any EventLoopGroup, ipv6Only: Bool = false
     ) {
+        self.ipv6Only = ipv6Only
         self.address = address
         self.submission = submission
         self.implicitTLS = implicitTLS
@@ -59,6 +62,7 @@ final class SMTPListener: Service {
             maximumLineLength: max(services.limits.commandLineLength, services.limits.textLineLength) - 2,
             timeouts: services.timeouts.smtpSettings, hostname: services.hostname)
         if implicitTLS { framing.implicitTLS = { tls.current } }
+        framing.ipv6Only = ipv6Only
         let port: Int
         do { port = try await socket.bind(address, group: group, framing: framing, logger: logger) } catch {
             throw ListenError(service: serviceName, address: address, error: error)
