@@ -1,4 +1,5 @@
 import Configuration
+import DKIM
 import Foundation
 import Logging
 import MailCore
@@ -77,6 +78,8 @@ public struct MailServer {
         let gateways = GatewayAddresses()
         let gatewayWatch = GatewayWatch(gateways: gateways, storage: delivery, logger: system)
         await gatewayWatch.refresh(always: true)
+        let dkim = DKIMKeyring(store: DKIMKeyStore(dataDirectory: dataDirectory.root))
+        try await delivery.run { dkim.reload(logger: system) }
         let services = SMTPServices(
             hostname: configuration.hostname,
             limits: configuration.limits,
@@ -93,7 +96,8 @@ public struct MailServer {
             popBeforeSMTP: popBeforeSMTP,
             policy: makePolicy(directory: directory, gateways: gateways),
             outbound: OutboundQueue(spool: spool, runner: runner),
-            spillDirectory: "\(spool.root)/tmp")
+            spillDirectory: "\(spool.root)/tmp",
+            dkim: dkim)
         // One limiter across listeners: the per-address limit is about a
         // client, whichever port it uses.
         let limiter = ConnectionLimiter(
