@@ -199,7 +199,7 @@ let package = Package(
         .testTarget(
             name: "AntiSpamTests", dependencies: ["AntiSpam", "DNS", "MailCore"], swiftSettings: strict),
         .testTarget(
-            name: "OperatorTests", dependencies: ["Operator", "Configuration", "AntiSpam", "DNS", "MailCore"],
+            name: "OperatorTests", dependencies: ["Operator", "Configuration", "AntiSpam", "DNS", "MailCore", "DKIM"],
             swiftSettings: strict),
         .testTarget(
             name: "ConfigurationTests",

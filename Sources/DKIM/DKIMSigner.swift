@@ -69,7 +69,7 @@ public enum DKIMSigner {
         var first = true
         while !rest.isEmpty {
             let piece = rest.prefix(first ? 70 : 72)
-            text += first ? piece : "\r\n\t" + piece
+            text += (first ? "" : "\r\n\t") + piece
             rest = rest.dropFirst(piece.count)
             first = false
         }

@@ -79,7 +79,7 @@ public struct MailServer {
         let gatewayWatch = GatewayWatch(gateways: gateways, storage: delivery, logger: system)
         await gatewayWatch.refresh(always: true)
         let dkim = DKIMKeyring(store: DKIMKeyStore(dataDirectory: dataDirectory.root))
-        try await delivery.run { dkim.reload(logger: system) }
+        _ = try await delivery.run { dkim.reload(logger: system) }
         let services = SMTPServices(
             hostname: configuration.hostname,
             limits: configuration.limits,

@@ -66,7 +66,11 @@ struct DKIMCommand: ParsableCommand {
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
             let parts = calendar.dateComponents([.year, .month, .day], from: now)
-            return String(format: "s%04d%02d%02d", parts.year ?? 1970, parts.month ?? 1, parts.day ?? 1)
+            func digits(_ value: Int?, _ width: Int) -> String {
+                let text = String(value ?? 1)
+                return String(repeating: "0", count: max(0, width - text.count)) + text
+            }
+            return "s" + digits(parts.year, 4) + digits(parts.month, 2) + digits(parts.day, 2)
         }
     }
 

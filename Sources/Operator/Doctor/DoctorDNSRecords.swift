@@ -126,8 +126,9 @@ extension DoctorDNSGatherer {
 /// key; and each local domain that the DNS checks cover has a key at all.
 enum DKIMRecordCheck {
     static func findings(_ facts: DoctorFacts) -> [DoctorFinding] {
-        guard let dns = facts.dns else { return [] }
-        var findings: [DoctorFinding] = []
+        // An unusable key file is found without the DNS, offline too.
+        var findings = facts.dkimKeys.filter { $0.record == nil }.map(unreadable)
+        guard let dns = facts.dns else { return findings }
         for domain in dns.domains where !facts.dkimKeys.contains(where: { $0.domain == domain.name }) {
             if case .noSuchName = domain.mx { continue }  // reported by the MX check
             findings.append(
@@ -137,7 +138,7 @@ enum DKIMRecordCheck {
                         + "(or DMARC with DKIM) may refuse it.",
                     fix: "Run 'sims dkim generate \(domain.name)', publish the records it prints, and restart the server."))
         }
-        for fact in facts.dkim {
+        for fact in facts.dkim where fact.key.record != nil {
             findings += check(fact)
         }
         return findings
@@ -145,15 +146,7 @@ enum DKIMRecordCheck {
 
     static func check(_ fact: DKIMRecordFacts) -> [DoctorFinding] {
         let key = fact.key
-        guard let expected = key.record else {
-            return [
-                finding(
-                    "dkim.key-unreadable", .warning,
-                    "The DKIM key \(key.selector) for \(key.domain) cannot be used: \(key.problem ?? "unreadable"). "
-                        + "Mail is signed with the domain's other keys only.",
-                    fix: "Remove the file and run 'sims dkim generate \(key.domain)' for a new key.")
-            ]
-        }
+        guard let expected = key.record else { return [] }
         let line = "\(key.name). IN TXT \(DNSTextRecord.zoneText(expected))"
         let records: [String]
         switch fact.published {
@@ -183,6 +176,14 @@ enum DKIMRecordCheck {
                     + "every signature made with it fails.",
                 fix: "Replace it with \(line)")
         ]
+    }
+
+    static func unreadable(_ key: PublishedRecords.DKIMKey) -> DoctorFinding {
+        finding(
+            "dkim.key-unreadable", .warning,
+            "The DKIM key \(key.selector) for \(key.domain) cannot be used: \(key.problem ?? "unreadable"). "
+                + "Mail is signed with the domain's other keys only.",
+            fix: "Remove the file and run 'sims dkim generate \(key.domain)' for a new key.")
     }
 
     private static func finding(_ id: String, _ severity: DoctorSeverity, _ found: String, fix: String? = nil) -> DoctorFinding {

@@ -40,7 +40,7 @@ extension SMTPConnection {
         } catch let error as DeliveryError {
             throw error
         } catch {
-            throw .ioError("DKIM signing failed: \(error)")
+            throw DeliveryError.ioError("DKIM signing failed: \(error)")
         }
         switch outcome {
         case .failure(let reason):
