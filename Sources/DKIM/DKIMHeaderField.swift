@@ -25,7 +25,7 @@ public struct DKIMHeaderField: Sendable, Equatable {
     /// (SIMS refuses bare LF in DATA, so only other callers see it). A line
     /// without a colon is not a field and is skipped. Reading stops at the
     /// empty line that ends the section.
-    public static func fields(in section: some Collection<UInt8>) -> [DKIMHeaderField] {
+    public static func fields(in section: some BidirectionalCollection<UInt8>) -> [DKIMHeaderField] {
         var fields: [DKIMHeaderField] = []
         var current: [UInt8]?
         func finish() {
@@ -55,7 +55,7 @@ let crlf: [UInt8] = [0x0D, 0x0A]
 
 /// Lines of bytes without their ending (CRLF, or a bare LF); a last line
 /// without an ending is a line too.
-struct Lines<Bytes: Collection<UInt8>>: Sequence, IteratorProtocol {
+struct Lines<Bytes: BidirectionalCollection<UInt8>>: Sequence, IteratorProtocol {
     private var rest: Bytes.SubSequence
 
     init(_ bytes: Bytes) { rest = bytes[...] }
