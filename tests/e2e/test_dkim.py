@@ -76,12 +76,13 @@ def unique(label: str) -> str:
     return f"{label}-{os.urandom(6).hex()}"
 
 
-def submit(internet: TestInternet, subject: str, from_header: str = ALICE, to: str = "bob@peer.test") -> bytes:
+def submit(internet: TestInternet, subject: str, from_header: str = ALICE, to: str = "bob@peer.test",
+           filler: int = 0) -> bytes:
     body = (f"Hello from {subject}.\r\n"
             "trailing spaces   \r\n"
             "\ttab  and  spaces\r\n"
             ".leading dot\r\n"
-            "\r\n" + "y" * 900 + "\r\n\r\n\r\n").encode()
+            "\r\n" + "y" * 900 + "\r\n" + f"filler {'z' * 70}\r\n" * filler + "\r\n\r\n").encode()
     message = compose(subject, body, sender=from_header, to=to,
                       extra=f"Date: {email.utils.formatdate()}\r\nMIME-Version: 1.0\r\n")
     dialogue = internet.send_mail("outside", "mx.sims.test", ALICE, [to], message, port=587,
@@ -164,6 +165,19 @@ def test_submitted_mail_is_signed_with_both_keys_and_both_verifiers_say_pass(int
 
     internet.sims.wait_for_log(
         rf"DKIM signed d=sims\.test s={SELECTOR}-ed25519,{SELECTOR}-rsa \(ed25519-sha256, rsa-sha256\)")
+
+
+def test_a_large_message_is_signed_from_its_spill_file(internet):
+    # 2.3 MB: past limits.message_memory (1 MiB), so the text was on disk
+    # while it arrived and the body hash is computed from the spill file.
+    subject = unique("dkim-large")
+    submit(internet, subject, filler=30_000)
+    message = received_at_peer(internet, subject)
+    assert len(message) > 2_000_000
+    assert len(signatures(message)) == 2
+    for index in (0, 1):
+        verdict = dkimverify(internet, message, index)
+        assert verdict == "signature ok", f"dkimverify signature {index}: {verdict}"
 
 
 def test_mail_from_another_domain_or_from_outside_is_not_signed(internet):
