@@ -12,6 +12,7 @@ import email.utils
 import json
 import os
 import re
+import signal
 
 import pytest
 
@@ -208,6 +209,35 @@ def test_mail_from_another_domain_or_from_outside_is_not_signed(internet):
     assert b"DKIM-Signature:" not in data, data[:2000]
     assert "DKIM signed" not in "".join(line for line in internet.sims.log_since_start().splitlines()
                                         if subject in line)
+
+
+def hangup(internet: TestInternet, count: int) -> str:
+    """SIGHUP to sims serve; the count-th reload summary line since the start."""
+    internet.sims.proc.send_signal(signal.SIGHUP)
+    return internet.sims.wait_for_log(r"SYSTEM SIGHUP: log file reopened; ([^\n]*)", count=count)[count - 1]
+
+
+def test_a_key_rotated_in_and_out_on_sighup(internet):
+    # A new key under a new selector signs beside the old ones from the
+    # next SIGHUP on, without a restart ...
+    internet.sims.cli("dkim", "generate", "sims.test", "--selector", "rot", "--algorithm", "ed25519", check=True)
+    publish_dkim(internet, "sims.test")
+    assert "DKIM keys reloaded (3)" in hangup(internet, 1)
+    subject = unique("dkim-rotation")
+    submit(internet, subject)
+    message = received_at_peer(internet, subject)
+    assert len(signatures(message)) == 3
+    for index in range(3):
+        assert dkimverify(internet, message, index) == "signature ok", index
+    internet.sims.wait_for_log(
+        rf"DKIM signed d=sims\.test s={SELECTOR}-ed25519,rot,{SELECTOR}-rsa \(ed25519-sha256, ed25519-sha256, rsa-sha256\)")
+
+    # ... and once its file is gone, it signs no more.
+    (internet.sims.data / "dkim" / "sims.test" / "rot.ed25519.pem").unlink()
+    assert "DKIM keys reloaded (2)" in hangup(internet, 2)
+    subject = unique("dkim-rotated-out")
+    submit(internet, subject)
+    assert b" s=rot;" not in received_at_peer(internet, subject)
 
 
 def doctor(internet: TestInternet) -> dict:
