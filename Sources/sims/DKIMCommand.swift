@@ -29,7 +29,7 @@ struct DKIMCommand: ParsableCommand {
             discussion: """
                 Writes dkim/DOMAIN/SELECTOR.TYPE.pem in the data directory (mode 0600). With both algorithms \
                 (the default) the selectors are SELECTOR-ed25519 and SELECTOR-rsa. The server signs with every \
-                key of a domain from its next start; publish the records first.
+                key of a domain from its next start or SIGHUP; publish the records first.
                 """)
         @Argument(help: "A local domain.") var domain: String
         @Option(help: "The selector (default: s and today's date, e.g. s20261207).") var selector: String?
@@ -56,7 +56,7 @@ struct DKIMCommand: ParsableCommand {
                 print("; wrote \(entry.path)")
                 records.append("\(selector)._domainkey.\(domain). IN TXT \(DNSTextRecord.zoneText(key.dnsRecord))")
             }
-            print("; publish in the zone of \(domain), then restart the server to sign with the new keys:")
+            print("; publish in the zone of \(domain), then send the server SIGHUP (or restart it) to sign with the new keys:")
             for record in records { print(record) }
         }
 

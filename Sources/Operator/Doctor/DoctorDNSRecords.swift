@@ -136,7 +136,7 @@ enum DKIMRecordCheck {
                     "dkim.no-key", .advice,
                     "\(domain.name) has no DKIM key: mail from it is not signed, and receivers that require DKIM "
                         + "(or DMARC with DKIM) may refuse it.",
-                    fix: "Run 'sims dkim generate \(domain.name)', publish the records it prints, and restart the server."))
+                    fix: "Run 'sims dkim generate \(domain.name)', publish the records it prints, and send the server SIGHUP."))
         }
         for fact in facts.dkim where fact.key.record != nil {
             findings += check(fact)
