@@ -44,13 +44,23 @@ struct DKIMCommand: ParsableCommand {
             }
             let base = selector ?? Self.defaultSelector(Date())
             let store = DKIMKeyStore(dataDirectory: dataDirectory.root)
-            var records: [String] = []
-            for algorithm in algorithm.list {
-                let name = algorithm == .rsaSHA256 ? "rsa" : "ed25519"
-                let selector = self.algorithm == .both ? "\(base)-\(name)" : base
+            let planned = algorithm.list.map { algorithm in
+                (algorithm, self.algorithm == .both ? "\(base)-\(algorithm.keyType)" : base)
+            }
+            // Everything is checked before a key is written: no half-made pair.
+            // A selector names one DNS record, so one key per selector, whatever its type.
+            let existing = try store.entries().filter { $0.domain == domain }
+            for (_, selector) in planned {
                 guard DKIMKeyStore.isValidSelector(selector) else {
                     throw ValidationError("\(selector.debugDescription) is not a valid selector (letters, digits and hyphens)")
                 }
+                if let taken = existing.first(where: { $0.selector.lowercased() == selector.lowercased() }) {
+                    throw CommandFailure(
+                        "\(domain) already has a key with the selector \(selector) (\(taken.path)); a published key is never replaced: choose another --selector")
+                }
+            }
+            var records: [String] = []
+            for (algorithm, selector) in planned {
                 let key = try DKIMPrivateKey.generate(algorithm)
                 let entry = try store.store(key, domain: domain, selector: selector)
                 print("; wrote \(entry.path)")

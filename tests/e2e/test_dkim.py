@@ -265,6 +265,10 @@ def test_doctor_reports_the_dkim_record_missing_then_published(internet):
     assert not (sims.data / "dkim" / "peer.test").exists()
 
     sims.cli("dkim", "generate", DOCTOR_DOMAIN, "--selector", "doc", "--algorithm", "rsa", check=True)
+    # A selector is one DNS name: taken, whatever the key type.
+    again = sims.cli("dkim", "generate", DOCTOR_DOMAIN, "--selector", "doc", "--algorithm", "ed25519")
+    assert again.returncode != 0 and "already has a key with the selector doc" in again.stderr, again
+    assert not (sims.data / "dkim" / DOCTOR_DOMAIN / "doc.ed25519.pem").exists()
     found = doctor(internet)
     missing = found["dkim.missing"]
     assert missing["severity"] == "warning", missing
@@ -279,7 +283,17 @@ def test_doctor_reports_the_dkim_record_missing_then_published(internet):
 
     # As `sims dns-records` prints it: published, fine. The long RSA record
     # is split in strings of at most 255 bytes.
-    records = zone_records(sims.cli("dns-records", DOCTOR_DOMAIN, check=True).stdout)
+    printed = sims.cli("dns-records", DOCTOR_DOMAIN, "--address", "203.0.113.10", check=True).stdout
+    records = zone_records(printed)
+    assert ("mx.sims.test", "A", "203.0.113.10") in records, printed
+    assert (DOCTOR_DOMAIN, "MX", "10 mx.sims.test.") in records, printed
+    assert (DOCTOR_DOMAIN, "TXT", '"v=spf1 mx -all"') in records, printed
+    assert (f"_dmarc.{DOCTOR_DOMAIN}", "TXT",
+            f'"v=DMARC1; p=quarantine; rua=mailto:postmaster@{DOCTOR_DOMAIN}"') in records, printed
+    assert "; 10.113.0.203.in-addr.arpa. IN PTR mx.sims.test." in printed, printed
+    # The lab's listeners are wildcards: without --address, a comment asks for the public address.
+    wildcard = sims.cli("dns-records", DOCTOR_DOMAIN, check=True).stdout
+    assert not any(r[1] == "A" for r in zone_records(wildcard)) and "the SMTP listeners are wildcards" in wildcard
     [(name, _, data)] = [r for r in records if "._domainkey." in r[0]]
     assert all(len(s) <= 255 for s in re.findall(r'"([^"]*)"', data)) and data.count('"') == 4, data
     publish_dkim(internet, DOCTOR_DOMAIN)
