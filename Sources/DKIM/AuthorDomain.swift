@@ -70,7 +70,9 @@ public enum AuthorDomain {
         guard !domain.isEmpty, domain.utf8.count <= 253,
             labels.allSatisfy({ label in
                 !label.isEmpty && label.utf8.count <= 63
-                    && label.utf8.allSatisfy { $0 == UInt8(ascii: "-") || ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x7A) || $0 >= 0x80 }
+                    && label.utf8.allSatisfy {
+                        $0 == UInt8(ascii: "-") || ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x7A) || $0 >= 0x80
+                    }
             })
         else { return nil }
         return domain

@@ -48,7 +48,9 @@ public struct DKIMKeyStore: Sendable {
                     Self.isValidSelector(String(parts[0]))
                 else { continue }
                 found.append(
-                    Entry(domain: domain.lowercased(), selector: String(parts[0]), algorithm: algorithm, path: "\(directory)/\(name)"))
+                    Entry(
+                        domain: domain.lowercased(), selector: String(parts[0]), algorithm: algorithm,
+                        path: "\(directory)/\(name)"))
             }
         }
         return found.sorted()
@@ -94,6 +96,8 @@ public struct DKIMKeyStore: Sendable {
     /// label of letters, digits and hyphens (it is also a file name).
     public static func isValidSelector(_ selector: String) -> Bool {
         !selector.isEmpty && selector.utf8.count <= 63 && !selector.hasPrefix("-") && !selector.hasSuffix("-")
-            && selector.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2D }
+            && selector.utf8.allSatisfy {
+                ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2D
+            }
     }
 }

@@ -40,7 +40,9 @@ struct DKIMCommand: ParsableCommand {
             let (directory, dataDirectory, _) = try openDirectory(options)
             let domain = domain.lowercased()
             guard try directory.domains().contains(where: { $0.name.lowercased() == domain }) else {
-                throw CommandFailure("\(domain) is not a local domain: DKIM keys are made only for domains this server sends for ('sims domain add \(domain)' first)")
+                throw CommandFailure(
+                    "\(domain) is not a local domain: DKIM keys are made only for domains this server sends for ('sims domain add \(domain)' first)"
+                )
             }
             let base = selector ?? Self.defaultSelector(Date())
             let store = DKIMKeyStore(dataDirectory: dataDirectory.root)
@@ -56,7 +58,8 @@ struct DKIMCommand: ParsableCommand {
                 }
                 if let taken = existing.first(where: { $0.selector.lowercased() == selector.lowercased() }) {
                     throw CommandFailure(
-                        "\(domain) already has a key with the selector \(selector) (\(taken.path)); a published key is never replaced: choose another --selector")
+                        "\(domain) already has a key with the selector \(selector) (\(taken.path)); a published key is never replaced: choose another --selector"
+                    )
                 }
             }
             var records: [String] = []

@@ -55,7 +55,8 @@ struct DNSRecordsCommand: ParsableCommand {
         if given.isEmpty {
             print(
                 "; \(hostname). IN A <public IPv4 address>   ("
-                    + (wildcard ? "the SMTP listeners are wildcards" : "no public listener address") + "; give it with --address)")
+                    + (wildcard ? "the SMTP listeners are wildcards" : "no public listener address") + "; give it with --address)"
+            )
             print("; \(hostname). IN AAAA <public IPv6 address>, if it has one")
         }
         print("; ask the provider of each address for its PTR record (reverse DNS) naming \(hostname):")

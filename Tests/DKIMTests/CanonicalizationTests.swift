@@ -76,7 +76,10 @@ struct CanonicalizationTests {
         var whole = DKIMMessageReader(body: .relaxed)
         whole.update(text)
         let expected = whole.finish()
-        #expect(expected.bodyHash == Self.sha256(String(repeating: "x y ", count: 39_999) + "x y\r\n" + String(repeating: "x y ", count: 39_999) + "x y\r\n"))
+        #expect(
+            expected.bodyHash
+                == Self.sha256(
+                    String(repeating: "x y ", count: 39_999) + "x y\r\n" + String(repeating: "x y ", count: 39_999) + "x y\r\n"))
         for size in [1, 2, 7, 1000, 65_536] {
             var reader = DKIMMessageReader(body: .relaxed)
             var index = 0

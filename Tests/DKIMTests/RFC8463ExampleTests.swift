@@ -68,7 +68,10 @@ struct RFC8463ExampleTests {
         let key = try Self.key()
         let pem = key.pemRepresentation
         // openssl pkey of the RFC's seed prints exactly this.
-        #expect(pem == "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g\n-----END PRIVATE KEY-----\n")
+        #expect(
+            pem
+                == "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g\n-----END PRIVATE KEY-----\n"
+        )
         let again = try DKIMPrivateKey(pem: pem, algorithm: .ed25519SHA256)
         #expect(again.publicKeyBase64 == Self.publicKey)
         #expect(throws: DKIMKeyError.self) { try DKIMPrivateKey(pem: "garbage", algorithm: .ed25519SHA256) }

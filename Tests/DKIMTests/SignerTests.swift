@@ -87,6 +87,7 @@ struct SignerTests {
         #expect(DNSTextRecord.zoneText("v=spf1 mx -all") == "\"v=spf1 mx -all\"")
         #expect(DNSTextRecord.zoneText("a\"b") == "\"a\\\"b\"")
         let long = String(repeating: "k", count: 400)
-        #expect(DNSTextRecord.zoneText(long) == "\"\(String(repeating: "k", count: 255))\" \"\(String(repeating: "k", count: 145))\"")
+        #expect(
+            DNSTextRecord.zoneText(long) == "\"\(String(repeating: "k", count: 255))\" \"\(String(repeating: "k", count: 145))\"")
     }
 }

@@ -58,7 +58,9 @@ struct DoctorDKIMTests {
                 "_dmarc.example.org. IN TXT \"v=DMARC1; p=quarantine; rua=mailto:postmaster@example.org\"",
             ])
         let v4 = try #require(IPAddress("192.0.2.25"))
-        #expect(PublishedRecords.pointer(v4, hostname: "mx.example.org").zoneLine == "25.2.0.192.in-addr.arpa. IN PTR mx.example.org.")
+        #expect(
+            PublishedRecords.pointer(v4, hostname: "mx.example.org").zoneLine == "25.2.0.192.in-addr.arpa. IN PTR mx.example.org."
+        )
         #expect(PublishedRecords.host("mx.example.org", addresses: [v4]).map(\.zoneLine) == ["mx.example.org. IN A 192.0.2.25"])
     }
 }

@@ -167,7 +167,11 @@ enum DKIMRecordCheck {
         }
         let ours = PublishedRecords.tag("p", in: expected)
         if dkim.contains(where: { PublishedRecords.tag("p", in: $0) == ours }) {
-            return [finding("dkim.published", .ok, "\(key.name) publishes the \(key.algorithm.keyType) key that signs \(key.domain)'s mail.")]
+            return [
+                finding(
+                    "dkim.published", .ok,
+                    "\(key.name) publishes the \(key.algorithm.keyType) key that signs \(key.domain)'s mail.")
+            ]
         }
         return [
             finding(

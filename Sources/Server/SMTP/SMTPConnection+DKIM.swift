@@ -30,7 +30,8 @@ extension SMTPConnection {
         let time = Int(Date().timeIntervalSince1970)
         let outcome: Result<DKIMMessageSigning.Signed, DKIMMessageSigning.Unsigned>
         do {
-            outcome = try await services.delivery.run { () throws -> Result<DKIMMessageSigning.Signed, DKIMMessageSigning.Unsigned> in
+            outcome = try await services.delivery.run {
+                () throws -> Result<DKIMMessageSigning.Signed, DKIMMessageSigning.Unsigned> in
                 do {
                     return .success(try DKIMMessageSigning.sign(content, keyring: keyring, time: time))
                 } catch let unsigned as DKIMMessageSigning.Unsigned {
