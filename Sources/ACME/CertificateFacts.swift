@@ -29,7 +29,7 @@ public struct CertificateFacts: Sendable, Equatable {
         issuer = certificate.issuer.description
         selfSigned = certificate.issuer == certificate.subject
         let alternative = (try? certificate.extensions.subjectAlternativeNames) ?? nil
-        names = (alternative ?? []).compactMap { name in
+        names = (alternative.map { Array($0) } ?? []).compactMap { name in
             if case .dnsName(let text) = name { return text.lowercased() }
             return nil
         }

@@ -10,10 +10,16 @@ import Testing
     let board = ChallengeBoard()
     let logger = Logger(label: "test")
 
-    private func order(_ ca: FakeCertificateAuthority, waits: Mutex<[Duration]> = Mutex([])) -> CertificateOrder {
+    /// The waits the order asked for (it never really sleeps).
+    final class Waits: Sendable {
+        let list = Mutex<[Duration]>([])
+        var all: [Duration] { list.withLock { $0 } }
+    }
+
+    private func order(_ ca: FakeCertificateAuthority, waits: Waits = Waits()) -> CertificateOrder {
         let client = ACMEClient(
             transport: ca, directoryURL: ca.directoryURL, key: AccountKey(),
-            sleep: { delay in waits.withLock { $0.append(delay) } })
+            sleep: { delay in waits.list.withLock { $0.append(delay) } })
         return CertificateOrder(client: client, board: board, logger: logger)
     }
 
@@ -78,11 +84,11 @@ import Testing
     }
 
     @Test func pollingFollowsRetryAfterWithinBounds() async throws {
-        let waits = Mutex<[Duration]>([])
+        let waits = Waits()
         let ca = FakeCertificateAuthority(board: board, behaviour: .init(pendingPolls: 3, pendingRetryAfter: "86400"))
         _ = try await order(ca, waits: waits).issue(domains: ["mx.example.org"], contact: [])
         // A day's Retry-After is capped at 30 s per poll.
-        #expect(waits.withLock { $0 } == [.seconds(30), .seconds(30), .seconds(30)])
+        #expect(waits.all == [.seconds(30), .seconds(30), .seconds(30)])
     }
 
     @Test func pollingGivesUpWhenTheBudgetIsSpent() async throws {

@@ -58,10 +58,10 @@ final class FakeCertificateAuthority: ACMETransport, Sendable {
         state.withLock { $0.requests.append("\(request.method.rawValue) \(path)") }
         switch (request.method, path) {
         case (.get, "/dir"):
-            return json(
-                200,
+            // No Replay-Nonce here (RFC 8555 § 7.2: newNonce and POST answers carry them).
+            let directory =
                 #"{"newNonce":"\#(base)/nonce","newAccount":"\#(base)/account","newOrder":"\#(base)/order","meta":{"termsOfService":"x"}}"#
-            )
+            return ACMEResponse(status: 200, headers: ["Content-Type": "application/json"], body: Array(directory.utf8))
         case (.head, "/nonce"): return ACMEResponse(status: 200, headers: ["Replay-Nonce": freshNonce()])
         case (.post, _): return try post(path, request)
         default: return problem(404, "malformed", "no such resource")

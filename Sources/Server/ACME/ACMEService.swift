@@ -36,11 +36,10 @@ struct ACMEService: Service {
         var failures = 0
         var announced = false
         while !Task.isCancelled {
-            let current = try? await storage.run { [files] in files.currentCertificate() }
+            let current: CertificateFacts? = (try? await storage.run { [files] in files.currentCertificate() }) ?? nil
             let now = Date()
-            guard let reason = RenewalSchedule.reasonToOrder(current ?? nil, domains: domains, now: now, renewBefore: options.renewBefore)
-            else {
-                guard let current = current ?? nil else { return }
+            let reason = RenewalSchedule.reasonToOrder(current, domains: domains, now: now, renewBefore: options.renewBefore)
+            if let current, reason == nil {
                 let renewal = RenewalSchedule.renewalDate(
                     notBefore: current.notBefore, notAfter: current.notAfter, renewBefore: options.renewBefore)
                 if !announced {
@@ -49,10 +48,12 @@ struct ACMEService: Service {
                     )
                     announced = true
                 }
-                try? await Task.sleep(for: min(.seconds(max(1, Int(renewal.timeIntervalSince(now).rounded(.up)))), recheck))
+                // Wake at the renewal time, or earlier to look at the file again.
+                let seconds = min(max(1, renewal.timeIntervalSince(now).rounded(.up)), Double(recheck.components.seconds))
+                try? await Task.sleep(for: .seconds(seconds))
                 continue
             }
-            logger.notice("ACME ordering a certificate for \(domains.joined(separator: ", ")) from \(options.directory): \(reason)")
+            logger.notice("ACME ordering a certificate for \(domains.joined(separator: ", ")) from \(options.directory): \(reason ?? "due")")
             let started = ContinuousClock.now
             do {
                 let facts = try await orderAndInstall()
@@ -105,8 +106,7 @@ struct ACMEService: Service {
     }
 
     static func text(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon))
-            + "Z"
+        ISO8601DateFormatter().string(from: date)
     }
 
     static func seconds(_ duration: Duration) -> String {
