@@ -4,10 +4,14 @@ import Foundation
 public enum RenewalSchedule {
     /// Renewal at two thirds of the lifetime (a 90-day certificate renews
     /// with 30 days left, as Let's Encrypt advises), or `renewBefore` the end
-    /// when the operator set `[tls.acme] renew_before`.
+    /// when the operator set `[tls.acme] renew_before` — but never before a
+    /// third of the lifetime: a `renew_before` longer than the CA's
+    /// certificates live would otherwise make every new certificate due at
+    /// once, and the server would order without end.
     public static func renewalDate(notBefore: Date, notAfter: Date, renewBefore: Duration? = nil) -> Date {
-        if let renewBefore { return notAfter.addingTimeInterval(-renewBefore.acmeSeconds) }
-        return notBefore.addingTimeInterval(notAfter.timeIntervalSince(notBefore) * 2 / 3)
+        let lifetime = notAfter.timeIntervalSince(notBefore)
+        guard let renewBefore else { return notBefore.addingTimeInterval(lifetime * 2 / 3) }
+        return max(notAfter.addingTimeInterval(-renewBefore.acmeSeconds), notBefore.addingTimeInterval(lifetime / 3))
     }
 
     /// Why a certificate must be ordered now, or nil when the current one

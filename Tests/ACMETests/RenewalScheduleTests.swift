@@ -16,6 +16,13 @@ import Testing
         #expect(
             RenewalSchedule.renewalDate(notBefore: issued, notAfter: expires, renewBefore: .seconds(10 * 86_400))
                 == issued.addingTimeInterval(80 * 86_400))
+        // A renew_before longer than the certificate lives: a third of the lifetime.
+        #expect(
+            RenewalSchedule.renewalDate(notBefore: issued, notAfter: expires, renewBefore: .seconds(365 * 86_400))
+                == issued.addingTimeInterval(30 * 86_400))
+        #expect(
+            RenewalSchedule.reasonToOrder(facts(), domains: ["mx.example.org"], now: issued.addingTimeInterval(60), renewBefore: .seconds(365 * 86_400))
+                == nil)
     }
 
     @Test func ordersOnlyWhenNeeded() {

@@ -160,3 +160,15 @@ def test_a_second_start_with_a_valid_certificate_does_not_order(lab, pebble, iss
     assert (lab.sims.data / "acme" / "cert.pem").read_text() == before
     output = s_client(lab, pebble["root"], 465, False)
     assert "Verify return code: 0 (ok)" in output, output[-3000:]
+
+
+def test_doctor_reports_the_acme_certificate(lab, issued):
+    """`sims doctor` looks at the served file, acme/cert.pem: valid, not self-signed."""
+    from simslib import SIMS_BINARY
+    result = lab.run("sims", [SIMS_BINARY, "doctor", "--data", str(lab.sims.data), "--offline", "--format", "json"],
+                     timeout=60)
+    found = {f["id"]: f for f in json.loads(result.stdout)["findings"]}
+    assert found["tls.valid"]["severity"] == "ok", result.stdout
+    assert "acme/cert.pem" in found["tls.valid"]["found"]
+    assert "tls.self-signed" not in found
+    assert "tls.name-mismatch" not in found

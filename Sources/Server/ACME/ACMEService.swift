@@ -64,9 +64,9 @@ struct ACMEService: Service {
                 )
                 failures = 0
                 announced = true
-            } catch is CancellationError {
-                return
             } catch {
+                // A shutdown during an order cancels it: no failure to report.
+                if Task.isCancelled { return }
                 failures += 1
                 let retryAfter: Duration? = {
                     if case .problem(let problem, _) = error as? ACMEError { return problem.retryAfter }
