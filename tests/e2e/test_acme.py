@@ -149,6 +149,44 @@ def test_port_80_serves_nothing_but_challenges(lab, issued):
         assert "hostname" not in answer and "root:" not in answer, (target, answer)
 
 
+PORT_80_ABUSE = r'''
+import json, socket, time
+out = {}
+# Silent: closed by the responder after its idle timeout (10 s).
+s = socket.create_connection(("mx.sims.test", 80), timeout=30)
+began = time.monotonic()
+out["idle_reply"] = s.recv(4096).decode(errors="replace")
+out["idle_seconds"] = time.monotonic() - began
+s.close()
+# A request head far beyond the parser's limit: refused, never answered 200.
+s = socket.create_connection(("mx.sims.test", 80), timeout=30)
+try:
+    s.sendall(b"GET /.well-known/acme-challenge/x HTTP/1.1\r\nHost: mx.sims.test\r\nX-Pad: " + b"a" * 200_000 + b"\r\n\r\n")
+except OSError as error:
+    out["oversize_send_error"] = str(error)
+data = b""
+try:
+    while True:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+except OSError as error:
+    out["oversize_recv_error"] = str(error)
+out["oversize_reply"] = data.decode(errors="replace")
+print(json.dumps(out))
+'''
+
+
+def test_port_80_closes_idle_and_oversized_requests(lab, issued):
+    result = lab.run("outside", [PYTHON, "-c", PORT_80_ABUSE], timeout=90)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["idle_reply"] == "" and 8 <= out["idle_seconds"] <= 20, out
+    assert not out["oversize_reply"].startswith("HTTP/1.1 200"), out
+    assert out["oversize_reply"] == "" or out["oversize_reply"].startswith("HTTP/1.1 4"), out
+
+
 def test_a_second_start_with_a_valid_certificate_does_not_order(lab, pebble, issued):
     before = (lab.sims.data / "acme" / "cert.pem").read_text()
     lab.sims.restart(**acme_overrides(lab, pebble))
@@ -172,3 +210,19 @@ def test_doctor_reports_the_acme_certificate(lab, issued):
     assert "acme/cert.pem" in found["tls.valid"]["found"]
     assert "tls.self-signed" not in found
     assert "tls.name-mismatch" not in found
+
+
+def test_a_failed_order_is_logged_with_the_cas_words_and_the_old_certificate_stays(lab, pebble, issued):
+    """A name without an address: pebble's validation fails; SIMS logs the
+    problem, backs off, and keeps serving the certificate it has."""
+    lab.sims.restart(**acme_overrides(lab, pebble), **{"tls.acme.domains": ["mx.sims.test", "nowhere.sims.test"]})
+    line = wait_until(lambda: re.search(r".*ACME certificate for mx\.sims\.test, nowhere\.sims\.test not issued: .*",
+                                        lab.sims.log_since_start()), ISSUE_DEADLINE, interval=0.2,
+                      what="SIMS to log the failed order")
+    text = line.group(0)
+    print("\n" + text)
+    assert "validation of nowhere.sims.test failed: " in text, text
+    assert re.search(r"attempt 1, next in 1m(\d+s)?$", text), text  # one minute, up to 10 % jitter
+    assert " 1 SYSTEM " in text, text  # level 1: a failure
+    output = s_client(lab, pebble["root"], 465, False)
+    assert "Verify return code: 0 (ok)" in output, output[-3000:]

@@ -2,6 +2,7 @@ import ACME
 import Configuration
 import Foundation
 import Logging
+import MailCore
 import MailStore
 import ServiceLifecycle
 
@@ -60,7 +61,7 @@ struct ACMEService: Service {
                 let renewal = RenewalSchedule.renewalDate(
                     notBefore: facts.notBefore, notAfter: facts.notAfter, renewBefore: options.renewBefore)
                 logger.notice(
-                    "ACME certificate issued for \(domains.joined(separator: ", ")), valid until \(Self.text(facts.notAfter)), renews at \(Self.text(renewal)) (issuer \(facts.issuer), took \(Self.seconds(ContinuousClock.now - started)))"
+                    "ACME certificate issued for \(domains.joined(separator: ", ")), valid until \(Self.text(facts.notAfter)), renews at \(Self.text(renewal)) (issuer \(facts.issuer), took \((ContinuousClock.now - started).shortText))"
                 )
                 failures = 0
                 announced = true
@@ -74,7 +75,7 @@ struct ACMEService: Service {
                 }()
                 let wait = RenewalSchedule.backoff(failures: failures, jitter: Double.random(in: 0..<1), retryAfter: retryAfter)
                 logger.error(
-                    "ACME certificate for \(domains.joined(separator: ", ")) not issued: \(error); attempt \(failures), next in \(Self.seconds(wait))"
+                    "ACME certificate for \(domains.joined(separator: ", ")) not issued: \(error); attempt \(failures), next in \(wait.shortText)"
                 )
                 try? await Task.sleep(for: wait)
             }
@@ -107,10 +108,5 @@ struct ACMEService: Service {
 
     static func text(_ date: Date) -> String {
         ISO8601DateFormatter().string(from: date)
-    }
-
-    static func seconds(_ duration: Duration) -> String {
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        return seconds < 120 ? String(format: "%.1fs", seconds) : "\(Int(seconds / 60))m"
     }
 }
