@@ -36,9 +36,14 @@ extension Spool {
     /// Leaves a request for the running server (read within a second).
     public func request(_ request: QueueRequest) throws {
         let path = "\(controlDirectory)/\(request.fileName)"
-        guard FileManager.default.createFile(atPath: path, contents: Data()) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        // An empty file, created in place. Not FileManager.createFile: it
+        // writes a temporary file and renames it, and the runner's scan
+        // could remove that temporary name (not a request) in between.
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, "errno": errno])
         }
+        close(fd)
     }
 
     /// The waiting requests, oldest first, each with a function that

@@ -78,6 +78,7 @@ public struct MailServer {
         let gateways = GatewayAddresses()
         let gatewayWatch = GatewayWatch(gateways: gateways, storage: delivery, logger: system)
         await gatewayWatch.refresh(always: true)
+        let clientNetworks = ClientNetworks(configuration.clientNetworks)
         let services = SMTPServices(
             hostname: configuration.hostname,
             limits: configuration.limits,
@@ -87,12 +88,12 @@ public struct MailServer {
             queueIDs: queueIDs,
             tls: tls,
             logs: logs,
-            clientNetworks: configuration.clientNetworks,
+            clientNetworks: clientNetworks,
             gateways: gateways,
             hideSubmitterAddress: configuration.hideSubmitterAddress,
             authGuard: AuthenticationGuard(settings: configuration.authentication),
             popBeforeSMTP: popBeforeSMTP,
-            policy: makePolicy(directory: directory, gateways: gateways),
+            policy: makePolicy(directory: directory, gateways: gateways, clientNetworks: clientNetworks),
             outbound: OutboundQueue(spool: spool, runner: runner),
             spillDirectory: "\(spool.root)/tmp")
         // One limiter across listeners: the per-address limit is about a
@@ -145,6 +146,10 @@ public struct MailServer {
             services: [
                 ServiceGroupConfiguration.ServiceConfiguration(service: runner),
                 ServiceGroupConfiguration.ServiceConfiguration(service: TLSReloader(tls: tls, storage: delivery, logger: system)),
+                ServiceGroupConfiguration.ServiceConfiguration(
+                    service: HangupReloader(
+                        dataDirectory: dataDirectory, logs: logs, clientNetworks: clientNetworks, gateways: gateways, tls: tls,
+                        storage: delivery)),
                 ServiceGroupConfiguration.ServiceConfiguration(service: gatewayWatch),
                 ServiceGroupConfiguration.ServiceConfiguration(
                     service: DirectoryRefresher(directory: directory, storage: delivery, logger: system)),

@@ -42,7 +42,7 @@ struct SMTPConnectionDriverTests {
                 directory: directory, delivery: delivery, queueIDs: QueueIDGenerator(),
                 tls: ServerTLS(certificatePath: "\(root)/none.crt", keyPath: "\(root)/none.key"),
                 logs: LogFactory(sink: LogSink(directory: nil, toStderr: false), defaultLevel: 2, moduleLevels: [:]),
-                clientNetworks: [], hideSubmitterAddress: false, authGuard: AuthenticationGuard(), popBeforeSMTP: nil,
+                clientNetworks: ClientNetworks(), hideSubmitterAddress: false, authGuard: AuthenticationGuard(), popBeforeSMTP: nil,
                 policy: SMTPPolicy(
                     options: AntiSpamOptions(), hostname: "mx.example.test", clientNetworks: [], resolver: resolver,
                     localDomains: { directory.localDomainNames() }, ourAddresses: []),

@@ -18,7 +18,7 @@ import SMTPProtocol
 public struct SMTPPolicy: Sendable {
     let options: AntiSpamOptions
     let hostname: String
-    let clientNetworks: [IPAddressRange]
+    let clientNetworks: ClientNetworks
     let gateways: GatewayAddresses
     let blocklists: BlocklistChecker?
     let helo: HeloVerifier?
@@ -31,6 +31,17 @@ public struct SMTPPolicy: Sendable {
 
     public init(
         options: AntiSpamOptions, hostname: String, clientNetworks: [IPAddressRange], resolver: any DNSResolving,
+        localDomains: @escaping @Sendable () -> Set<String>, ourAddresses: [String],
+        gateways: GatewayAddresses = GatewayAddresses()
+    ) {
+        self.init(
+            options: options, hostname: hostname, clientNetworks: ClientNetworks(clientNetworks), resolver: resolver,
+            localDomains: localDomains, ourAddresses: ourAddresses, gateways: gateways)
+    }
+
+    /// - Parameter clientNetworks: the server's live list (changed by SIGHUP).
+    public init(
+        options: AntiSpamOptions, hostname: String, clientNetworks: ClientNetworks, resolver: any DNSResolving,
         localDomains: @escaping @Sendable () -> Set<String>, ourAddresses: [String],
         gateways: GatewayAddresses = GatewayAddresses()
     ) {
@@ -64,7 +75,7 @@ public struct SMTPPolicy: Sendable {
     func isExempt(_ client: String) -> Bool {
         guard let address = MailCore.IPAddress(client) else { return false }
         return RelayDecision.trustedEntry(
-            containing: address, in: clientNetworks + options.exemptNetworks, gateways: gateways.current) != nil
+            containing: address, in: clientNetworks.current + options.exemptNetworks, gateways: gateways.current) != nil
     }
 
     // MARK: Connect

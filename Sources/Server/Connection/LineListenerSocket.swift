@@ -46,10 +46,11 @@ final class LineListenerSocket: Sendable {
     func bind(_ address: ListenAddress, group: any EventLoopGroup, framing: Framing, logger: Logger) async throws -> Int {
         var bootstrap = ServerBootstrap(group: group)
         // Applied before bind(2); on an IPv4 socket the option does not exist.
-        // Level IPPROTO_IPV6: `.socketOption` would set SOL_SOCKET's option
-        // 26 (SO_ATTACH_FILTER on Linux), which fails with EINVAL.
+        // IPV6_V6ONLY is an IPPROTO_IPV6 option: `.socketOption(.ipv6_v6only)`
+        // alone would set it at SOL_SOCKET, which fails with EINVAL.
         if framing.ipv6Only {
-            bootstrap = bootstrap.serverChannelOption(ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_v6only), value: 1)
+            bootstrap = bootstrap.serverChannelOption(
+                ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_v6only), value: 1)
         }
         let server = try await bootstrap
             .serverChannelOption(.backlog, value: 1024)

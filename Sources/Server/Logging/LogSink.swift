@@ -43,6 +43,12 @@ public final class LogSink: Sendable {
         writer.enqueue(bytes, day: day)
     }
 
+    /// Closes `sims.log` and opens it anew before the next line (SIGHUP),
+    /// so that a log file renamed by logrotate is let go of.
+    public func reopen() {
+        writer?.reopen()
+    }
+
     /// Waits until every line handed over so far is written (at most
     /// `timeout`): called once, when the server stops.
     public func flush(timeout: Duration = .seconds(2)) {
@@ -65,6 +71,7 @@ final class LogWriter: @unchecked Sendable {
     private var queuedBytes = 0
     private var writing = false
     private var stopping = false
+    private var reopenRequested = false
     // The file; touched only by the writer thread.
     private var fd: Int32 = -1
     private var day = ""
@@ -95,6 +102,12 @@ final class LogWriter: @unchecked Sendable {
         while (!queued.isEmpty || writing) && condition.wait(until: deadline) {}
     }
 
+    func reopen() {
+        condition.lock()
+        reopenRequested = true
+        condition.unlock()
+    }
+
     func stop() {
         condition.lock()
         stopping = true
@@ -111,9 +124,15 @@ final class LogWriter: @unchecked Sendable {
             queuedBytes = 0
             writing = true
             let done = stopping && batch.isEmpty
+            let reopening = reopenRequested
+            reopenRequested = false
             condition.broadcast()
             condition.unlock()
             if done { break }
+            if reopening && fd >= 0 {
+                close(fd)
+                fd = -1  // the next write opens sims.log again
+            }
             write(batch)
             condition.lock()
             writing = false

@@ -1,6 +1,7 @@
 import Configuration
 import Logging
 import MailCore
+import Synchronization
 
 /// Formats swift-log events as SIMS log lines:
 ///
@@ -15,16 +16,34 @@ import MailCore
 /// (`LogField.lineSafe`), so one event is always one physical line.
 public struct SIMSLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
-    public var logLevel: Logger.Level
     let module: String
-    let threshold: Int
     let sink: LogSink
+    /// The server's levels, read at every event so that a SIGHUP that
+    /// changes `[log]` reaches loggers made before it; nil: `fixedThreshold`.
+    let levels: LogLevels?
+    let fixedThreshold: Int
 
     public init(module: String, threshold: Int, sink: LogSink) {
         self.module = module
-        self.threshold = threshold
+        self.fixedThreshold = threshold
+        self.levels = nil
         self.sink = sink
-        logLevel = SIMSLogLevel.gate(for: threshold)
+    }
+
+    init(module: String, levels: LogLevels, sink: LogSink) {
+        self.module = module
+        self.fixedThreshold = 0
+        self.levels = levels
+        self.sink = sink
+    }
+
+    var threshold: Int { levels?.threshold(of: module) ?? fixedThreshold }
+
+    /// The cheap gate in `Logger` (skips building messages we would drop).
+    /// It follows sims.toml: setting it from code has no effect.
+    public var logLevel: Logger.Level {
+        get { SIMSLogLevel.gate(for: threshold) }
+        set {}
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -52,17 +71,25 @@ public struct SIMSLogHandler: LogHandler {
 /// Makes loggers for modules with their configured levels.
 public struct LogFactory: Sendable {
     public let sink: LogSink
-    let defaultLevel: Int
-    let moduleLevels: [String: Int]
+    let levels: LogLevels
 
     public init(sink: LogSink, defaultLevel: Int, moduleLevels: [String: Int]) {
         self.sink = sink
-        self.defaultLevel = defaultLevel
-        self.moduleLevels = moduleLevels
+        self.levels = LogLevels(defaultLevel: defaultLevel, moduleLevels: moduleLevels)
     }
 
     /// The level in effect for `module`.
-    public func level(of module: LogModule) -> Int { moduleLevels[module.rawValue] ?? defaultLevel }
+    public func level(of module: LogModule) -> Int { levels.threshold(of: module.rawValue) }
+
+    /// New levels for every logger, those already made included (SIGHUP);
+    /// announced in the log like the startup levels, so `sims audit` knows
+    /// what the log can show from here on. True when anything changed.
+    @discardableResult
+    public func apply(defaultLevel: Int, moduleLevels: [String: Int]) -> Bool {
+        guard levels.replace(defaultLevel: defaultLevel, moduleLevels: moduleLevels) else { return false }
+        announceLevels()
+        return true
+    }
 
     /// Writes `log levels: SMTP=2 SUBMIT=2 …` whatever SYSTEM's level is, so
     /// `sims audit` knows from the log itself what it can see, also after a
@@ -74,9 +101,30 @@ public struct LogFactory: Sendable {
     }
 
     public func logger(_ module: LogModule) -> Logger {
-        let threshold = level(of: module)
-        return Logger(label: module.rawValue) { _ in
-            SIMSLogHandler(module: module.rawValue, threshold: threshold, sink: sink)
+        Logger(label: module.rawValue) { [levels, sink] _ in
+            SIMSLogHandler(module: module.rawValue, levels: levels, sink: sink)
+        }
+    }
+}
+
+/// The configured levels (`log.level`, `log.modules`), shared by every
+/// logger of the server and replaced as a whole on SIGHUP.
+final class LogLevels: Sendable {
+    private let state: Mutex<(defaultLevel: Int, moduleLevels: [String: Int])>
+
+    init(defaultLevel: Int, moduleLevels: [String: Int]) {
+        state = Mutex((defaultLevel, moduleLevels))
+    }
+
+    func threshold(of module: String) -> Int {
+        state.withLock { $0.moduleLevels[module] ?? $0.defaultLevel }
+    }
+
+    func replace(defaultLevel: Int, moduleLevels: [String: Int]) -> Bool {
+        state.withLock { state in
+            guard state.defaultLevel != defaultLevel || state.moduleLevels != moduleLevels else { return false }
+            state = (defaultLevel, moduleLevels)
+            return true
         }
     }
 }

@@ -12,7 +12,7 @@ import SMTPClient
 extension MailServer {
     /// The anti-spam checks, with their own resolver: same servers as
     /// delivery, but short timeouts, since a client waits for the answer.
-    func makePolicy(directory: Directory, gateways: GatewayAddresses) -> SMTPPolicy {
+    func makePolicy(directory: Directory, gateways: GatewayAddresses, clientNetworks: ClientNetworks) -> SMTPPolicy {
         let options = configuration.antispam
         let servers = configuration.delivery.dnsServers.isEmpty ? StubResolver.systemServers() : configuration.delivery.dnsServers
         let perQuery = max(options.dnsTimeout / 2, .milliseconds(50))
@@ -22,7 +22,7 @@ extension MailServer {
         let listeners =
             configuration.smtpListeners + configuration.submissionListeners + configuration.submissionImplicitTLSListeners
         return SMTPPolicy(
-            options: options, hostname: configuration.hostname, clientNetworks: configuration.clientNetworks,
+            options: options, hostname: configuration.hostname, clientNetworks: clientNetworks,
             resolver: resolver, localDomains: { directory.localDomainNames() },
             ourAddresses: listeners.map(\.host).filter { $0 != "0.0.0.0" && $0 != "::" }, gateways: gateways)
     }

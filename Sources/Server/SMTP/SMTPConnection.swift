@@ -258,7 +258,7 @@ struct SMTPConnection {
         // window is measured at the moment the relay is decided.
         let relay = RelayDecision.permission(
             authenticatedUser: session.authenticatedUser, clientAddress: clientAddress,
-            clientNetworks: services.clientNetworks, gateways: services.gateways.current,
+            clientNetworks: services.clientNetworks.current, gateways: services.gateways.current,
             popBeforeSMTP: resolution == .notLocal ? services.popBeforeSMTP?.permission(for: clientAddress) : nil)
         let decision = RecipientPolicy.decide(
             path, resolution: resolution, clientAddress: clientAddress, permission: relay.permission, refusal: relay.refusal)

@@ -17,8 +17,8 @@ struct SMTPServices: Sendable {
     let queueIDs: QueueIDGenerator
     let tls: ServerTLS
     let logs: LogFactory
-    /// `relay.client_networks`: addresses that may relay.
-    let clientNetworks: [IPAddressRange]
+    /// `relay.client_networks`: addresses that may relay (reloaded on SIGHUP).
+    let clientNetworks: ClientNetworks
     /// This host's default gateways, trusted only when a client network
     /// names one alone (`RelayDecision`); kept current by `GatewayWatch`.
     var gateways = GatewayAddresses()
