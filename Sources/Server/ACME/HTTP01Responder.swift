@@ -10,14 +10,18 @@ import NIOPosix
 /// connection, answered from the challenge board (`HTTP01Answer`: the key
 /// authorization or 404), then closed. It serves no files. A request head
 /// is bounded by NIO's HTTP parser (80 KiB; larger is a 400 and a close),
-/// a body is never read, and a connection that sends nothing for
-/// `idleTimeout` is closed.
+/// a body is never read, a connection that sends nothing for
+/// `idleTimeout` is closed, and beyond `maximumConnections` open at once a
+/// new one is closed unanswered (port 80 is open to everyone; a CA makes a
+/// handful of requests per validation).
 final class HTTP01Responder: Sendable {
     let address: ListenAddress
     let board: ChallengeBoard
     let logger: Logger
     static let idleTimeout: TimeAmount = .seconds(10)
+    static let maximumConnections = 64
     private let server = NIOLockedValueBox<(any Channel)?>(nil)
+    private let open = NIOLockedValueBox(0)
 
     init(address: ListenAddress, board: ChallengeBoard, logger: Logger) {
         self.address = address
@@ -27,13 +31,20 @@ final class HTTP01Responder: Sendable {
 
     /// Opens the socket; a failure is a `ListenError` like any listener's.
     func bind(group: any EventLoopGroup) async throws {
-        let (board, logger) = (self.board, self.logger)
+        let (board, logger, open) = (self.board, self.logger, self.open)
         do {
             let channel = try await ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 256)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
+                    let admitted = open.withLockedValue { count in
+                        guard count < Self.maximumConnections else { return false }
+                        count += 1
+                        return true
+                    }
+                    guard admitted else { return channel.close() }
+                    channel.closeFuture.whenComplete { _ in open.withLockedValue { $0 -= 1 } }
+                    return channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(
                             withPipeliningAssistance: false, withErrorHandling: true)
                         try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: Self.idleTimeout))
