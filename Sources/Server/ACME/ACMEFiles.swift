@@ -47,25 +47,48 @@ struct ACMEFiles: Sendable {
         syncDirectory(of: path)
     }
 
-    /// Writes `text` to a new file beside `path` and fsyncs it; returns its name.
+    /// Writes `text` to a new file beside `path` and fsyncs it; returns its
+    /// name. The file is created with its final mode (open(2) with O_EXCL),
+    /// so a private key is never readable by others, not even for a moment.
     private static func writeSynced(_ text: String, near path: String, mode: Int) throws -> String {
         let temporary = "\(path).new-\(getpid())"
         unlink(temporary)
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: mode])
-        else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary])
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(mode))
+        guard descriptor >= 0 else { throw posixError(errno, temporary) }
+        var failure: Int32 = 0
+        let bytes = Array(text.utf8)
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(descriptor, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                offset += written
+            }
         }
-        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: temporary))
-        defer { try? handle.close() }
-        try handle.synchronize()
+        if failure == 0, fsync(descriptor) != 0 { failure = errno }
+        close(descriptor)
+        guard failure == 0 else {
+            unlink(temporary)
+            throw posixError(failure, temporary)
+        }
         return temporary
+    }
+
+    private static func posixError(_ code: Int32, _ path: String) -> any Error {
+        CocoaError(
+            .fileWriteUnknown,
+            userInfo: [NSFilePathErrorKey: path, NSUnderlyingErrorKey: POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)])
     }
 
     private static func rename(_ from: String, _ to: String) throws {
         guard Foundation.rename(from, to) == 0 else {
             let code = errno
             unlink(from)
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: to, NSUnderlyingErrorKey: POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)])
+            throw posixError(code, to)
         }
     }
 
