@@ -76,7 +76,8 @@ public struct CertificateOrder: Sendable {
             ACMEAuthorization.self, url, what: "validation of \(domain)", status: \.status,
             isSettled: { $0.status != "pending" })
         guard settled.status == "valid" else {
-            let reason = settled.challenges.first(where: { $0.type == "http-01" })?.error ?? settled.challenges.compactMap(\.error).first
+            let reason =
+                settled.challenges.first(where: { $0.type == "http-01" })?.error ?? settled.challenges.compactMap(\.error).first
             throw ACMEError.authorizationFailed(domain: domain, reason)
         }
     }

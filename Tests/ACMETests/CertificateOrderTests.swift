@@ -49,7 +49,9 @@ import Testing
         }
         let text = try #require(error).description
         #expect(text.contains("validation of mx.example.org failed"))
-        #expect(text.contains("connection: 192.0.2.1: Fetching http://mx.example.org/.well-known/acme-challenge/tok-1: Connection refused"))
+        #expect(
+            text.contains(
+                "connection: 192.0.2.1: Fetching http://mx.example.org/.well-known/acme-challenge/tok-1: Connection refused"))
         #expect(text.contains("check the firewall"))
         #expect(!ca.requests.contains("POST /finalize/1"))
         #expect(board.keyAuthorization(for: "tok-1") == nil)

@@ -180,7 +180,9 @@ final class FakeCertificateAuthority: ACMETransport, Sendable {
     /// Signs the CSR's key and names, as a CA would (after checking the CSR's signature).
     private func issue(csr der: [UInt8]) throws -> String {
         let request = try CertificateSigningRequest(derEncoded: der)
-        guard request.publicKey.isValidSignature(request.signature, for: request) else { throw ACMEError.protocolViolation("bad CSR signature") }
+        guard request.publicKey.isValidSignature(request.signature, for: request) else {
+            throw ACMEError.protocolViolation("bad CSR signature")
+        }
         let names = try request.attributes.extensionRequest?.extensions.subjectAlternativeNames ?? SubjectAlternativeNames([])
         let issuer = try DistinguishedName { CommonName("Fake Intermediate") }
         let now = Date()

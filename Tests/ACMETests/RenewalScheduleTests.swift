@@ -21,7 +21,8 @@ import Testing
             RenewalSchedule.renewalDate(notBefore: issued, notAfter: expires, renewBefore: .seconds(365 * 86_400))
                 == issued.addingTimeInterval(30 * 86_400))
         #expect(
-            RenewalSchedule.reasonToOrder(facts(), domains: ["mx.example.org"], now: issued.addingTimeInterval(60), renewBefore: .seconds(365 * 86_400))
+            RenewalSchedule.reasonToOrder(
+                facts(), domains: ["mx.example.org"], now: issued.addingTimeInterval(60), renewBefore: .seconds(365 * 86_400))
                 == nil)
     }
 

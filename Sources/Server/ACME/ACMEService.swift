@@ -54,7 +54,9 @@ struct ACMEService: Service {
                 try? await Task.sleep(for: .seconds(seconds))
                 continue
             }
-            logger.notice("ACME ordering a certificate for \(domains.joined(separator: ", ")) from \(options.directory): \(reason ?? "due")")
+            logger.notice(
+                "ACME ordering a certificate for \(domains.joined(separator: ", ")) from \(options.directory): \(reason ?? "due")"
+            )
             let started = ContinuousClock.now
             do {
                 let facts = try await orderAndInstall()

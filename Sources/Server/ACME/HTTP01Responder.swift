@@ -98,7 +98,8 @@ final class HTTP01Handler: ChannelInboundHandler {
             ("Content-Type", "text/plain"), ("Content-Length", "\(buffer.readableBytes)"), ("Connection", "close"),
         ])
         context.write(
-            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: answer.status), headers: headers))),
+            wrapOutboundOut(
+                .head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: answer.status), headers: headers))),
             promise: nil)
         if head.method != .HEAD { context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil) }
         let channel = context.channel

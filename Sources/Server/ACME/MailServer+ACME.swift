@@ -38,7 +38,8 @@ extension MailServer {
         let key = dataDirectory.resolve(configuration.tlsKey)
         let files = FileManager.default
         guard !files.fileExists(atPath: certificate) || !files.fileExists(atPath: key) else { return }
-        for parent in Set([certificate, key].map { ($0 as NSString).deletingLastPathComponent }) where !files.fileExists(atPath: parent) {
+        for parent in Set([certificate, key].map { ($0 as NSString).deletingLastPathComponent })
+        where !files.fileExists(atPath: parent) {
             try files.createDirectory(atPath: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
         try SelfSignedCertificate.write(hostname: configuration.hostname, certificatePath: certificate, keyPath: key)
