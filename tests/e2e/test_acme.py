@@ -212,6 +212,21 @@ def test_doctor_reports_the_acme_certificate(lab, issued):
     assert "tls.name-mismatch" not in found
 
 
+def test_a_name_added_to_domains_is_ordered_at_once_and_served(lab, pebble, issued):
+    """mail.loop6.test (an AAAA record for SIMS's own IPv6 address) joins
+    mx.sims.test: the certificate no longer covers `domains`, so SIMS orders
+    one for both names at start; pebble validates each on port 80."""
+    lab.sims.restart(**acme_overrides(lab, pebble), **{"tls.acme.domains": ["mx.sims.test", "mail.loop6.test"]})
+    log = wait_until(lambda: re.search(r"ACME certificate issued for mx\.sims\.test, mail\.loop6\.test, .*",
+                                       lab.sims.log_since_start()) and lab.sims.log_since_start() or failure(lab),
+                     ISSUE_DEADLINE, interval=0.2, what="the certificate for both names")
+    assert "the certificate names mx.sims.test, not mx.sims.test, mail.loop6.test" in log
+    argv = ["openssl", "s_client", "-connect", "mx.sims.test:465", "-servername", "mail.loop6.test",
+            "-verify_hostname", "mail.loop6.test", "-CAfile", str(pebble["root"])]
+    output = lab.run("outside", argv, input="", timeout=30)
+    assert "Verify return code: 0 (ok)" in output.stdout, output.stdout[-3000:] + output.stderr
+
+
 def test_a_failed_order_is_logged_with_the_cas_words_and_the_old_certificate_stays(lab, pebble, issued):
     """A name without an address: pebble's validation fails; SIMS logs the
     problem, backs off, and keeps serving the certificate it has."""
