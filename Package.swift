@@ -71,13 +71,24 @@ let package = Package(
             dependencies: ["MailCore", "DNS", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
             swiftSettings: strict
         ),
+        // DKIM (RFC 6376, RFC 8463): canonicalization, body hash, signature
+        // fields, Ed25519 and RSA keys, the key files and DNS records. No I/O
+        // but the key files; signing and (later) verification share it.
+        .target(
+            name: "DKIM",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
         // The operator's questions: audit of the logs, explain one message,
         // check-relay against any SMTP server, blocklist lookups, doctor
         // (the configuration, certificate, DNS, queue, disk and log-level checks).
         .target(
             name: "Operator",
             dependencies: [
-                "MailCore", "DNS", "Configuration", "Queue", "SMTPClient",
+                "MailCore", "DNS", "Configuration", "Queue", "SMTPClient", "DKIM",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -161,7 +172,7 @@ let package = Package(
             name: "Server",
             dependencies: [
                 "MailCore", "SMTPProtocol", "POP3Protocol", "MailStore", "Queue", "DNS", "SMTPClient", "AntiSpam", "Policy",
-                "Configuration", "ACME",
+                "Configuration", "DKIM", "ACME",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -178,7 +189,7 @@ let package = Package(
         .executableTarget(
             name: "sims",
             dependencies: [
-                "Server", "Configuration", "MailStore", "MailCore", "Queue", "Operator", "AntiSpam", "DNS",
+                "Server", "Configuration", "MailStore", "MailCore", "Queue", "Operator", "AntiSpam", "DNS", "DKIM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -209,7 +220,7 @@ let package = Package(
         .testTarget(
             name: "AntiSpamTests", dependencies: ["AntiSpam", "DNS", "MailCore"], swiftSettings: strict),
         .testTarget(
-            name: "OperatorTests", dependencies: ["Operator", "Configuration", "AntiSpam", "DNS", "MailCore"],
+            name: "OperatorTests", dependencies: ["Operator", "Configuration", "AntiSpam", "DNS", "MailCore", "DKIM"],
             swiftSettings: strict),
         .testTarget(
             name: "ConfigurationTests",
@@ -235,6 +246,7 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: strict),
+        .testTarget(name: "DKIMTests", dependencies: ["DKIM"], swiftSettings: strict),
         .testTarget(
             name: "ACMETests",
             dependencies: [

@@ -1,4 +1,5 @@
 import Configuration
+import DKIM
 import Foundation
 import Logging
 import MailCore
@@ -79,6 +80,8 @@ public struct MailServer {
         let gatewayWatch = GatewayWatch(gateways: gateways, storage: delivery, logger: system)
         await gatewayWatch.refresh(always: true)
         let clientNetworks = ClientNetworks(configuration.clientNetworks)
+        let dkim = DKIMKeyring(store: DKIMKeyStore(dataDirectory: dataDirectory.root))
+        _ = try await delivery.run { dkim.reload(logger: system) }
         let services = SMTPServices(
             hostname: configuration.hostname,
             limits: configuration.limits,
@@ -95,7 +98,8 @@ public struct MailServer {
             popBeforeSMTP: popBeforeSMTP,
             policy: makePolicy(directory: directory, gateways: gateways, clientNetworks: clientNetworks),
             outbound: OutboundQueue(spool: spool, runner: runner),
-            spillDirectory: "\(spool.root)/tmp")
+            spillDirectory: "\(spool.root)/tmp",
+            dkim: dkim)
         // One limiter across listeners: the per-address limit is about a
         // client, whichever port it uses.
         let limiter = ConnectionLimiter(
@@ -149,7 +153,8 @@ public struct MailServer {
                 ServiceGroupConfiguration.ServiceConfiguration(
                     service: HangupReloader(
                         dataDirectory: dataDirectory, logs: logs, clientNetworks: clientNetworks, gateways: gateways, tls: tls,
-                        storage: delivery)),
+                        storage: delivery,
+                        extraReloads: [{ "DKIM keys reloaded (\(dkim.reload(logger: system)))" }])),
                 ServiceGroupConfiguration.ServiceConfiguration(service: gatewayWatch),
                 ServiceGroupConfiguration.ServiceConfiguration(
                     service: DirectoryRefresher(directory: directory, storage: delivery, logger: system)),

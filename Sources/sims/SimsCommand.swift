@@ -10,7 +10,7 @@ struct SimsCommand: AsyncParsableCommand {
         version: SIMSVersion.current,
         subcommands: [Serve.self, Init.self, AccountCommand.self, DomainCommand.self, AliasCommand.self, ConfigCommand.self,
             QueueCommand.self, AuditCommand.self, ExplainCommand.self, CheckRelayCommand.self, DNSBLCommand.self,
-            SPFCommand.self, DoctorCommand.self,
+            SPFCommand.self, DoctorCommand.self, DKIMCommand.self, DNSRecordsCommand.self,
         ]
     )
 }

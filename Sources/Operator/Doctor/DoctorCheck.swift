@@ -17,6 +17,7 @@ public struct DoctorCheck: Sendable {
         DoctorCheck(name: "dns", run: DNSScopeCheck.findings),
         DoctorCheck(name: "hostname", run: HostnameCheck.findings),
         DoctorCheck(name: "domain", run: DomainDNSCheck.findings),
+        DoctorCheck(name: "dkim", run: DKIMRecordCheck.findings),
         DoctorCheck(name: "queue", run: QueueCheck.findings),
         DoctorCheck(name: "disk", run: DiskSpaceCheck.findings),
     ]

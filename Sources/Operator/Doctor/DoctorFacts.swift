@@ -26,6 +26,10 @@ public struct DoctorFacts: Sendable {
     public var dns: DNSFacts?
     /// Why DNS was not asked (`--offline`), for the one line saying so.
     public var dnsSkipped: String?
+    /// The DKIM keys in the data directory (`dkim/`).
+    public var dkimKeys: [PublishedRecords.DKIMKey] = []
+    /// Each key's record in the DNS (not asked offline or for reserved names).
+    public var dkim: [DKIMRecordFacts] = []
 
     public init(dataDirectory: String, now: Date) {
         self.dataDirectory = dataDirectory

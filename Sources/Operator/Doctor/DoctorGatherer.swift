@@ -1,4 +1,5 @@
 import Configuration
+import DKIM
 import DNS
 import Foundation
 import Queue
@@ -44,8 +45,10 @@ public struct DoctorGatherer: Sendable {
             keyPath: dataDirectory.resolve(configuration.tlsKey))
         (facts.localDomains, facts.directoryProblem) = localDomains(configuration)
         facts.queue = queue(configuration)
+        facts.dkimKeys = PublishedRecords.dkimKeys(DKIMKeyStore(dataDirectory: dataDirectory.root))
         if let dns {
             facts.dns = await dns.gather(hostname: configuration.hostname, domains: facts.localDomains ?? [])
+            facts.dkim = await dns.gatherDKIM(facts.dkimKeys)
         } else {
             facts.dnsSkipped = "--offline"
         }

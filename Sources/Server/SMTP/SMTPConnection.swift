@@ -309,7 +309,7 @@ struct SMTPConnection {
             recipients: transaction.recipients.map(\.path), date: Date(),
             hideClientAddress: services.hideSubmitterAddress && session.authenticatedUser != nil)
         let head = Array((received + checks).utf8)
-        let content: MessageContent
+        var content: MessageContent
         let messageID: String?
         if incoming.isInUse {
             if let failure = incoming.failure {
@@ -331,6 +331,11 @@ struct SMTPConnection {
         )
         if let messageID {
             logger.info("message-id \(LogField.text(messageID))")
+        }
+        do {
+            content = try await dkimSigned(content, transaction, logger: logger)
+        } catch {
+            return refuseStorage(error, logger: logger)
         }
         let queued: QueuedMessage?
         do {

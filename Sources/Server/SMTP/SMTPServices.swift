@@ -37,6 +37,8 @@ struct SMTPServices: Sendable {
     /// Where large messages are written while they arrive (the spool's
     /// tmp/, emptied at startup).
     let spillDirectory: String
+    /// The DKIM signing keys; nil or empty: nothing is signed.
+    var dkim: DKIMKeyring? = nil
 
     func sessionConfiguration(submission: Bool) -> SMTPSessionConfiguration {
         var configuration = SMTPSessionConfiguration(hostname: hostname)
