@@ -154,7 +154,8 @@ public struct MailServer {
                     service: HangupReloader(
                         dataDirectory: dataDirectory, logs: logs, clientNetworks: clientNetworks, gateways: gateways, tls: tls,
                         storage: delivery,
-                        extraReloads: [{ "DKIM keys reloaded (\(dkim.reload(logger: system)))" }])),
+                        extraReloads: [{ "DKIM keys reloaded (\(dkim.reload(logger: system)))" }]
+                            + (acme.map { acme in [{ acme.checkAgain() }] } ?? []))),
                 ServiceGroupConfiguration.ServiceConfiguration(service: gatewayWatch),
                 ServiceGroupConfiguration.ServiceConfiguration(
                     service: DirectoryRefresher(directory: directory, storage: delivery, logger: system)),

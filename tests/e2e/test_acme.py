@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import time
 
 import pytest
@@ -210,6 +211,33 @@ def test_doctor_reports_the_acme_certificate(lab, issued):
     assert "acme/cert.pem" in found["tls.valid"]["found"]
     assert "tls.self-signed" not in found
     assert "tls.name-mismatch" not in found
+
+
+def served_serial(lab: TestInternet, root, port: int = 465) -> str:
+    """The serial number of the leaf SIMS presents, verified against `root`."""
+    argv = ["sh", "-c", f"openssl s_client -connect mx.sims.test:{port} -servername mx.sims.test -CAfile {root} "
+                        "-verify_return_error </dev/null 2>/dev/null | openssl x509 -noout -serial"]
+    result = lab.run("outside", argv, timeout=30)
+    assert result.stdout.startswith("serial="), result.stdout + result.stderr
+    return result.stdout.strip()
+
+
+def test_sighup_orders_again_for_a_removed_certificate_and_serves_it_without_a_restart(lab, pebble, issued):
+    """The operator's way to force a new certificate: remove acme/cert.pem and
+    send SIGHUP. The running server orders one and serves it to new connections."""
+    lab.sims.restart(**acme_overrides(lab, pebble))
+    wait_until(lambda: "no order needed" in lab.sims.log_since_start(), 15, interval=0.1, what="the start")
+    before = served_serial(lab, pebble["root"])
+    pid = lab.sims.proc.pid
+    (lab.sims.data / "acme" / "cert.pem").unlink()
+    lab.sims.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: len(ISSUED.findall(lab.sims.log_since_start())) == 1 or failure(lab), ISSUE_DEADLINE,
+               interval=0.2, what="a new certificate after SIGHUP")
+    assert "ACME ordering a certificate for mx.sims.test from " in lab.sims.log_since_start()
+    assert "no certificate yet" in lab.sims.log_since_start()
+    after = served_serial(lab, pebble["root"])
+    assert after != before
+    assert lab.sims.proc.pid == pid and lab.sims.proc.poll() is None  # no restart
 
 
 def test_a_name_added_to_domains_is_ordered_at_once_and_served(lab, pebble, issued):

@@ -24,6 +24,9 @@ struct ACMEService: Service {
     let responder: HTTP01Responder
     let storage: any BlockingWorkRunner
     let logger: Logger
+    /// SIGHUP: look at the certificate again now (an order is due, or a
+    /// failed one is retried at once).
+    let wakeUp = WakeSignal()
     /// The longest sleep before the certificate file is looked at again (it
     /// may have been replaced by hand, or the clock moved).
     var recheck: Duration = .seconds(12 * 3600)
@@ -31,6 +34,12 @@ struct ACMEService: Service {
     func run() async throws {
         await cancelWhenGracefulShutdown { await keepCertificate() }
         await responder.close()
+    }
+
+    /// For `HangupReloader`: a line for its log summary.
+    func checkAgain() -> String {
+        wakeUp.wake()
+        return "ACME certificate checked again"
     }
 
     private func keepCertificate() async {
@@ -51,7 +60,7 @@ struct ACMEService: Service {
                 }
                 // Wake at the renewal time, or earlier to look at the file again.
                 let seconds = min(max(1, renewal.timeIntervalSince(now).rounded(.up)), Double(recheck.components.seconds))
-                try? await Task.sleep(for: .seconds(seconds))
+                await wakeUp.sleep(for: .seconds(seconds))
                 continue
             }
             logger.notice(
@@ -79,7 +88,7 @@ struct ACMEService: Service {
                 logger.error(
                     "ACME certificate for \(domains.joined(separator: ", ")) not issued: \(error); attempt \(failures), next in \(wait.shortText)"
                 )
-                try? await Task.sleep(for: wait)
+                await wakeUp.sleep(for: wait)
             }
         }
     }
