@@ -269,3 +269,19 @@ def test_a_failed_order_is_logged_with_the_cas_words_and_the_old_certificate_sta
     assert " 1 SYSTEM " in text, text  # level 1: a failure
     output = s_client(lab, pebble["root"], 465, False)
     assert "Verify return code: 0 (ok)" in output, output[-3000:]
+
+
+def test_a_stop_during_an_order_is_clean(lab, pebble, issued):
+    """SIGTERM while the CA does not answer (an address where nothing
+    listens): the order is abandoned quietly and SIMS exits 0."""
+    overrides = {**acme_overrides(lab, pebble), "tls.acme.directory": "https://192.0.2.99:14000/dir"}
+    (lab.sims.data / "acme" / "cert.pem").unlink()
+    lab.sims.restart(**overrides)
+    wait_until(lambda: "ACME ordering a certificate" in lab.sims.log_since_start(), 15, interval=0.1,
+               what="the order to start")
+    # The order is under way now: its first request waits 30 s for a connection.
+    assert lab.sims.stop() == 0
+    log = lab.sims.log_since_start()
+    assert "not issued" not in log, log
+    assert "SIMS stopped" in log
+    assert "Fatal error" not in lab.sims.stderr_path.read_text(errors="replace")

@@ -97,16 +97,19 @@ struct ACMEService: Service {
     private func orderAndInstall() async throws -> CertificateFacts {
         let key = try await storage.run { [files] in try files.accountKey() }
         let transport = try HTTPClientTransport(caCertificatePath: caCertificatePath)
-        let issued: IssuedCertificate
+        let outcome: Result<IssuedCertificate, any Error>
         do {
             let client = ACMEClient(transport: transport, directoryURL: options.directory, key: key)
-            issued = try await CertificateOrder(client: client, board: board, logger: logger).issue(
-                domains: domains, contact: options.contact)
-            try await transport.shutdown()
+            outcome = .success(
+                try await CertificateOrder(client: client, board: board, logger: logger).issue(
+                    domains: domains, contact: options.contact))
         } catch {
-            try? await transport.shutdown()
-            throw error
+            outcome = .failure(error)
         }
+        // Always, also after a failure or a cancellation: an HTTP client
+        // must be shut down before it goes away.
+        try? await transport.shutdown()
+        let issued = try outcome.get()
         guard let facts = CertificateFacts(pemChain: issued.chainPEM) else {
             throw ACMEError.protocolViolation("the issued certificate cannot be read")
         }
