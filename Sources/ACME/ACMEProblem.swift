@@ -43,7 +43,7 @@ public struct ACMEProblem: Decodable, Sendable, Equatable, CustomStringConvertib
         "rateLimited": "the certificate authority's rate limit; SIMS retries later",
         "connection": "the CA could not reach this host on port 80; check the firewall and the DNS address",
         "dns": "the CA could not resolve the name; check its A/AAAA records",
-        "unauthorized": "the answer on port 80 did not match; is another server answering there?",
+        "unauthorized": "in a validation: the answer on port 80 did not match; is another server answering there?",
         "incorrectResponse": "the answer on port 80 did not match; is another server answering there?",
         "rejectedIdentifier": "the CA will not issue for this name",
         "caa": "a CAA record forbids this CA",
