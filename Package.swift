@@ -21,6 +21,8 @@ let package = Package(
         // Imported directly by Server (certificate inspection, the self-signed certificate).
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
+        // The ACME client's HTTPS to the certificate authority.
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Addresses, reply codes, envelope: pure values, Foundation only.
@@ -147,18 +149,36 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Certificates by ACME (RFC 8555): JWS, the order flow, CSR, problem documents,
+        // over a small HTTP transport protocol (AsyncHTTPClient in production).
+        .target(
+            name: "ACME",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client", moduleAliases: ["Configuration": "SwiftConfiguration"]),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // Logging, listeners, NIO pipelines and per-connection drivers, TLS, the
         // queue's MX transport and bounces, service wiring (MailServer).
         .target(
             name: "Server",
             dependencies: [
                 "MailCore", "SMTPProtocol", "POP3Protocol", "MailStore", "Queue", "DNS", "SMTPClient", "AntiSpam", "Policy",
-                "Configuration", "DKIM",
+                "Configuration", "DKIM", "ACME",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -226,6 +246,13 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(name: "DKIMTests", dependencies: ["DKIM"], swiftSettings: strict),
+        .testTarget(
+            name: "ACMETests",
+            dependencies: [
+                "ACME", .product(name: "Crypto", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -33,6 +33,7 @@ public enum ConfigurationLoader {
         }
         var configuration = ServerConfiguration()
         reader.read(table, prefix: "", into: &configuration)
+        reader.readACME(table, into: &configuration)
         return (configuration, reader.problems)
     }
 }
@@ -76,6 +77,7 @@ struct TableReader {
             case "submission.hide_client_address": c.hideSubmitterAddress = bool(full, value) ?? c.hideSubmitterAddress
             case "submission.implicit_tls_listen":
                 c.submissionImplicitTLSListeners = listeners(full, value) ?? c.submissionImplicitTLSListeners
+            case "tls.acme": continue  // readACME, after the rest (its defaults depend on [tls])
             case "tls.certificate": c.tlsCertificate = string(full, value) ?? c.tlsCertificate
             case "tls.key": c.tlsKey = string(full, value) ?? c.tlsKey
             case "limits.command_line_length":

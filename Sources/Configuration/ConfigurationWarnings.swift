@@ -60,7 +60,19 @@ public enum ConfigurationWarnings {
         for range in configuration.clientNetworks where !range.coversEverything {
             if let warning = tooWide(range) { warnings.append(warning) }
         }
+        if let acme = configuration.acme, let warning = acmeListenerWarning(acme.httpListen) { warnings.append(warning) }
         return warnings
+    }
+
+    /// Informational: a CA validates HTTP-01 on port 80 of the address the
+    /// name resolves to; another port or a loopback address works only
+    /// behind a port forward (or with a test CA).
+    static func acmeListenerWarning(_ listen: ListenAddress) -> String? {
+        guard listen.port != 80 || !isExposed(listen) else { return nil }
+        return """
+            tls.acme.http_listen is \(listen): certificate authorities check HTTP-01 on port 80 of the \
+            address your domains resolve to, so validation succeeds only if port 80 is forwarded here.
+            """
     }
 
     /// The widest public block a client network may be without a warning:

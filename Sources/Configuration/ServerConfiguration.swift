@@ -55,6 +55,10 @@ public struct ServerConfiguration: Sendable {
 
     public var tlsCertificate = "tls/cert.pem"
     public var tlsKey = "tls/key.pem"
+    /// `[tls.acme]`: nil unless `directory` is set. When set, the served
+    /// certificate is the ACME one (acme/cert.pem, acme/key.pem) unless
+    /// `tls.certificate`/`tls.key` name other files explicitly.
+    public var acme: ACMEOptions?
 
     /// Clients whose address lets them relay (`[relay] client_networks`).
     /// Empty by default: out of the box, nobody may relay.

@@ -44,6 +44,7 @@ public struct MailServer {
         // This function runs on an event loop too: startup's file and
         // SQLite work goes to the pool like everything else.
         let (directory, unusable) = try await threadPool.runIfActive { [dataDirectory, configuration] in
+            try Self.placeACMEStandIn(configuration, dataDirectory)
             tls.reload(logger: system)
             let directory = try dataDirectory.openDirectory(configuration)
             try directory.refresh()
@@ -139,6 +140,8 @@ public struct MailServer {
                     address: address, implicitTLS: implicit, services: pop3, limiter: limiter, authGuard: services.authGuard,
                     group: group, logger: logs.logger(.pop3), ipv6Only: ipv6Only.contains(address)))
         }
+        // [tls.acme]: certificates by ACME, with its port-80 responder.
+        let acme = makeACMEService(tls: tls, storage: delivery, logger: system)
         // The queue runner starts first and stops last, so that nothing the
         // listeners accept is left without a runner. The listeners are one
         // service, so that a shutdown reaches all of them at once (a group
@@ -151,13 +154,14 @@ public struct MailServer {
                     service: HangupReloader(
                         dataDirectory: dataDirectory, logs: logs, clientNetworks: clientNetworks, gateways: gateways, tls: tls,
                         storage: delivery,
-                        extraReloads: [{ "DKIM keys reloaded (\(dkim.reload(logger: system)))" }])),
+                        extraReloads: [{ "DKIM keys reloaded (\(dkim.reload(logger: system)))" }]
+                            + (acme.map { acme in [{ acme.checkAgain() }] } ?? []))),
                 ServiceGroupConfiguration.ServiceConfiguration(service: gatewayWatch),
                 ServiceGroupConfiguration.ServiceConfiguration(
                     service: DirectoryRefresher(directory: directory, storage: delivery, logger: system)),
                 ServiceGroupConfiguration.ServiceConfiguration(
                     service: Listeners(services: listeners.map { $0 as any Service } + pop3Listeners.map { $0 as any Service })),
-            ],
+            ] + (acme.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []),
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: system)
         groupConfiguration.maximumGracefulShutdownDuration = configuration.timeouts.shutdownGrace
@@ -165,6 +169,7 @@ public struct MailServer {
         do {
             for listener in listeners { try await listener.bind() }
             for listener in pop3Listeners { try await listener.bind() }
+            try await acme?.responder.bind(group: group)
         } catch {
             system.critical("\(error)")
             try? await threadPool.shutdownGracefully()

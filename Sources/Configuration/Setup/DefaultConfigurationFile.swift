@@ -112,6 +112,14 @@ enum DefaultConfigurationFile {
         certificate = "tls/cert.pem"
         key = "tls/key.pem"
 
+        # Or a certificate from an ACME CA such as Let's Encrypt (RFC 8555),
+        # ordered and renewed by SIMS, validated on port 80 (HTTP-01):
+        # [tls.acme]
+        # directory = "https://acme-v02.api.letsencrypt.org/directory"
+        # contact = ["mailto:postmaster@example.org"]
+        # domains = ["mx.example.org"]       # default: hostname
+        # http_listen = "0.0.0.0:80"
+
         [limits]
         command_line_length = 512        # octets with CRLF (RFC 5321 minimum: 512)
         text_line_length = 1000          # octets with CRLF (RFC 5321 minimum: 1000)

@@ -11,6 +11,15 @@ enum CertificateCheck {
         guard let certificate = facts.certificate else { return [] }
         let hostname = facts.configuration?.hostname
         switch certificate {
+        case .missing(let path) where facts.configuration?.acme != nil:
+            // [tls.acme]: `sims serve` puts a self-signed stand-in there and orders at once.
+            return [
+                finding(
+                    "tls.acme-pending", .advice,
+                    "No certificate at \(path) yet: `sims serve` orders one by ACME when it starts (a self-signed "
+                        + "one stands in for the seconds that takes).",
+                    fix: "Start the server and look for 'ACME certificate issued' in the log.")
+            ]
         case .missing(let path):
             return [
                 finding(

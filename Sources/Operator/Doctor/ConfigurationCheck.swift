@@ -87,5 +87,8 @@ enum ConfigurationCheck {
         KnownWarning(
             prefix: "relay.pop_before_smtp", id: "config.pop-before-smtp", severity: .warning, fixStart: "Prefer SMTP AUTH",
             fix: "Prefer SMTP AUTH on the submission port (587/465); keep relay.pop_before_smtp_window short if you must."),
+        KnownWarning(
+            prefix: "tls.acme.http_listen", id: "config.acme-http-listen", severity: .advice, fixStart: nil,
+            fix: "Set tls.acme.http_listen = \"0.0.0.0:80\" (or \"[::]:80\"), or forward port 80 of the public address here."),
     ]
 }

@@ -1,0 +1,40 @@
+import Testing
+
+@testable import Server
+
+@Suite("WakeSignal (SIGHUP wakes the ACME service)")
+struct WakeSignalTests {
+    @Test func aWakeBeforeTheWaitIsKept() async {
+        let signal = WakeSignal()
+        signal.wake()
+        let clock = ContinuousClock()
+        let elapsed = await clock.measure { await signal.sleep(for: .seconds(60)) }
+        #expect(elapsed < .seconds(5))
+    }
+
+    @Test func aWakeEndsALongSleep() async {
+        let signal = WakeSignal()
+        let clock = ContinuousClock()
+        let elapsed = await clock.measure {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await signal.sleep(for: .seconds(60)) }
+                group.addTask {
+                    try? await Task.sleep(for: .milliseconds(50))
+                    signal.wake()
+                }
+            }
+        }
+        #expect(elapsed < .seconds(5))
+    }
+
+    @Test func cancellationEndsAWait() async {
+        let signal = WakeSignal()
+        let task = Task { await signal.wait() }
+        try? await Task.sleep(for: .milliseconds(20))
+        task.cancel()
+        await task.value
+        // Without a wake, a later sleep lasts its time (no wake was left pending).
+        let elapsed = await ContinuousClock().measure { await signal.sleep(for: .milliseconds(200)) }
+        #expect(elapsed >= .milliseconds(200))
+    }
+}
