@@ -14,6 +14,10 @@ import UnixSignals
 /// registered in `extraReloads` (the DKIM keys). A file that does not load
 /// changes nothing: the server keeps every setting it runs with and says why.
 struct HangupReloader: Service {
+    /// Trapped before the server says it is ready (`MailServer.run`), so a
+    /// SIGHUP right after "ready" is queued here, never the default action
+    /// (which ends the process).
+    let signals: UnixSignalsSequence
     let dataDirectory: DataDirectory
     let logs: LogFactory
     let clientNetworks: ClientNetworks
@@ -25,7 +29,6 @@ struct HangupReloader: Service {
 
     func run() async throws {
         let logger = logs.logger(.system)
-        let signals = await UnixSignalsSequence(trapping: .sighup)
         // What the server runs with, as text per key, to name changes.
         let started = (try? await storage.run { [dataDirectory] in Self.readKeys(dataDirectory) }) ?? nil
         await cancelWhenGracefulShutdown {

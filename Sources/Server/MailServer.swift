@@ -10,6 +10,7 @@ import NIOSSL
 import Policy
 import Queue
 import ServiceLifecycle
+import UnixSignals
 
 /// The whole server, built from a data directory, as a group of services
 /// that start together and stop in reverse order on SIGTERM or SIGINT.
@@ -140,6 +141,7 @@ public struct MailServer {
                     address: address, implicitTLS: implicit, services: pop3, limiter: limiter, authGuard: services.authGuard,
                     group: group, logger: logs.logger(.pop3), ipv6Only: ipv6Only.contains(address)))
         }
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
         // [tls.acme]: certificates by ACME, with its port-80 responder.
         let acme = makeACMEService(tls: tls, storage: delivery, logger: system)
         // The queue runner starts first and stops last, so that nothing the
@@ -152,7 +154,7 @@ public struct MailServer {
                 ServiceGroupConfiguration.ServiceConfiguration(service: TLSReloader(tls: tls, storage: delivery, logger: system)),
                 ServiceGroupConfiguration.ServiceConfiguration(
                     service: HangupReloader(
-                        dataDirectory: dataDirectory, logs: logs, clientNetworks: clientNetworks, gateways: gateways, tls: tls,
+                        signals: hangups, dataDirectory: dataDirectory, logs: logs, clientNetworks: clientNetworks, gateways: gateways, tls: tls,
                         storage: delivery,
                         extraReloads: [{ "DKIM keys reloaded (\(dkim.reload(logger: system)))" }]
                             + (acme.map { acme in [{ acme.checkAgain() }] } ?? []))),

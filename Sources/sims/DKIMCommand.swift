@@ -26,6 +26,10 @@ struct DKIMCommand: ParsableCommand {
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Make signing keys for a local domain and print the DNS records to publish.",
+            usage: """
+                sims dkim generate <domain> [--selector <selector>]
+                       [--algorithm both|rsa|ed25519] [--data <data>]
+                """,
             discussion: """
                 Writes dkim/DOMAIN/SELECTOR.TYPE.pem in the data directory (mode 0600). With both algorithms \
                 (the default) the selectors are SELECTOR-ed25519 and SELECTOR-rsa. The server signs with every \

@@ -10,6 +10,10 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var options: DataOption
 
     func run() async throws {
+        // SIGHUP means "reload" to a running server (HangupReloader traps it
+        // before "ready"); until then it must not end the process, as its
+        // default action would (systemd may send it as soon as we exec).
+        signal(SIGHUP, SIG_IGN)
         let dataDirectory = DataDirectory(options.data)
         // Before anything else: a second server on the same directory must
         // not touch its log, spool or database.
