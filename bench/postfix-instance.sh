@@ -4,11 +4,17 @@
 #   start DIR PORT            accepts mail for example.test into one Maildir
 #   start DIR PORT RELAYHOST  relays everything from 127.0.0.0/8 to RELAYHOST (host:port)
 #   stop DIR
+# PORT may be ADDRESS:PORT (IPv4) to listen elsewhere than 127.0.0.1, e.g.
+# 192.168.1.10:25 inside a test-internet host (bench/smtp-inbound-lab); the
+# chroot then gets resolv.conf and hosts as Debian's init script gives it, so
+# smtpd looks up its clients as a production Postfix does. POSTFIX_DOMAIN
+# (default example.test) is the domain whose mail goes to the one Maildir.
 set -euo pipefail
 action=$1 dir=$2
 case "$action" in
 start)
-  port=$3 relayhost=${4:-}
+  port=$3 relayhost=${4:-} address=127.0.0.1 domain=${POSTFIX_DOMAIN:-example.test}
+  case "$port" in *:*) address=${port%:*} port=${port##*:} ;; esac
   # Postfix's scripts read the default main.cf even for another config
   # directory; the "No configuration" install has none, so give it an inert one.
   if [ ! -f /etc/postfix/main.cf ]; then
@@ -20,9 +26,9 @@ start)
   chown nobody:nogroup "$dir/vmail"; chown postfix "$dir/data"
   cp /etc/postfix/master.cf "$dir/etc/master.cf"
   cp /etc/postfix/dynamicmaps.cf "$dir/etc/" 2>/dev/null || true
-  # Only our smtpd on a loopback port; the default port-25 line is removed.
+  # Only our smtpd on one address and port; the default port-25 line is removed.
   sed -i -E 's/^smtp +inet.*$//' "$dir/etc/master.cf"
-  echo "127.0.0.1:$port inet n - y - - smtpd" >> "$dir/etc/master.cf"
+  echo "$address:$port inet n - y - - smtpd" >> "$dir/etc/master.cf"
   cat > "$dir/etc/main.cf" <<CF
 compatibility_level = 3.6
 queue_directory = $dir/queue
@@ -33,11 +39,11 @@ myhostname = bench.postfix.test
 mydomain = postfix.test
 myorigin = \$myhostname
 mydestination =
-inet_interfaces = 127.0.0.1
+inet_interfaces = $address
 inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
 smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
-virtual_mailbox_domains = example.test
+virtual_mailbox_domains = $domain
 virtual_mailbox_base = $dir/vmail
 virtual_mailbox_maps = static:postmaster/Maildir/
 virtual_uid_maps = static:65534
@@ -63,6 +69,12 @@ smtp_tls_security_level = none
 CF
   fi
   postfix -c "$dir/etc" post-install create-missing >/dev/null 2>&1
+  if [ "$address" != 127.0.0.1 ]; then
+    mkdir -p "$dir/queue/etc"
+    for f in resolv.conf hosts services nsswitch.conf host.conf localtime; do
+      if [ -e "/etc/$f" ]; then cp -L "/etc/$f" "$dir/queue/etc/$f"; fi
+    done
+  fi
   postfix -c "$dir/etc" check
   postfix -c "$dir/etc" start
   ;;
