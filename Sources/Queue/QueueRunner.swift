@@ -57,7 +57,7 @@ public final class QueueRunner: Service, Sendable {
     /// Called after `Spool.enqueue` succeeded: the message is tried at once.
     public func submit(_ envelope: QueuedMessage) {
         state.withLock { $0.index.put(envelope) }
-        wake.signal()
+        wake.wake()
     }
 
     /// Messages in the queue right now (for metrics and tests).
@@ -99,19 +99,15 @@ public final class QueueRunner: Service, Sendable {
                         group.addTask {
                             await self.attempt(id)
                             self.state.withLock { $0.index.release(id) }
-                            self.wake.signal()
+                            self.wake.wake()
                         }
                     }
-                    await withTaskCancellationHandler {
-                        await wake.wait(timeout: untilNextDue())
-                    } onCancel: {
-                        self.wake.signal()
-                    }
+                    await wake.sleep(for: untilNextDue())
                 }
             }
         } onGracefulShutdown: {
             self.state.withLock { $0.stopping = true }
-            self.wake.signal()
+            self.wake.wake()
         }
         await transport.shutdown()
         logger.notice("queue runner stopped; \(count) message(s) remain queued")

@@ -1,17 +1,20 @@
 import Synchronization
 
-/// Wakes a sleeping task early: `ACMEService` sleeps until its renewal time
-/// or a backoff ends, and SIGHUP (`HangupReloader`) makes it look at the
-/// certificate again now. A wake while nobody waits is kept for the next
-/// wait, so none is lost between two sleeps.
-final class WakeSignal: Sendable {
+/// Wakes a sleeping task early. The queue runner sleeps until its next
+/// message is due and is woken when one is queued, an attempt ends or a
+/// control request arrives; `ACMEService` sleeps until its renewal time or
+/// a backoff ends and SIGHUP wakes it. A wake while nobody waits is kept
+/// for the next wait, so none is lost between two sleeps.
+public final class WakeSignal: Sendable {
     private struct State {
         var pending = false
         var waiter: CheckedContinuation<Void, Never>?
     }
     private let state = Mutex(State())
 
-    func wake() {
+    public init() {}
+
+    public func wake() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard let waiter = state.waiter else {
                 state.pending = true
@@ -24,7 +27,7 @@ final class WakeSignal: Sendable {
     }
 
     /// Returns once woken (at once when a wake is pending), or cancelled.
-    func wait() async {
+    public func wait() async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let now = state.withLock { state -> Bool in
@@ -47,7 +50,7 @@ final class WakeSignal: Sendable {
     }
 
     /// Sleeps for `duration`, or less when woken or cancelled.
-    func sleep(for duration: Duration) async {
+    public func sleep(for duration: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { try? await Task.sleep(for: duration) }
             group.addTask { await self.wait() }

@@ -1,8 +1,8 @@
 import Testing
 
-@testable import Server
+import MailCore
 
-@Suite("WakeSignal (SIGHUP wakes the ACME service)")
+@Suite("WakeSignal (wakes the queue runner and the ACME service)")
 struct WakeSignalTests {
     @Test func aWakeBeforeTheWaitIsKept() async {
         let signal = WakeSignal()
