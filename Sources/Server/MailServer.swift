@@ -133,7 +133,7 @@ public struct MailServer {
             credentials: CredentialCheck(
                 directory: directory, storage: delivery.threadPool, guardian: services.authGuard, verified: services.verifiedPasswords),
             locks: MailboxLocks(), tls: tls, plaintextAllowed: configuration.pop3AllowPlaintext, timeouts: configuration.timeouts.pop3Settings(command: configuration.pop3Timeout),
-            delivery: delivery, popBeforeSMTP: popBeforeSMTP)
+            delivery: delivery, popBeforeSMTP: popBeforeSMTP, gateways: gateways)
         var pop3Listeners: [POP3Listener] = []
         for (address, implicit) in configuration.pop3Listeners.map({ ($0, false) }) + configuration.pop3ImplicitTLSListeners.map({ ($0, true) }) {
             pop3Listeners.append(

@@ -170,3 +170,25 @@ def test_config_check_and_doctor_name_the_gateway(route_table, sims_server):
     gateway = found["config.client-networks-gateway"]
     assert gateway["severity"] == "warning" and GATEWAY in gateway["found"], gateway
     assert gateway["fix"].startswith("Keep the entry only")
+
+
+def test_a_pop_login_from_the_gateway_opens_no_relay_window_and_says_so(sims_server, peers, route_table):
+    """POP-before-SMTP from the gateway would let every outside client behind
+    a masquerading port forward relay on one user's login: refused, and the
+    log says so instead of promising a window."""
+    from test_pop_before_smtp import ALICE, PASSWORD, pop_login, rcpt_reply
+
+    sink = peers.smtp_sink()
+    sims = sims_server(queue_overrides(networks=[], **NO_DNS_CHECKS, **{"relay.pop_before_smtp": True}), start=False)
+    set_routes(sims, {"remote.test": f"127.0.0.1:{sink.port}"})
+    sims.start(new_ports=False)
+    sims.add_account(ALICE, PASSWORD)
+    pop_login(sims, GATEWAY)
+    sims.wait_for_log(rf"pop-before-smtp: {re.escape(GATEWAY)} is this host's default gateway .*opens no relay window")
+    assert "may relay as" not in sims.log_since_start()
+    code, text = rcpt_reply(sims, GATEWAY)
+    assert code in (550, 554) and text.startswith("5.7.1"), (code, text)
+    # Another address's login still opens its window.
+    pop_login(sims, LAN_CLIENT)
+    sims.wait_for_log(rf"pop-before-smtp: {re.escape(LAN_CLIENT)} may relay as {re.escape(ALICE)}")
+    assert rcpt_reply(sims, LAN_CLIENT)[0] == 250

@@ -22,6 +22,9 @@ struct POP3Services: Sendable {
     let delivery: LocalDelivery
     /// Where a successful login opens relay for the client's address; nil when off.
     let popBeforeSMTP: PopBeforeSMTP?
+    /// This host's default gateways: a login from one opens no relay window
+    /// (behind a masquerading port forward it stands for every outside client).
+    var gateways = GatewayAddresses()
 }
 
 /// Drives one POP3 session: lines to the `POP3Session` state machine, its
@@ -211,8 +214,15 @@ final class POP3Connection {
                 mailbox.messages = Dictionary(messages.map { ($0.uid, $0) }, uniquingKeysWith: { first, _ in first })
                 logger.notice("login \(LogField.word(account)) (\(tls ? "TLS" : "no TLS")), \(messages.count) message(s)")
                 if let popBeforeSMTP = services.popBeforeSMTP {
-                    popBeforeSMTP.recordLogin(of: account, from: clientAddress)
-                    logger.notice("pop-before-smtp: \(clientAddress) may relay as \(LogField.word(account)) for \(popBeforeSMTP.windowText)")
+                    if let address = IPAddress(clientAddress), services.gateways.current.contains(address) {
+                        // RelayDecision refuses it anyway; the log must not promise otherwise.
+                        logger.notice(
+                            "pop-before-smtp: \(clientAddress) is this host's default gateway (behind NAT every outside client appears as it): the login opens no relay window"
+                        )
+                    } else {
+                        popBeforeSMTP.recordLogin(of: account, from: clientAddress)
+                        logger.notice("pop-before-smtp: \(clientAddress) may relay as \(LogField.word(account)) for \(popBeforeSMTP.windowText)")
+                    }
                 }
                 return .success(
                     user: account, maildrop: Maildrop(messages: messages.map { .init(uid: $0.uid, octets: $0.octets) }))
