@@ -39,6 +39,9 @@ let package = Package(
             dependencies: ["MailCore", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict
         ),
+        // IMAP4rev2 (RFC 9051) as values: the command framer (literals, limits checked
+        // before reading), the command parser, sequence sets. No I/O; not wired yet.
+        .target(name: "IMAPProtocol", swiftSettings: strict),
         // A stub resolver on SwiftNIO: A, AAAA, MX, TXT, PTR; UDP with TCP fallback; TTL cache.
         .target(
             name: "DNS",
@@ -195,6 +198,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "MailCoreTests", dependencies: ["MailCore"], swiftSettings: strict),
+        .testTarget(name: "IMAPProtocolTests", dependencies: ["IMAPProtocol"], swiftSettings: strict),
         .testTarget(
             name: "SMTPProtocolTests",
             dependencies: ["SMTPProtocol", "MailCore", .product(name: "NIOCore", package: "swift-nio")],
