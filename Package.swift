@@ -41,7 +41,7 @@ let package = Package(
         ),
         // IMAP4rev2 (RFC 9051) as values: the command framer (literals, limits checked
         // before reading), the command parser, sequence sets. No I/O; not wired yet.
-        .target(name: "IMAPProtocol", swiftSettings: strict),
+        .target(name: "IMAPProtocol", dependencies: ["MailCore"], swiftSettings: strict),
         // A stub resolver on SwiftNIO: A, AAAA, MX, TXT, PTR; UDP with TCP fallback; TTL cache.
         .target(
             name: "DNS",
@@ -198,7 +198,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "MailCoreTests", dependencies: ["MailCore"], swiftSettings: strict),
-        .testTarget(name: "IMAPProtocolTests", dependencies: ["IMAPProtocol"], swiftSettings: strict),
+        .testTarget(name: "IMAPProtocolTests", dependencies: ["IMAPProtocol", "MailCore"], swiftSettings: strict),
         .testTarget(
             name: "SMTPProtocolTests",
             dependencies: ["SMTPProtocol", "MailCore", .product(name: "NIOCore", package: "swift-nio")],
