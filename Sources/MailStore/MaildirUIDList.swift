@@ -132,6 +132,13 @@ public struct MaildirUIDList: Equatable, Sendable {
         return Record(uid: uid, baseName: name, extensions: extensions)
     }
 
+    /// The `V` field of a version 3 header, even when the rest of the file
+    /// is damaged.
+    public static func validityInHeader(of text: String) -> UInt32? {
+        guard let header = text.split(separator: "\n").first, header.hasPrefix("3 ") else { return nil }
+        return header.split(separator: " ").first { $0.hasPrefix("V") }.flatMap { UInt32($0.dropFirst()) }
+    }
+
     // MARK: Writing
 
     /// The file's text in version 3.

@@ -1,3 +1,4 @@
+import Foundation
 import MailStore
 import Testing
 
@@ -79,5 +80,42 @@ struct MaildirUIDListTests {
         var list = try MaildirUIDList.parse("3 V1 N4294967294 G0\n4294967293 :a\n")
         #expect(list.synchronize(withFolder: ["a", "b"]) != nil)
         #expect(list.synchronize(withFolder: ["a", "b", "c"]) == nil)
+    }
+}
+
+@Suite("dovecot-uidlist on disk: replaced whole, rebuilt when damaged")
+struct MaildirUIDListFileTests {
+    func folder() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sims-uidlist-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    @Test("a first synchronisation writes the list; later ones keep UIDs and write only on change")
+    func keepsUIDs() throws {
+        let path = try folder()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let file = MaildirUIDListFile(folder: path)
+        let first = try file.synchronize(baseNames: ["a", "b"], now: 1_800_000_000, guid: "00")
+        #expect(first.records.map(\.uid) == [1, 2] && first.uidValidity == 1_800_000_000)
+        let second = try file.synchronize(baseNames: ["b", "c"], now: 1_900_000_000, guid: "00")
+        #expect(second.uidValidity == 1_800_000_000, "UIDVALIDITY stays while the list is sound")
+        #expect(second.records.map(\.uid) == [2, 3])
+        #expect(try file.read() == second)
+        // No temporary file is left behind.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: path) == ["dovecot-uidlist"])
+    }
+
+    @Test("a damaged list is rebuilt under a larger UIDVALIDITY")
+    func rebuildsDamaged() throws {
+        let path = try folder()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "3 V1900000000 N3 G00\n2 :b\n1 :a\n".write(toFile: "\(path)/dovecot-uidlist", atomically: false, encoding: .utf8)
+        let file = MaildirUIDListFile(folder: path)
+        let rebuilt = try file.synchronize(baseNames: ["a", "b"], now: 1_800_000_000, guid: "00")
+        #expect(rebuilt.uidValidity == 1_900_000_001, "greater than the one clients saw in the damaged file")
+        #expect(rebuilt.records.map(\.uid) == [1, 2])
+        try "garbage".write(toFile: "\(path)/dovecot-uidlist", atomically: false, encoding: .utf8)
+        #expect(try file.synchronize(baseNames: ["a"], now: 1_700_000_000, guid: "00").uidValidity == 1_700_000_000)
     }
 }
