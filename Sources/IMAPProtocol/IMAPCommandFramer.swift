@@ -67,7 +67,13 @@ public struct IMAPCommandFramer: Sendable {
     }
 
     public let limits: Limits
+    /// Bytes received; those before `start` are consumed (dropped once per
+    /// `feed`, so a read of many pipelined lines costs linear time, not a
+    /// copy of the rest per line).
     private var pending: [UInt8] = []
+    private var start = 0
+    /// Where the search for the next LF resumes: bytes before it hold none.
+    private var scanned = 0
     private var segments: [IMAPCommandText.Segment] = []
     private var state = State.line
     private var literalCount = 0
@@ -84,42 +90,69 @@ public struct IMAPCommandFramer: Sendable {
     }
 
     /// Bytes held that are not yet part of an event.
-    public var bufferedBytes: Int { pending.count }
+    public var bufferedBytes: Int { pending.count - start }
 
     /// Feeds bytes; returns the events they complete, in order.
     public mutating func feed(_ bytes: some Sequence<UInt8>) -> [IMAPFramerEvent] {
         pending.append(contentsOf: bytes)
         var events: [IMAPFramerEvent] = []
         while let event = nextEvent() { events.append(event) }
+        if start > 0 {
+            pending.removeFirst(start)
+            scanned -= start
+            start = 0
+        }
         return events
+    }
+
+    /// Consumes `count` bytes.
+    private mutating func consume(_ count: Int) {
+        start += count
+        scanned = max(scanned, start)
+    }
+
+    /// The index of the next LF after `start`, scanning each byte once.
+    private mutating func nextLineFeed() -> Int? {
+        let from = max(scanned, start)
+        guard let index = pending[from...].firstIndex(of: UInt8(ascii: "\n")) else {
+            scanned = pending.count
+            return nil
+        }
+        return index
+    }
+
+    /// Drops everything received so far.
+    private mutating func dropAll() {
+        start = pending.count
+        scanned = start
     }
 
     private mutating func nextEvent() -> IMAPFramerEvent? {
         while true {
             switch state {
             case .literal(let size, let binary):
-                guard pending.count >= size else { return nil }
-                segments.append(.literal(Array(pending.prefix(size)), binary: binary))
-                pending.removeFirst(size)
+                guard pending.count - start >= size else { return nil }
+                segments.append(.literal(Array(pending[start..<(start + size)]), binary: binary))
+                consume(size)
                 state = .line
             case .discardingLine(let tag):
-                guard let end = pending.firstIndex(of: UInt8(ascii: "\n")) else {
-                    pending.removeAll(keepingCapacity: true)
+                guard let end = nextLineFeed() else {
+                    dropAll()
                     return nil
                 }
-                pending.removeFirst(end + 1)
+                consume(end + 1 - start)
                 resetCommand()
                 return .lineTooLong(tag: tag)
             case .line:
-                guard let end = pending.firstIndex(of: UInt8(ascii: "\n")) else {
-                    guard pending.count > limits.maximumLineLength + 1 else { return nil }
+                guard let end = nextLineFeed() else {
+                    guard pending.count - start > limits.maximumLineLength + 1 else { return nil }
                     let tag = currentTag()
-                    pending.removeAll(keepingCapacity: true)
+                    dropAll()
                     state = .discardingLine(tag: tag)
                     continue
                 }
-                var line = Array(pending.prefix(end))
-                pending.removeFirst(end + 1)
+                var line = Array(pending[start..<end])
+                consume(end + 1 - start)
                 if line.last == UInt8(ascii: "\r") { line.removeLast() }
                 if line.count > limits.maximumLineLength {
                     let tag = currentTag(firstLine: line)
@@ -157,7 +190,7 @@ public struct IMAPCommandFramer: Sendable {
 
     private func currentTag(firstLine: [UInt8]? = nil) -> String {
         if !segments.isEmpty { return IMAPCommandText(segments: segments).tag }
-        return IMAPCommandText(segments: [.line(firstLine ?? Array(pending.prefix(64)))]).tag
+        return IMAPCommandText(segments: [.line(firstLine ?? Array(pending[start...].prefix(64)))]).tag
     }
 
     /// `{123}`, `{123+}` or `~{123}` at the very end of a line.

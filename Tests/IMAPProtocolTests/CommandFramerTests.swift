@@ -99,4 +99,14 @@ struct CommandFramerTests {
                 .command(IMAPCommandText(segments: [.line(bytes("a SEARCH SUBJECT {abc}"))]))
             ])
     }
+
+    @Test(
+        "200,000 pipelined commands in one read are framed in linear time (a copy per line would take minutes)",
+        .timeLimit(.minutes(1)))
+    func pipelinedFlood() {
+        var framer = IMAPCommandFramer()
+        let events = framer.feed(Array(String(repeating: "a NOOP\r\n", count: 200_000).utf8))
+        #expect(events.count == 200_000)
+        #expect(framer.bufferedBytes == 0)
+    }
 }

@@ -1,3 +1,5 @@
+import MailCore
+
 /// Log timestamps (`2026-11-29T02:14:52.815Z`, always UTC) as milliseconds
 /// since 1970, parsed and formatted by hand: a million lines must not go
 /// through a date formatter.
@@ -24,7 +26,7 @@ public enum LogTime {
         else { return nil }
         var millis = 0
         if bytes.count >= 23, bytes[s + 19] == 0x2E, let fraction = digits(20, 3) { millis = fraction }
-        let days = daysFromCivil(year: year, month: month, day: day)
+        let days = CivilDate.days(year: year, month: month, day: day)
         return Int64(((days * 24 + hour) * 60 + minute) * 60 + second) * 1000 + Int64(millis)
     }
 
@@ -64,31 +66,9 @@ public enum LogTime {
     private static func civil(_ millis: Int64) -> (date: String, secondOfDay: Int) {
         let totalSeconds = Int(millis >= 0 ? millis / 1000 : (millis - 999) / 1000)
         let days = totalSeconds >= 0 ? totalSeconds / 86_400 : (totalSeconds - 86_399) / 86_400
-        let (year, month, day) = civilFromDays(days)
+        let (year, month, day) = CivilDate.date(fromDays: days)
         return ("\(year)-\(pad(month))-\(pad(day))", totalSeconds - days * 86_400)
     }
 
     private static func pad(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-
-    // Howard Hinnant's days_from_civil / civil_from_days (proleptic Gregorian).
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    static func civilFromDays(_ z: Int) -> (Int, Int, Int) {
-        let z = z + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
 }

@@ -1,6 +1,7 @@
 import ACME
 import Configuration
 import Logging
+import MailCore
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
@@ -88,9 +89,12 @@ final class HTTP01Handler: ChannelInboundHandler {
         let answer = HTTP01Answer(method: head.method.rawValue, target: head.uri, board: board)
         let peer = context.remoteAddress?.ipAddress ?? "?"
         if answer.status == 200 {
-            logger.info("ACME HTTP-01 challenge \(HTTP01Answer.token(in: head.uri) ?? "") answered for \(peer)")
+            logger.info("ACME HTTP-01 challenge \(LogField.word(HTTP01Answer.token(in: head.uri) ?? "")) answered for \(peer)")
         } else {
-            logger.debug("ACME HTTP-01 \(head.method.rawValue) \(head.uri.prefix(200)) from \(peer): 404")
+            // Method and target are the client's: escaped like every client field.
+            logger.debug(
+                "ACME HTTP-01 \(LogField.word(head.method.rawValue.prefix(20))) \(LogField.text(head.uri.prefix(200))) from \(peer): 404"
+            )
         }
         var buffer = context.channel.allocator.buffer(capacity: answer.body.utf8.count)
         buffer.writeString(answer.body)

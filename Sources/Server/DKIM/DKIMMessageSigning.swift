@@ -19,9 +19,11 @@ enum DKIMMessageSigning {
     enum Unsigned: Error, CustomStringConvertible {
         case noAuthorDomain
         case noKey(domain: String)
+        case headerTooLarge
 
         var description: String {
             switch self {
+            case .headerTooLarge: return "header section over \(DKIMMessageReader.maximumHeaderBytes) bytes"
             case .noAuthorDomain: return "no single From address to sign for"
             case .noKey(let domain): return "no DKIM key for the From domain \(domain)"
             }
@@ -31,11 +33,18 @@ enum DKIMMessageSigning {
     static func sign(_ content: MessageContent, keyring: DKIMKeyring, time: Int) throws -> Signed {
         var reader = DKIMMessageReader(body: .relaxed)
         reader.update(content.head)
+        // Usually the whole header section is in memory: when its From has
+        // no key, the body (perhaps a spill file of megabytes) is not read.
+        if reader.headerComplete {
+            guard let domain = AuthorDomain.domain(in: reader.fields) else { throw Unsigned.noAuthorDomain }
+            guard !keyring.keys(for: domain).isEmpty else { throw Unsigned.noKey(domain: domain) }
+        }
         if let path = content.spillFile {
             try read(path, count: content.spillSize) { reader.update($0) }
         }
         reader.update(content.tail)
         let (fields, bodyHash) = reader.finish()
+        guard !reader.headerTooLarge else { throw Unsigned.headerTooLarge }
         guard let domain = AuthorDomain.domain(in: fields) else { throw Unsigned.noAuthorDomain }
         let keys = keyring.keys(for: domain)
         guard !keys.isEmpty else { throw Unsigned.noKey(domain: domain) }
