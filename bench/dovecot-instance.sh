@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Sets up and starts a private Dovecot POP3 server on 127.0.0.1:PORT serving
-# one Maildir (plaintext USER/PASS allowed, no TLS), in the foreground:
-#   start DIR PORT USER PASSWORD   mail in DIR/Maildir; config, sockets, log in DIR
+# Sets up and starts a private Dovecot POP3 or IMAP server on 127.0.0.1:PORT
+# serving one Maildir (plaintext USER/PASS, IMAP LOGIN and AUTH PLAIN/LOGIN
+# allowed, no TLS), in the background (the script returns once PORT accepts):
+#   start DIR PORT USER PASSWORD [PROTOCOL [MAILDIR]]
+#       PROTOCOL: pop3 (the default) or imap.
+#       MAILDIR: the mail; default DIR/Maildir. Config, sockets, state, log
+#       and dovecot.pid are in DIR. Folders are Maildir++ (.Sent, .Archive).
 #   stop DIR
 # As root, Dovecot runs neither its login process nor mail access as root:
 # both run as nobody, who then owns DIR/Maildir.
@@ -9,31 +13,36 @@ set -euo pipefail
 action=$1 dir=$2
 case "$action" in
 start)
-  port=$3 user=$4 password=$5
+  port=$3 user=$4 password=$5 protocol=${6:-pop3} maildir=${7:-$2/Maildir}
+  case "$protocol" in
+  pop3) listener=pop3 tls_listener=pop3s ;;
+  imap) listener=imap tls_listener=imaps ;;
+  *) echo "dovecot-instance.sh: protocol must be pop3 or imap, not $protocol" >&2; exit 2 ;;
+  esac
   if [ "$(id -u)" = 0 ]; then
     mail_user=nobody internal_user=root
   else
     mail_user=$(id -un) internal_user=$(id -un)
   fi
   uid=$(id -u "$mail_user") gid=$(id -g "$mail_user")
-  mkdir -p "$dir/Maildir/new" "$dir/Maildir/cur" "$dir/Maildir/tmp"
+  mkdir -p "$dir" "$maildir/new" "$maildir/cur" "$maildir/tmp"
   chmod 755 "$dir"
-  chown -R "$uid:$gid" "$dir/Maildir"
+  chown -R "$uid:$gid" "$maildir"
   printf '%s:{PLAIN}%s\n' "$user" "$password" > "$dir/passwd"
   cat > "$dir/dovecot.conf" <<CF
 base_dir = $dir/run
 state_dir = $dir/state
 log_path = $dir/dovecot.log
-protocols = pop3
+protocols = $protocol
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain
+auth_mechanisms = plain login
 default_internal_user = $internal_user
 default_internal_group = $(id -gn "$internal_user")
 default_login_user = $mail_user
 first_valid_uid = 1
-mail_location = maildir:$dir/Maildir
+mail_location = maildir:$maildir
 passdb {
   driver = passwd-file
   args = scheme=PLAIN $dir/passwd
@@ -42,12 +51,12 @@ userdb {
   driver = static
   args = uid=$uid gid=$gid home=$dir/home
 }
-service pop3-login {
-  inet_listener pop3 {
+service $protocol-login {
+  inet_listener $listener {
     address = 127.0.0.1
     port = $port
   }
-  inet_listener pop3s {
+  inet_listener $tls_listener {
     port = 0
   }
 }
