@@ -1,0 +1,414 @@
+"""The IMAP comparison harness, proven against Debian's Dovecot alone (issue 14).
+
+The server under test is the `imap_server` fixture, parametrised by name;
+today it has one implementation, "dovecot". The integrator adds "sims" (copy
+the seeded Maildir into a SIMS account, start SIMS with IMAP on a free port)
+and these tests then run against both unchanged; the scripted session can
+also be compared between them with imap_peers.compare.
+
+What is shown here: the scripted raw session (CAPABILITY ... LOGOUT, with a
+literal APPEND and IDLE) gives the transcript RFC 3501 requires; two
+independent Dovecot instances give the same normalised transcript (so the
+normalisation hides only what each instance chooses for itself); mbsync
+syncs the mailbox both ways, flags included; neomutt, driven headless,
+moves a message to another folder.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from imap_peers import Idle, Step, compare, dovecot_imap, render, transcript
+from simslib import require_tool
+
+USER = "alice"
+PASSWORD = "imap-secret-2026"
+
+# Old enough that no INTERNALDATE of a seeded message falls in the session's
+# time window (imap_peers normalises those as <appended>).
+SEEDED_MTIME = 1772445600  # Mon, 2 Mar 2026 10:00:00 +0000
+
+PLAIN_1 = (b"Return-Path: <bob@remote.test>\r\n"
+           b"From: Bob Example <bob@remote.test>\r\n"
+           b"To: Alice <alice@example.test>\r\n"
+           b"Subject: Lunch on Thursday\r\n"
+           b"Date: Mon, 2 Mar 2026 10:00:00 +0000\r\n"
+           b"Message-ID: <lunch.1@remote.test>\r\n"
+           b"\r\n"
+           b"Shall we meet at noon?\r\n")
+PLAIN_2 = (b"From: Carol <carol@remote.test>\r\n"
+           b"To: alice@example.test\r\n"
+           b"Subject: Quarterly report\r\n"
+           b"Date: Mon, 2 Mar 2026 11:30:00 +0100\r\n"
+           b"Message-ID: <report.2@remote.test>\r\n"
+           b"\r\n"
+           b"The figures are attached next week.\r\n")
+MULTIPART_3 = (b"From: Dave <dave@remote.test>\r\n"
+               b"To: alice@example.test\r\n"
+               b"Subject: Photos\r\n"
+               b"Date: Tue, 3 Mar 2026 09:15:00 +0000\r\n"
+               b"Message-ID: <photos.3@remote.test>\r\n"
+               b"MIME-Version: 1.0\r\n"
+               b"Content-Type: multipart/mixed; boundary=\"b1\"\r\n"
+               b"\r\n"
+               b"This is a multi-part message in MIME format.\r\n"
+               b"--b1\r\n"
+               b"Content-Type: text/plain; charset=utf-8\r\n"
+               b"Content-Transfer-Encoding: 8bit\r\n"
+               b"\r\n"
+               b"Two photos from the weekend.\r\n"
+               b"--b1\r\n"
+               b"Content-Type: image/png; name=\"one.png\"\r\n"
+               b"Content-Disposition: attachment; filename=\"one.png\"\r\n"
+               b"Content-Transfer-Encoding: base64\r\n"
+               b"\r\n"
+               b"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==\r\n"
+               b"--b1--\r\n")
+SEEDED = [PLAIN_1, PLAIN_2, MULTIPART_3]
+APPENDED = (b"From: Alice <alice@example.test>\r\n"
+            b"To: bob@remote.test\r\n"
+            b"Subject: Re: Lunch on Thursday\r\n"
+            b"Date: Mon, 2 Mar 2026 12:00:00 +0000\r\n"
+            b"Message-ID: <re-lunch.4@example.test>\r\n"
+            b"\r\n"
+            b"Noon is fine.\r\n")
+
+
+@dataclass
+class IMAPServer:
+    """What a test needs of the server under test."""
+    name: str
+    host: str
+    port: int
+    user: str
+    password: str
+    maildir: Path  # the account's Maildir (Maildir++ folders: .Sent, ...)
+    log: Path  # the server's log, for assertion messages
+
+    def log_text(self) -> str:
+        try:
+            return self.log.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+
+def seed_maildir(root: Path) -> Path:
+    """root/Maildir with the three messages in new/ (named and dated as a
+    delivery would) and an empty folder .Sent; root is made 0755 so that
+    Dovecot's `nobody` reaches the Maildir when the tests run as root."""
+    os.chmod(root, 0o755)
+    maildir = root / "Maildir"
+    for folder in (maildir, maildir / ".Sent"):
+        for sub in ("new", "cur", "tmp"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+    for number, message in enumerate(SEEDED, start=1):
+        path = maildir / "new" / f"{SEEDED_MTIME + number}.M{number}P1.seed.test,S={len(message)}"
+        path.write_bytes(message)
+        os.utime(path, (SEEDED_MTIME + number, SEEDED_MTIME + number))
+    return maildir
+
+
+def start_dovecot(root: Path):
+    """A context manager: Dovecot over a freshly seeded Maildir in root."""
+    maildir = seed_maildir(root)
+    instance = root / "dovecot"
+    return maildir, instance, dovecot_imap(maildir, USER, PASSWORD, instance=instance)
+
+
+def require_dovecot_imap():
+    """Skips (or fails under CI=true) without Dovecot's imap server."""
+    require_tool("dovecot", ["/usr/sbin/dovecot"])
+    require_tool("dovecot imap (package dovecot-imapd)", ["/usr/lib/dovecot/imap"])
+
+
+@pytest.fixture
+def scratch():
+    """A 0755 directory in /tmp (pytest's tmp_path is 0700, which Dovecot's
+    `nobody` cannot enter)."""
+    root = Path(tempfile.mkdtemp(prefix="sims-imap-baseline-", dir="/tmp"))
+    os.chmod(root, 0o755)
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(params=["dovecot"])
+def imap_server(request, scratch):
+    """The server under test over the seeded Maildir. Only Dovecot now; the
+    integrator adds "sims" to params and a branch below."""
+    if request.param == "dovecot":
+        require_dovecot_imap()
+        maildir, instance, server = start_dovecot(scratch)
+        with server as (host, port):
+            yield IMAPServer("dovecot", host, port, USER, PASSWORD, maildir, instance / "dovecot.log")
+        return
+    raise AssertionError(f"no IMAP server named {request.param}")
+
+
+def append_from_elsewhere(server: IMAPServer, message: bytes):
+    """Delivers a message into INBOX over a second connection (for IDLE)."""
+    client = imaplib.IMAP4(server.host, server.port, timeout=20)
+    try:
+        client.login(server.user, server.password)
+        status, data = client.append("INBOX", None, None, message)
+        assert status == "OK", (data, server.log_text())
+    finally:
+        client.logout()
+
+
+def scripted_session(server: IMAPServer) -> list[Step]:
+    script = [
+        "CAPABILITY",
+        "LOGIN $USER $PASSWORD",
+        'LIST "" "*"',
+        "SELECT INBOX",
+        "FETCH 1:* (FLAGS UID RFC822.SIZE ENVELOPE BODYSTRUCTURE)",
+        "SEARCH ALL",
+        "SEARCH SUBJECT lunch",
+        "STORE 1 +FLAGS (\\Seen \\Flagged)",
+        "STORE 2 +FLAGS (\\Deleted)",
+        "COPY 1 Sent",
+        "EXPUNGE",
+        ["APPEND Sent (\\Seen) ", APPENDED],
+        'STATUS Sent (MESSAGES UIDNEXT UNSEEN)',
+        Idle(action=lambda: append_from_elsewhere(server, PLAIN_1), until=r"^\* \d+ EXISTS"),
+        "LOGOUT",
+    ]
+    return transcript(server.host, server.port, server.user, server.password, script)
+
+
+def by_command(steps: list[Step]) -> dict[str, Step]:
+    return {step.command: step for step in steps}
+
+
+def test_scripted_session_transcript(imap_server):
+    steps = scripted_session(imap_server)
+    shown = "\n".join(render(steps)) + "\n--- server log:\n" + imap_server.log_text()
+    s = by_command(steps)
+    assert [step.command for step in steps][0] == "<greeting>", shown
+    assert steps[0].status.startswith("OK"), shown
+    assert all(step.status.startswith("OK") for step in steps), shown
+
+    capabilities = next(u for u in s["CAPABILITY"].untagged if u.startswith("* CAPABILITY "))
+    assert "IMAP4REV1" in capabilities.split(), shown
+    # Plaintext LOGIN must be allowed on this loopback test port.
+    assert "LOGINDISABLED" not in capabilities.split(), shown
+
+    listed = {re.sub(r'^\* LIST \([^)]*\) "\." ', "", u).strip('"') for u in s['LIST "" "*"'].untagged}
+    assert {"INBOX", "Sent"} <= listed, shown
+
+    select = s["SELECT INBOX"]
+    assert select.status == "OK [READ-WRITE]", shown
+    assert "* 3 EXISTS" in select.untagged, shown
+    assert "* OK [UIDVALIDITY <uidvalidity>]" in select.untagged, shown
+    assert "* OK [UIDNEXT 4]" in select.untagged, shown
+    assert any(u.startswith("* FLAGS (") for u in select.untagged), shown
+
+    fetched = s["FETCH 1:* (FLAGS UID RFC822.SIZE ENVELOPE BODYSTRUCTURE)"].untagged
+    assert len(fetched) == 3, shown
+    for number, (line, message) in enumerate(zip(fetched, SEEDED), start=1):
+        assert line.startswith(f"* {number} FETCH ("), shown
+        assert f"UID {number} " in line or line.endswith(f"UID {number})"), shown
+        assert f"RFC822.SIZE {len(message)}" in line, shown
+    assert '"Lunch on Thursday"' in fetched[0] and '"bob" "remote.test"' in fetched[0], shown
+    assert '"mixed"' in fetched[2].lower() and '"image" "png"' in fetched[2].lower(), shown
+
+    assert s["SEARCH ALL"].untagged == ["* SEARCH 1 2 3"], shown
+    assert s["SEARCH SUBJECT lunch"].untagged == ["* SEARCH 1"], shown
+    stored = s["STORE 1 +FLAGS (\\Seen \\Flagged)"].untagged
+    assert len(stored) == 1 and "\\Seen" in stored[0] and "\\Flagged" in stored[0], shown
+    assert s["COPY 1 Sent"].status == "OK [COPYUID <uidvalidity> 1 1]", shown
+    # Only message 2 goes (a server may follow with a new RECENT count).
+    assert [u for u in s["EXPUNGE"].untagged if u.endswith(" EXPUNGE")] == ["* 2 EXPUNGE"], shown
+    assert s["APPEND Sent (\\Seen) {%d}" % len(APPENDED)].status == "OK [APPENDUID <uidvalidity> 2]", shown
+    assert s["STATUS Sent (MESSAGES UIDNEXT UNSEEN)"].untagged == [
+        "* STATUS Sent (MESSAGES 2 UIDNEXT 3 UNSEEN 0)"], shown
+    idle = s["IDLE"].untagged
+    assert idle[0] == "+" and "* 3 EXISTS" in idle, shown
+    assert s["LOGOUT"].untagged == ["* BYE"], shown
+
+    # ...and the Maildir on disk agrees: INBOX 2 + 1 appended, Sent 2.
+    def count(folder: Path) -> int:
+        return sum(1 for sub in ("new", "cur") for p in (folder / sub).iterdir() if p.is_file())
+
+    assert count(imap_server.maildir) == 3, shown
+    assert count(imap_server.maildir / ".Sent") == 2, shown
+
+
+def test_two_dovecots_compare_equal_and_a_difference_shows(scratch):
+    """The normalisation hides what differs between two instances of the
+    same server (UIDVALIDITY, free texts, appended INTERNALDATEs), and
+    compare() reports a real difference."""
+    require_dovecot_imap()
+    transcripts = []
+    for name in ("one", "two"):
+        root = scratch / name
+        root.mkdir()
+        maildir, instance, server = start_dovecot(root)
+        with server as (host, port):
+            transcripts.append(scripted_session(
+                IMAPServer(name, host, port, USER, PASSWORD, maildir, instance / "dovecot.log")))
+    one, two = transcripts
+    assert compare(one, two) == "", compare(one, two)
+    assert any("<uidvalidity>" in line for line in render(one))
+
+    changed = [Step(step.command, list(step.untagged), step.status) for step in two]
+    changed[-2].status = "NO"
+    difference = compare(one, changed, ("dovecot", "other"))
+    assert "-=> OK" in difference and "+=> NO" in difference, difference
+
+
+# --------------------------------------------------------------------------
+# Real clients
+# --------------------------------------------------------------------------
+
+
+def maildir_messages(folder: Path) -> dict[bytes, str]:
+    """Message-ID -> the Maildir info flags ("S", "FS", ...) of each message."""
+    found = {}
+    for sub in ("new", "cur"):
+        directory = folder / sub
+        if not directory.is_dir():
+            continue
+        for path in directory.iterdir():
+            match = re.search(rb"^Message-ID: (\S+)\r?$", path.read_bytes(), re.MULTILINE | re.IGNORECASE)
+            flags = path.name.split(":2,", 1)[1] if ":2," in path.name else ""
+            if match:
+                found[match.group(1)] = flags
+    return found
+
+
+def server_flags(server: IMAPServer, folder: str = "INBOX") -> dict[bytes, str]:
+    """Message-ID -> FLAGS as the server reports them."""
+    client = imaplib.IMAP4(server.host, server.port, timeout=20)
+    try:
+        client.login(server.user, server.password)
+        client.select(folder, readonly=True)
+        status, data = client.fetch("1:*", "(FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
+        assert status == "OK", data
+        result = {}
+        for item in data:
+            if isinstance(item, tuple):
+                flags = re.search(rb"FLAGS \(([^)]*)\)", item[0])
+                message_id = re.search(rb"Message-ID: (\S+)", item[1], re.IGNORECASE)
+                if flags and message_id:
+                    result[message_id.group(1)] = flags.group(1).decode()
+        return result
+    finally:
+        client.logout()
+
+
+def run_mbsync(config: Path) -> subprocess.CompletedProcess:
+    mbsync = require_tool("mbsync")
+    result = subprocess.run([mbsync, "-c", str(config), "-a"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, f"mbsync failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def test_mbsync_syncs_both_ways(imap_server, scratch):
+    local = scratch / "local"
+    local.mkdir()
+    config = scratch / "mbsyncrc"
+    config.write_text(f"""IMAPAccount server
+Host {imap_server.host}
+Port {imap_server.port}
+User {imap_server.user}
+Pass {imap_server.password}
+SSLType None
+AuthMechs LOGIN
+
+IMAPStore remote
+Account server
+
+MaildirStore local
+Path {local}/
+Inbox {local}/INBOX
+SubFolders Verbatim
+
+Channel sync
+Far :remote:
+Near :local:
+Patterns *
+Create Both
+Sync All
+SyncState *
+Expunge Both
+""")
+    shown = lambda: imap_server.log_text()  # noqa: E731
+
+    # Server -> local: every message and the Sent folder arrive.
+    run_mbsync(config)
+    ids = {re.search(rb"Message-ID: (\S+)", m).group(1) for m in SEEDED}
+    assert set(maildir_messages(local / "INBOX")) == ids, shown()
+    assert (local / "Sent" / "cur").is_dir(), shown()
+
+    # Local -> server: a flag set locally (Maildir info F) and a new message.
+    flagged = b"<report.2@remote.test>"
+    for sub in ("new", "cur"):
+        for path in (local / "INBOX" / sub).iterdir():
+            if flagged in path.read_bytes():
+                base = path.name.split(":2,", 1)[0]
+                path.rename(local / "INBOX" / "cur" / f"{base}:2,F")
+    (local / "Sent" / "new" / "1772445700.local1.client.test").write_bytes(APPENDED)
+    run_mbsync(config)
+    flags = server_flags(imap_server)
+    assert "\\Flagged" in flags[flagged], (flags, shown())
+    assert b"<re-lunch.4@example.test>" in server_flags(imap_server, "Sent"), shown()
+
+    # Server -> local: a flag set on the server (\Seen on the multipart one).
+    client = imaplib.IMAP4(imap_server.host, imap_server.port, timeout=20)
+    client.login(imap_server.user, imap_server.password)
+    client.select("INBOX")
+    status, data = client.search(None, "HEADER", "Message-ID", "photos.3@remote.test")
+    assert status == "OK" and data[0], data
+    client.store(data[0].split()[0].decode(), "+FLAGS", "(\\Seen)")
+    client.logout()
+    run_mbsync(config)
+    local_flags = maildir_messages(local / "INBOX")
+    assert "S" in local_flags[b"<photos.3@remote.test>"], (local_flags, shown())
+    assert "F" in local_flags[flagged], local_flags
+
+
+def test_neomutt_moves_a_message_headless(imap_server, scratch):
+    """neomutt has no batch mode for reading: it is driven through `script`
+    (a pseudo-terminal) with a pushed key sequence that tags the message
+    with subject "Quarterly", saves the tagged message to =Archive (created
+    without asking), syncs (expunging the original) and quits."""
+    neomutt = require_tool("neomutt")
+    script_tool = require_tool("script")
+    url = f"imap://{imap_server.user}@{imap_server.host}:{imap_server.port}/"
+    rc = scratch / "muttrc"
+    rc.write_text(f"""set folder = "{url}"
+set spoolfile = "+INBOX"
+set imap_user = "{imap_server.user}"
+set imap_pass = "{imap_server.password}"
+set ssl_starttls = no
+set ssl_force_tls = no
+set confirmcreate = no
+set confirmappend = no
+set delete = yes
+set move = no
+set quit = yes
+set mark_old = no
+set header_cache = ""
+set message_cachedir = ""
+set timeout = 1
+""")
+    keys = "<tag-pattern>~s Quarterly<enter><tag-prefix><save-message>=Archive<enter><sync-mailbox><quit>"
+    command = f"{neomutt} -n -F {rc} -f {url}INBOX -e 'push \"{keys}\"'"
+    result = subprocess.run([script_tool, "-qec", command, "/dev/null"], capture_output=True, timeout=60,
+                            env=dict(os.environ, TERM="vt100", HOME=str(scratch)), stdin=subprocess.DEVNULL)
+    screen = result.stdout.decode(errors="replace")[-2000:]
+    assert result.returncode == 0, screen
+    inbox = maildir_messages(imap_server.maildir)
+    archive = maildir_messages(imap_server.maildir / ".Archive")
+    assert set(archive) == {b"<report.2@remote.test>"}, (screen, imap_server.log_text())
+    assert set(inbox) == {b"<lunch.1@remote.test>", b"<photos.3@remote.test>"}, (screen, imap_server.log_text())
