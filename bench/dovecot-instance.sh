@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up and starts a private Dovecot POP3 or IMAP server on 127.0.0.1:PORT
-# serving one Maildir (plaintext USER/PASS, IMAP LOGIN and AUTH PLAIN/LOGIN
+# serving one Maildir (plaintext USER/PASS, IMAP LOGIN and AUTH PLAIN
 # allowed, no TLS), in the background (the script returns once PORT accepts):
 #   start DIR PORT USER PASSWORD [PROTOCOL [MAILDIR]]
 #       PROTOCOL: pop3 (the default) or imap.
@@ -8,7 +8,7 @@
 #       and dovecot.pid are in DIR. Folders are Maildir++ (.Sent, .Archive).
 #   stop DIR
 # As root, Dovecot runs neither its login process nor mail access as root:
-# both run as nobody, who then owns DIR/Maildir.
+# both run as nobody, who then owns the Maildir.
 set -euo pipefail
 action=$1 dir=$2
 case "$action" in
@@ -37,7 +37,7 @@ protocols = $protocol
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain
 default_internal_user = $internal_user
 default_internal_group = $(id -gn "$internal_user")
 default_login_user = $mail_user
