@@ -15,6 +15,14 @@ they are and bytes parts are sent as synchronizing literals ({n}, wait for
 the server's "+", the bytes), or an Idle(...) (IDLE, optional action while
 idling, DONE). "$USER" and "$PASSWORD" in str parts are replaced by the
 credentials given to transcript().
+
+Normalisations (each explained where it is made, in normalise and
+_normalise_response): tags dropped; free text after a status and its
+response code dropped; host names -> <host>; UIDVALIDITY values (also in
+APPENDUID/COPYUID) -> <uidvalidity>; capability names sorted; flags inside
+FLAGS/PERMANENTFLAGS lists sorted; LIST/LSUB lines sorted; INTERNALDATEs in
+the session's time window (appended messages) -> <appended>; quotable
+literals written as quoted strings; continuation requests recorded as "+".
 """
 
 from __future__ import annotations
@@ -164,7 +172,10 @@ class _Reader:
 def transcript(host: str, port: int, user: str, password: str, script: list, *,
                hostnames: tuple[str, ...] = ()) -> list[Step]:
     """Runs `script` over one plaintext connection and returns one Step per
-    command (the greeting first, as command "<greeting>"), normalised. Stops
+    command (the greeting first, as command "<greeting>"), normalised. Each
+    Step.command is the script's line as written, "$USER"/"$PASSWORD" kept
+    (the servers' user names may differ: "alice" and "alice@example.test"),
+    a literal shown as {n}, IDLE as "IDLE". Tags are not recorded. Stops
     after LOGOUT's tagged reply or when the server closes the connection.
     `hostnames`: names the server may put in its responses (replaced by
     <host>, besides this machine's own names)."""
@@ -272,6 +283,10 @@ def normalise(command: str, untagged: list, tagged, hostnames: tuple[str, ...],
             continue
         assert text.startswith("* "), f"neither untagged nor continuation: {text!r}"
         step.untagged.append("* " + _normalise_response(text[2:], hostnames, window))
+    # LIST and LSUB responses come in no fixed order (RFC 3501 § 6.3.8):
+    # they are sorted, keeping their place among the other responses.
+    listed = sorted(u for u in step.untagged if u.startswith(("* LIST ", "* LSUB ")))
+    step.untagged = [listed.pop(0) if u.startswith(("* LIST ", "* LSUB ")) else u for u in step.untagged]
     if tagged is None:
         step.status = "<connection closed>"
     else:
@@ -333,6 +348,11 @@ def _normalise_response(text: str, hostnames: tuple[str, ...], window: tuple[flo
     # mailboxes must use dates well outside the present.
     text = re.sub(r'INTERNALDATE "([^"]+)"', lambda m: 'INTERNALDATE ' + _internaldate(m.group(1), window), text,
                   flags=re.IGNORECASE)
+    # Flag order inside a list is free (RFC 3501 § 7.2.6, 7.4.2): FLAGS (...)
+    # and PERMANENTFLAGS (...) lists are sorted. Which flags are there (\Recent
+    # included) is compared.
+    text = re.sub(r"\b(FLAGS|PERMANENTFLAGS) \(([^)]*)\)",
+                  lambda m: f"{m.group(1)} ({' '.join(sorted(m.group(2).split()))})", text, flags=re.IGNORECASE)
     return text
 
 
