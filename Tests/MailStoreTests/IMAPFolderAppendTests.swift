@@ -53,24 +53,24 @@ struct IMAPFolderAppendTests {
         }
     }
 
-    @Test("appends from 4 threads with 4 stores (shared and separate locks) never share or lose a UID")
-    func concurrentAppends() throws {
+    @Test(
+        "appends from 4 threads with 4 stores (one FolderLocks, or one each as four processes) never share or lose a UID",
+        arguments: [true, false])
+    func concurrentAppends(sharedLocks: Bool) throws {
         try withMailbox { maildir, _ in
+            // Separate FolderLocks: as four processes, only the dotlock keeps them apart.
             let shared = FolderLocks()
-            let stores = [
-                MailboxStore(maildir: maildir, locks: shared), MailboxStore(maildir: maildir, locks: shared),
-                MailboxStore(maildir: maildir, locks: FolderLocks()), MailboxStore(maildir: maildir, locks: FolderLocks()),
-            ]
+            let stores = (0..<4).map { _ in MailboxStore(maildir: maildir, locks: sharedLocks ? shared : FolderLocks()) }
             let uids = Locked<[UInt32]>([])
             let failures = Locked<[String]>([])
             DispatchQueue.concurrentPerform(iterations: 4) { thread in
-                for index in 0..<15 {
+                for index in 0..<25 {
                     do {
                         let result = try stores[thread].append(
                             Array("m \(thread) \(index)\n".utf8), to: "INBOX", systemFlags: [], keywords: [],
                             internalDate: nil, hostname: "mx")
                         uids.withLock { $0.append(result.uid) }
-                        if index % 5 == 0 { _ = try stores[thread].snapshot(of: "INBOX", moveNewToCur: false) }
+                        if index % 3 == 0 { _ = try stores[thread].snapshot(of: "INBOX", moveNewToCur: false) }
                     } catch {
                         failures.withLock { $0.append("\(error)") }
                     }
@@ -78,9 +78,9 @@ struct IMAPFolderAppendTests {
             }
             #expect(failures.withLock { $0 } == [])
             let assigned = uids.withLock { $0 }.sorted()
-            #expect(assigned == Array(1...60))
+            #expect(assigned == Array(1...100))
             let snapshot = try stores[0].snapshot(of: "INBOX", moveNewToCur: false)
-            #expect(snapshot.messages.map(\.uid) == Array(1...60))
+            #expect(snapshot.messages.map(\.uid) == Array(1...100))
             #expect(!FileManager.default.fileExists(atPath: "\(maildir)/dovecot-uidlist.lock"))
         }
     }

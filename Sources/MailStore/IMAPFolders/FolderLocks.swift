@@ -60,7 +60,9 @@ enum Dotlock {
             }
             guard errno == EEXIST else { return false }
             if isStale(path) {
-                unlink(path)
+                // A lock that cannot be removed (a directory, no permission)
+                // would be waited for forever.
+                guard unlink(path) == 0 || errno == ENOENT else { return false }
                 continue
             }
             // Dovecot holds the lock for a few milliseconds per change.
