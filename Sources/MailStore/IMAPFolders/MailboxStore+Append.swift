@@ -71,18 +71,15 @@ extension MailboxStore {
             var linked: [String] = []
             do {
                 for message in messages {
-                    guard
-                        let current = FolderScan.currentPath(of: message.baseName, lastKnown: message.path, in: sourcePath)
-                    else { continue }  // expunged meanwhile
-                    var status = stat()
-                    let fileSize = stat(current, &status) == 0 ? Int(status.st_size) : message.size
-                    let baseName = Self.newBaseName(hostname: hostname, size: fileSize, wireSize: message.size)
                     var target = MaildirFlags(letters: message.flags.letters)
                     for name in message.keywords {
                         if let index = keywords.names.first(where: { $0.value == name })?.key { target.keywords.insert(index) }
                     }
+                    guard
+                        let baseName = try linkMessage(
+                            message, from: sourcePath, into: path, info: target.infoSuffix, hostname: hostname)
+                    else { continue }  // expunged meanwhile
                     let targetPath = "\(path)/cur/\(baseName)\(target.infoSuffix)"
-                    try linkOrCopy(current, to: targetPath, tmp: "\(path)/tmp/\(baseName)", mtime: message.internalDate)
                     linked.append(targetPath)
                     created.append((message.uid, baseName))
                 }
@@ -98,11 +95,34 @@ extension MailboxStore {
         }
     }
 
-    /// A hard link; across file systems (EXDEV) a synced copy in `tmp/`
-    /// renamed into place, with the original's mtime (the INTERNALDATE).
-    private func linkOrCopy(_ source: String, to target: String, tmp: String, mtime: Int64) throws {
-        if link(source, target) == 0 { return }
-        guard errno == EXDEV else { throw MailboxStoreError.io("link \(target): \(String(cString: strerror(errno)))") }
+    /// Links the message's file into `folderPath/cur` under a new base name,
+    /// which it returns; nil when the message was expunged. The file is looked
+    /// up again when another session renamed it (new flags) meanwhile.
+    private func linkMessage(
+        _ message: FolderMessage, from sourcePath: String, into folderPath: String, info: String, hostname: String
+    )
+        throws -> String?
+    {
+        for _ in 0..<3 {
+            guard let current = FolderScan.currentPath(of: message.baseName, lastKnown: message.path, in: sourcePath) else {
+                return nil
+            }
+            var status = stat()
+            let fileSize = stat(current, &status) == 0 ? Int(status.st_size) : message.size
+            let baseName = Self.newBaseName(hostname: hostname, size: fileSize, wireSize: message.size)
+            let target = "\(folderPath)/cur/\(baseName)\(info)"
+            if link(current, target) == 0 { return baseName }
+            if errno == ENOENT { continue }
+            guard errno == EXDEV else { throw MailboxStoreError.io("link \(target): \(String(cString: strerror(errno)))") }
+            try copyFile(current, to: target, tmp: "\(folderPath)/tmp/\(baseName)", mtime: message.internalDate)
+            return baseName
+        }
+        return nil
+    }
+
+    /// Across file systems: a synced copy in `tmp/` renamed into place, with
+    /// the original's mtime (the INTERNALDATE).
+    private func copyFile(_ source: String, to target: String, tmp: String, mtime: Int64) throws {
         try files.writeNewFile(try MaildirFile.contents(of: source), to: tmp)
         defer { unlink(tmp) }
         var times = [timeval(tv_sec: Int(mtime), tv_usec: 0), timeval(tv_sec: Int(mtime), tv_usec: 0)]
