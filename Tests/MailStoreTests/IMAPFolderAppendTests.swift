@@ -95,4 +95,18 @@ struct IMAPFolderAppendTests {
             #expect(!FileManager.default.fileExists(atPath: lock))
         }
     }
+
+    @Test("a fresh dovecot-uidlist.lock of a process of this host that no longer exists is taken over at once")
+    func deadOwnerDotlock() throws {
+        try withMailbox { maildir, store in
+            var buffer = [CChar](repeating: 0, count: 256)
+            #expect(gethostname(&buffer, 255) == 0)
+            let host = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let lock = "\(maildir)/dovecot-uidlist.lock"
+            // Above Linux's largest pid (2^22), so no process has it.
+            #expect(FileManager.default.createFile(atPath: lock, contents: Data("99999999:\(host)".utf8)))
+            _ = try store.snapshot(of: "INBOX", moveNewToCur: false)
+            #expect(!FileManager.default.fileExists(atPath: lock))
+        }
+    }
 }
