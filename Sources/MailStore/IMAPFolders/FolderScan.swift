@@ -1,0 +1,124 @@
+import Foundation
+
+/// rename(2): inside `MailboxStore` the name `rename` is its RENAME method.
+func posixRename(_ from: String, _ to: String) -> Int32 {
+    rename(from, to)
+}
+
+/// One message file of a folder, as found in `new/` or `cur/`.
+struct FolderFile {
+    var baseName: String
+    /// The file name, info part included.
+    var name: String
+    /// "new" or "cur".
+    var subdirectory: String
+    var status: stat
+
+    var isInCur: Bool { subdirectory == "cur" }
+}
+
+/// The message files of one folder directory (INBOX's Maildir or a `.A.B`
+/// directory), keyed by base name. `tmp/` is never looked at: files there
+/// may be half written.
+struct FolderScan {
+    let folderPath: String
+    var files: [String: FolderFile] = [:]
+    /// Base names oldest first (mtime, then name): the order new UIDs are
+    /// given in.
+    var arrivalOrder: [String] = []
+
+    /// Lists `new/` and `cur/`. Names the uidlist cannot hold (a line break,
+    /// bytes that are not UTF-8) are left out; two files with one base name
+    /// (`new/X` and `cur/X:2,S`, restored by hand) get the later one renamed
+    /// as Dovecot does, so a UID never names two files.
+    /// `moveNewToCur`: files in `new/` are renamed into `cur/` with `:2,`.
+    init(folderPath: String, moveNewToCur: Bool) {
+        self.folderPath = folderPath
+        var found: [(baseName: String, seconds: Int, nanoseconds: Int)] = []
+        for subdirectory in ["cur", "new"] {
+            let directory = "\(folderPath)/\(subdirectory)"
+            for (listedName, status) in MaildirFile.regularFiles(in: directory) ?? [] {
+                guard Self.isStorable(listedName) else { continue }
+                var name = listedName
+                var base = MaildirUIDList.baseName(of: name)
+                if files[base] != nil {
+                    guard let renamed = MaildirReader.renameDuplicate(name, in: directory, taken: Set(files.keys)) else {
+                        continue
+                    }
+                    name = renamed
+                    base = MaildirUIDList.baseName(of: name)
+                }
+                var file = FolderFile(baseName: base, name: name, subdirectory: subdirectory, status: status)
+                if moveNewToCur, subdirectory == "new" {
+                    let target = name.contains(":") ? name : name + ":2,"
+                    if posixRename("\(directory)/\(name)", "\(folderPath)/cur/\(target)") == 0 {
+                        file.name = target
+                        file.subdirectory = "cur"
+                    } else if errno == ENOENT {
+                        continue  // expunged by another session meanwhile
+                    }
+                }
+                files[base] = file
+                found.append((base, Int(status.st_mtim.tv_sec), Int(status.st_mtim.tv_nsec)))
+            }
+        }
+        found.sort { ($0.seconds, $0.nanoseconds, $0.baseName) < ($1.seconds, $1.nanoseconds, $1.baseName) }
+        arrivalOrder = found.map(\.baseName)
+    }
+
+    /// A name the uidlist file can hold and read back unchanged.
+    static func isStorable(_ name: String) -> Bool {
+        !name.isEmpty && !name.contains("\n") && !name.contains("\r") && !name.contains("\u{FFFD}")
+            && !MaildirUIDList.baseName(of: name).isEmpty
+    }
+
+    func path(of file: FolderFile) -> String {
+        "\(folderPath)/\(file.subdirectory)/\(file.name)"
+    }
+
+    /// Finds the file of `baseName` now: it may have been renamed (flags
+    /// changed by another session) since a scan. nil when it is gone.
+    static func currentPath(of baseName: String, lastKnown: String, in folderPath: String) -> String? {
+        if MaildirFile.regularFileStatus(lastKnown) != nil { return lastKnown }
+        for subdirectory in ["cur", "new"] {
+            let directory = "\(folderPath)/\(subdirectory)"
+            for (name, _) in MaildirFile.regularFiles(in: directory) ?? []
+            where MaildirUIDList.baseName(of: name) == baseName {
+                return "\(directory)/\(name)"
+            }
+        }
+        return nil
+    }
+}
+
+/// RFC822.SIZE of the files: Dovecot's `,W=` in the name when present, else
+/// measured once and remembered (every session of the process shares it).
+enum FolderSizes {
+    static let cache = MaildirSizeCache()
+
+    static func wireSize(of file: FolderFile, path: String) throws -> Int? {
+        if let size = sizeField("W", in: file.baseName) { return size }
+        if let known = cache.wireSize(of: file.baseName, status: file.status) { return known }
+        let bytes: [UInt8]
+        do {
+            bytes = try MaildirFile.contents(of: path)
+        } catch {
+            // Expunged or renamed by another session since the listing.
+            if MaildirFile.regularFileStatus(path) == nil { return nil }
+            throw error
+        }
+        let size = MaildirFile.wireSize(of: bytes)
+        cache.remember(size, of: file.baseName, status: file.status)
+        return size
+    }
+
+    /// The value of a `,S=` or `,W=` field in a base name.
+    static func sizeField(_ key: Character, in baseName: String) -> Int? {
+        for field in baseName.split(separator: ",").dropFirst() where field.first == key {
+            let value = field.dropFirst()
+            guard value.first == "=", let size = Int(value.dropFirst()), size >= 0 else { continue }
+            return size
+        }
+        return nil
+    }
+}
