@@ -200,6 +200,23 @@ struct MIMEMessageTests {
                 + #"(("Joe Q" NIL "joe" "example.com")) NIL NIL NIL NIL NIL)"#)
     }
 
+    @Test("ENVELOPE the Dovecot way: last of repeated fields, subjects and names tidied, missing host and mailbox filled")
+    func envelopeDovecot() {
+        let message = MIMEMessage(
+            wireMessage(
+                "Subject: first\nSubject:  two\n\t lines  \nFrom: \"A\\\"B\"  \"C\" <\"odd local\"@x.y>, bare, <nohost>\nContent-Language: en\n\nx"
+            ))
+        #expect(
+            text(message.envelope)
+                == #"(NIL "two lines" (("A\"B C" NIL "odd local" "x.y")(NIL NIL "bare" "MISSING_DOMAIN")(NIL NIL "nohost" "MISSING_DOMAIN")) "#
+                + #"(("A\"B C" NIL "odd local" "x.y")(NIL NIL "bare" "MISSING_DOMAIN")(NIL NIL "nohost" "MISSING_DOMAIN")) "#
+                + #"(("A\"B C" NIL "odd local" "x.y")(NIL NIL "bare" "MISSING_DOMAIN")(NIL NIL "nohost" "MISSING_DOMAIN")) NIL NIL NIL NIL NIL)"#
+        )
+        #expect(
+            text(message.bodyStructure(extensible: true))
+                == #"("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 1 0 NIL NIL ("en") NIL)"#)
+    }
+
     @Test("the Date: header's own day, for SENT*")
     func sentDate() {
         #expect(
@@ -214,9 +231,12 @@ struct MIMEMessageTests {
         let plain = #"("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 5 1 NIL NIL NIL NIL)"#
         #expect(text(MIMEMessage(wireMessage("Content-Type: garbage\n\nabc\n")).bodyStructure(extensible: true)) == plain)
         #expect(text(MIMEMessage(wireMessage("Content-Type: multipart/mixed\n\nabc\n")).bodyStructure(extensible: true)) == plain)
+        // A boundary that never appears: a multipart without parts, written as Dovecot does.
+        let partless = MIMEMessage(wireMessage("Content-Type: multipart/mixed; boundary=zz\n\nabc\n"))
         #expect(
-            text(MIMEMessage(wireMessage("Content-Type: multipart/mixed; boundary=zz\n\nabc\n")).bodyStructure(extensible: true))
-                == plain)
+            text(partless.bodyStructure(extensible: true))
+                == #"(("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 0 0) "mixed" ("boundary" "zz") NIL NIL NIL)"#)
+        #expect(partless.section(.init(part: [1])) == [])
         let unterminated = MIMEMessage(
             Array("Content-Type: multipart/mixed; boundary=q\n\n--q\n\none\n--q\nContent-Type: text/html\n\ntwo\n".utf8))
         #expect(
@@ -229,12 +249,12 @@ struct MIMEMessageTests {
         let headerOnly = MIMEMessage(Array("Subject: x".utf8))
         #expect(text(headerOnly.section(.init(text: .header))) == "Subject: x\r\n\r\n")
         #expect(headerOnly.section(.init(text: .text)) == [])
-        // Parameters: names lower-cased, values as found, comments skipped, a type in upper case kept.
+        // Parameters, names and types as found (as Dovecot writes them); comments skipped; no default charset added when one is named.
         #expect(
             text(
                 MIMEMessage(wireMessage("Content-Type: TEXT/PLAIN (c); CHARSET=\"ISO-8859-1\" ; format=flowed\n\nx"))
                     .bodyStructure(extensible: false))
-                == #"("TEXT" "PLAIN" ("charset" "ISO-8859-1" "format" "flowed") NIL NIL "7bit" 1 0)"#)
+                == #"("TEXT" "PLAIN" ("CHARSET" "ISO-8859-1" "format" "flowed") NIL NIL "7bit" 1 0)"#)
         // multipart/digest parts default to message/rfc822.
         let digest = MIMEMessage(
             wireMessage("Content-Type: multipart/digest; boundary=d\n\n--d\n\nSubject: one\n\nbody\n--d--\n"))

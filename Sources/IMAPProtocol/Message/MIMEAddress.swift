@@ -9,9 +9,35 @@ struct EnvelopeAddress: Equatable, Sendable {
 
     static let groupEnd = EnvelopeAddress(name: nil, route: nil, mailbox: nil, host: nil)
 
+    /// A mailbox (not a group marker): what is missing is filled in the way
+    /// Dovecot does, so clients always get a mailbox and a host.
+    static func mailbox(name: [UInt8]?, route: [UInt8]?, mailbox: [UInt8]?, host: [UInt8]?) -> EnvelopeAddress {
+        EnvelopeAddress(
+            name: name, route: route, mailbox: mailbox.flatMap { $0.isEmpty ? nil : $0 } ?? Array("MISSING_MAILBOX".utf8),
+            host: host.flatMap { $0.isEmpty ? nil : $0 } ?? Array("MISSING_DOMAIN".utf8))
+    }
+
+    /// Dovecot's "string for humans" (subject, display names): tabs and
+    /// line breaks become spaces, runs of spaces one, none at either end.
+    static func forHumans(_ text: [UInt8]) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(text.count)
+        var pendingSpace = false
+        for byte in text {
+            if ByteScan.isBlank(byte) {
+                pendingSpace = !output.isEmpty
+                continue
+            }
+            if pendingSpace { output.append(ByteScan.space) }
+            pendingSpace = false
+            output.append(byte)
+        }
+        return output
+    }
+
     func write(into output: inout [UInt8]) {
         output.append(UInt8(ascii: "("))
-        output += IMAPResponseText.nstring(name)
+        output += IMAPResponseText.nstring(name.map(Self.forHumans))
         output.append(ByteScan.space)
         output += IMAPResponseText.nstring(route)
         output.append(ByteScan.space)
@@ -145,13 +171,13 @@ enum AddressListParser {
                 }
                 index += 1
                 var address = angleAddress(inside)
-                address.name = phrase.isEmpty ? nil : joined(phrase, separator: [ByteScan.space], requote: false)
+                address.name = phrase.isEmpty ? nil : joined(phrase, separator: [ByteScan.space])
                 addresses.append(address)
             case UInt8(ascii: ":") where !inGroup:
                 index += 1
                 addresses.append(
                     EnvelopeAddress(
-                        name: nil, route: nil, mailbox: joined(phrase, separator: [ByteScan.space], requote: false), host: nil))
+                        name: nil, route: nil, mailbox: joined(phrase, separator: [ByteScan.space]), host: nil))
                 inGroup = true
             case UInt8(ascii: "@"):
                 index += 1
@@ -168,14 +194,14 @@ enum AddressListParser {
                     index += 1
                 }
                 addresses.append(
-                    EnvelopeAddress(
-                        name: comment, route: nil, mailbox: joined(phrase, separator: [], requote: true),
-                        host: joined(domain, separator: [], requote: false)))
+                    .mailbox(
+                        name: comment, route: nil, mailbox: joined(phrase, separator: []),
+                        host: joined(domain, separator: [])))
             default:
                 // A bare word ("undisclosed-recipients"): a mailbox without a host.
                 if !phrase.isEmpty {
                     addresses.append(
-                        EnvelopeAddress(name: nil, route: nil, mailbox: joined(phrase, separator: [], requote: true), host: nil))
+                        .mailbox(name: nil, route: nil, mailbox: joined(phrase, separator: []), host: nil))
                 }
                 if next != nil { index += 1 }
             }
@@ -201,31 +227,22 @@ enum AddressListParser {
             tokens.removeFirst(colon + 1)
         }
         guard let at = tokens.firstIndex(of: .special(UInt8(ascii: "@"))) else {
-            return EnvelopeAddress(name: nil, route: route, mailbox: joined(tokens, separator: [], requote: true), host: nil)
+            return .mailbox(name: nil, route: route, mailbox: joined(tokens, separator: []), host: nil)
         }
-        return EnvelopeAddress(
-            name: nil, route: route, mailbox: joined(Array(tokens[..<at]), separator: [], requote: true),
-            host: joined(Array(tokens[(at + 1)...]), separator: [], requote: false))
+        return .mailbox(
+            name: nil, route: route, mailbox: joined(Array(tokens[..<at]), separator: []),
+            host: joined(Array(tokens[(at + 1)...]), separator: []))
     }
 
-    /// Words joined; quoted local parts keep their quotes (`"john doe"@x`).
-    private static func joined(_ tokens: [Token], separator: [UInt8], requote: Bool) -> [UInt8] {
+    /// Words joined (quoted ones without their quotes, as Dovecot does).
+    private static func joined(_ tokens: [Token], separator: [UInt8]) -> [UInt8] {
         var output: [UInt8] = []
         var first = true
         for token in tokens {
-            guard case .word(let bytes, let quoted) = token else { continue }
+            guard case .word(let bytes, _) = token else { continue }
             if !first { output += separator }
             first = false
-            if quoted && requote {
-                output.append(UInt8(ascii: "\""))
-                for byte in bytes {
-                    if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { output.append(UInt8(ascii: "\\")) }
-                    output.append(byte)
-                }
-                output.append(UInt8(ascii: "\""))
-            } else {
-                output += bytes
-            }
+            output += bytes
         }
         return output
     }

@@ -1,7 +1,7 @@
 /// ENVELOPE and BODYSTRUCTURE (RFC 9051 § 7.5.2), written the way Dovecot
-/// 2.3 writes them: types and values as found in the message, parameter
-/// names lower-cased, "text" parts given ("charset" "us-ascii") when they
-/// name none, "7bit" when there is no Content-Transfer-Encoding.
+/// 2.3 writes them: types, parameter names and values as found in the
+/// message, "text" parts given ("charset" "us-ascii") when they name none,
+/// "7bit" when there is no Content-Transfer-Encoding, languages as a list.
 extension MIMEMessage {
     /// `(date subject (from) (sender) (reply-to) (to) (cc) (bcc) in-reply-to message-id)`.
     public var envelope: [UInt8] {
@@ -21,9 +21,15 @@ extension MIMEMessage {
         parts[index].header.first(Array(lowercasedName.utf8)).map { MIMEHeader.value($0, in: bytes) }
     }
 
+    /// ENVELOPE takes the last of repeated fields, as Dovecot does.
+    private func lastValue(_ index: Int, _ lowercasedName: String) -> [UInt8]? {
+        let name = Array(lowercasedName.utf8)
+        return parts[index].header.fields.last { $0.lowercasedName == name }.map { MIMEHeader.value($0, in: bytes) }
+    }
+
     func writeEnvelope(_ index: Int, into output: inout [UInt8]) {
         func addresses(_ name: String) -> [EnvelopeAddress] {
-            firstValue(index, name).map(AddressListParser.parse) ?? []
+            lastValue(index, name).map(AddressListParser.parse) ?? []
         }
         func writeAddresses(_ list: [EnvelopeAddress]) {
             output.append(ByteScan.space)
@@ -36,9 +42,9 @@ extension MIMEMessage {
             output.append(UInt8(ascii: ")"))
         }
         output.append(UInt8(ascii: "("))
-        output += IMAPResponseText.nstring(firstValue(index, "date"))
+        output += IMAPResponseText.nstring(lastValue(index, "date"))
         output.append(ByteScan.space)
-        output += IMAPResponseText.nstring(firstValue(index, "subject"))
+        output += IMAPResponseText.nstring(lastValue(index, "subject").map(EnvelopeAddress.forHumans))
         let from = addresses("from")
         let sender = addresses("sender")
         let replyTo = addresses("reply-to")
@@ -50,14 +56,14 @@ extension MIMEMessage {
         writeAddresses(addresses("cc"))
         writeAddresses(addresses("bcc"))
         output.append(ByteScan.space)
-        output += IMAPResponseText.nstring(firstValue(index, "in-reply-to"))
+        output += IMAPResponseText.nstring(lastValue(index, "in-reply-to"))
         output.append(ByteScan.space)
-        output += IMAPResponseText.nstring(firstValue(index, "message-id"))
+        output += IMAPResponseText.nstring(lastValue(index, "message-id"))
         output.append(UInt8(ascii: ")"))
     }
 
     private func writeParameters(_ parameters: [MIMEParameter], addDefaultCharset: Bool, into output: inout [UInt8]) {
-        let needsCharset = addDefaultCharset && !parameters.contains { $0.name == Array("charset".utf8) }
+        let needsCharset = addDefaultCharset && !parameters.contains { ByteScan.equalsIgnoringCase($0.name, "charset") }
         guard !parameters.isEmpty || needsCharset else {
             output += Array("NIL".utf8)
             return
@@ -95,8 +101,6 @@ extension MIMEMessage {
         let languages = lexer.tokenList()
         if languages.isEmpty {
             output += Array("NIL".utf8)
-        } else if languages.count == 1 {
-            output += IMAPResponseText.string(languages[0])
         } else {
             output.append(UInt8(ascii: "("))
             for (offset, language) in languages.enumerated() {
@@ -115,6 +119,10 @@ extension MIMEMessage {
         output.append(UInt8(ascii: "("))
         if case .multipart(let children) = part.kind {
             for child in children { writeBody(child, extensible: extensible, into: &output) }
+            if children.isEmpty {
+                // A multipart must have a part: Dovecot writes an empty text/plain.
+                output += Array(#"("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 0 0)"#.utf8)
+            }
             output.append(ByteScan.space)
             output += IMAPResponseText.string(contentType.subtype)
             if extensible {

@@ -1,5 +1,5 @@
-/// A MIME parameter (`charset=us-ascii`), the name lower-cased as Dovecot
-/// writes it, the value unquoted and otherwise as found.
+/// A MIME parameter (`charset=us-ascii`): name as found (Dovecot writes
+/// it so), value unquoted and otherwise as found.
 struct MIMEParameter: Equatable, Sendable {
     var name: [UInt8]
     var value: [UInt8]
@@ -25,7 +25,7 @@ struct MIMEContentType: Equatable, Sendable {
 
     func parameter(_ lowercasedName: String) -> [UInt8]? {
         let name = Array(lowercasedName.utf8)
-        return parameters.first { $0.name == name }?.value
+        return parameters.first { ByteScan.lowercased($0.name) == name }?.value
     }
 
     /// nil when the value is not `token "/" token`: the caller then uses text/plain.
@@ -143,7 +143,7 @@ struct MIMEValueLexer {
             }
             let name = token()
             guard !name.isEmpty, take(UInt8(ascii: "=")) else { continue }
-            parameters.append(MIMEParameter(name: ByteScan.lowercased(name), value: value()))
+            parameters.append(MIMEParameter(name: name, value: value()))
         }
         return parameters
     }

@@ -46,18 +46,15 @@ struct MIMEParser {
         parts.append(MIMEPart(header: header, bodyEnd: end, contentType: contentType, kind: .single))
         let canNest = depth < limits.maximumDepth && parts.count < limits.maximumParts
         if contentType.isMultipart {
-            let children: [Int]
             if canNest, let boundary = contentType.parameter("boundary"), !boundary.isEmpty {
-                children = parseMultipartBody(
+                // No boundary line found leaves a multipart without parts,
+                // which BODYSTRUCTURE shows as Dovecot does (one empty text/plain).
+                let children = parseMultipartBody(
                     start: header.end, end: end, boundary: boundary, depth: depth,
                     childType: ByteScan.equalsIgnoringCase(contentType.subtype, "digest") ? .messageRFC822 : .textPlain)
-            } else {
-                children = []
-            }
-            if children.isEmpty {
-                parts[index].contentType = .textPlain
-            } else {
                 parts[index].kind = .multipart(children: children)
+            } else {
+                parts[index].contentType = .textPlain
             }
         } else if contentType.isMessageRFC822 {
             if canNest {
