@@ -74,6 +74,16 @@ struct MessageHostileInputTests {
         #expect(text(manyFields.section(.init(text: .text))) == "body")
         #expect(manyFields.headerValues("X-4999").count == 1)
 
+        // Many parts with many fields each: the whole message keeps at most ten headers' worth.
+        var fieldHeavy = Array("Content-Type: multipart/mixed; boundary=b\r\n\r\n".utf8)
+        let fieldLines = [UInt8](repeating: 0, count: 5000).flatMap { _ in Array("a:\n".utf8) }
+        for _ in 0..<100 { fieldHeavy += Array("--b\r\nContent-Type: text/html\r\n".utf8) + fieldLines + Array("\r\nx\r\n".utf8) }
+        let heavy = MIMEMessage(fieldHeavy)
+        exercise(heavy)
+        let structure = text(heavy.bodyStructure(extensible: false))
+        #expect(structure.hasPrefix(#"(("text" "html" ("charset" "us-ascii") NIL NIL "7bit" 1 0)"#))
+        #expect(structure.contains(#"("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 1 0)"#))
+
         let comments =
             Array("Content-Type: text/plain ".utf8) + [UInt8](repeating: UInt8(ascii: "("), count: 100_000)
             + Array("\r\n\r\nx".utf8)

@@ -18,13 +18,12 @@ extension MIMEMessage {
     }
 
     private func firstValue(_ index: Int, _ lowercasedName: String) -> [UInt8]? {
-        parts[index].header.first(Array(lowercasedName.utf8)).map { MIMEHeader.value($0, in: bytes) }
+        parts[index].header.first(Array(lowercasedName.utf8), in: bytes).map { MIMEHeader.value($0, in: bytes) }
     }
 
     /// ENVELOPE takes the last of repeated fields, as Dovecot does.
     private func lastValue(_ index: Int, _ lowercasedName: String) -> [UInt8]? {
-        let name = Array(lowercasedName.utf8)
-        return parts[index].header.fields.last { $0.lowercasedName == name }.map { MIMEHeader.value($0, in: bytes) }
+        parts[index].header.last(Array(lowercasedName.utf8), in: bytes).map { MIMEHeader.value($0, in: bytes) }
     }
 
     func writeEnvelope(_ index: Int, into output: inout [UInt8]) {

@@ -1,10 +1,12 @@
 /// One field of a header section, as offsets into the message bytes so
 /// that BODY[HEADER.FIELDS] can return it exactly as it was written.
+/// Offsets only, no copies: a hostile message's many fields cost a few
+/// words each.
 struct MIMEHeaderField: Sendable {
-    /// The field name, ASCII lower-cased, for case-insensitive lookups.
-    var lowercasedName: [UInt8]
-    /// Where the field's first line starts.
+    /// Where the field's first line (and its name) starts.
     var start: Int
+    /// Where the name ends (before any blanks and the colon).
+    var nameEnd: Int
     /// Just after the colon.
     var valueStart: Int
     /// Just after the line end of its last (folded) line.
@@ -25,6 +27,7 @@ struct MIMEHeader: Sendable {
     /// Reads the header at the start of `bytes[start..<limit]`. Linear in the
     /// header's length; tolerant of bare LF and of lines without a colon.
     static func parse(_ bytes: [UInt8], start: Int, limit: Int, maximumFields: Int) -> MIMEHeader {
+        let maximumFields = max(0, maximumFields)
         var fields: [MIMEHeaderField] = []
         var position = start
         var current: MIMEHeaderField?
@@ -51,7 +54,7 @@ struct MIMEHeader: Sendable {
                     }
                     if nameEnd > position {
                         current = MIMEHeaderField(
-                            lowercasedName: ByteScan.lowercased(bytes[position..<nameEnd]), start: position,
+                            start: position, nameEnd: nameEnd,
                             valueStart: colon + 1,
                             end: lineEnd)
                     }
@@ -64,8 +67,13 @@ struct MIMEHeader: Sendable {
     }
 
     /// The first field with this (lower-cased) name.
-    func first(_ lowercasedName: [UInt8]) -> MIMEHeaderField? {
-        fields.first { $0.lowercasedName == lowercasedName }
+    func first(_ lowercasedName: [UInt8], in bytes: [UInt8]) -> MIMEHeaderField? {
+        fields.first { $0.hasName(lowercasedName, in: bytes) }
+    }
+
+    /// The last field with this (lower-cased) name.
+    func last(_ lowercasedName: [UInt8], in bytes: [UInt8]) -> MIMEHeaderField? {
+        fields.last { $0.hasName(lowercasedName, in: bytes) }
     }
 
     /// The header section as BODY[HEADER] returns it: ending with a blank line
@@ -88,6 +96,20 @@ struct MIMEHeader: Sendable {
             output.append(byte)
         }
         return output
+    }
+}
+
+extension MIMEHeaderField {
+    /// Whether the field's name is `lowercasedName`, ignoring ASCII case.
+    func hasName(_ lowercasedName: [UInt8], in bytes: [UInt8]) -> Bool {
+        guard nameEnd - start == lowercasedName.count else { return false }
+        var offset = 0
+        while offset < lowercasedName.count {
+            let byte = bytes[start + offset]
+            if (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) != lowercasedName[offset] { return false }
+            offset += 1
+        }
+        return true
     }
 }
 

@@ -8,7 +8,9 @@ public struct MIMEMessage: Sendable {
         public var maximumDepth = 20
         /// Parts in the whole message; further parts are not split out.
         public var maximumParts = 2000
-        /// Fields kept per header (the rest stay in the header's bytes).
+        /// Fields kept per header, and ten times this in the whole message;
+        /// the rest are not looked up (HEADER.FIELDS, Content-Type…) but
+        /// stay in the header's bytes (BODY[HEADER], BODY[]).
         public var maximumHeaderFields = 5000
 
         public init() {}
@@ -65,9 +67,9 @@ public struct MIMEMessage: Sendable {
     }
 
     private func headerFields(_ header: MIMEHeader, names: [String], excluding: Bool) -> [UInt8] {
-        let wanted = Set(names.map { ByteScan.lowercased($0) })
+        let wanted = names.map { ByteScan.lowercased($0) }
         var output: [UInt8] = []
-        for field in header.fields where wanted.contains(field.lowercasedName) != excluding {
+        for field in header.fields where wanted.contains(where: { field.hasName($0, in: bytes) }) != excluding {
             output += bytes[field.start..<field.end]
             if bytes[field.end - 1] != ByteScan.lineFeed { output += ByteScan.crlf }
         }
@@ -129,7 +131,7 @@ public struct MIMEMessage: Sendable {
 
     /// The part's Content-Transfer-Encoding, lower-cased ("" when absent).
     func transferEncoding(_ index: Int) -> [UInt8] {
-        guard let field = parts[index].header.first(Self.transferEncodingName) else { return [] }
+        guard let field = parts[index].header.first(Self.transferEncodingName, in: bytes) else { return [] }
         var lexer = MIMEValueLexer(MIMEHeader.value(field, in: bytes))
         return ByteScan.lowercased(lexer.token())
     }
@@ -151,7 +153,7 @@ public struct MIMEMessage: Sendable {
     /// Unfolded values of every top-level header field with this name (case-insensitive).
     public func headerValues(_ name: String) -> [[UInt8]] {
         let lowercasedName = ByteScan.lowercased(name)
-        return parts[Self.root].header.fields.filter { $0.lowercasedName == lowercasedName }.map {
+        return parts[Self.root].header.fields.filter { $0.hasName(lowercasedName, in: bytes) }.map {
             MIMEHeader.value($0, in: bytes)
         }
     }

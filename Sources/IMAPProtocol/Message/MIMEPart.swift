@@ -27,19 +27,26 @@ struct MIMEParser {
     let bytes: [UInt8]
     let limits: MIMEMessage.Limits
     var parts: [MIMEPart] = []
+    /// Fields still to be kept in the whole message: ten headers' worth, so
+    /// that 2000 parts with 5000 one-byte fields each cannot take gigabytes.
+    var fieldsLeft: Int
 
     init(bytes: [UInt8], limits: MIMEMessage.Limits) {
         self.bytes = bytes
         self.limits = limits
+        let perHeader = max(0, limits.maximumHeaderFields)
+        fieldsLeft = perHeader.multipliedReportingOverflow(by: 10).overflow ? Int.max : perHeader * 10
     }
 
     private static let contentTypeName = Array("content-type".utf8)
 
     /// Parses the entity in `start..<end` and returns its index.
     mutating func parseEntity(start: Int, end: Int, depth: Int, defaultType: MIMEContentType) -> Int {
-        let header = MIMEHeader.parse(bytes, start: start, limit: end, maximumFields: max(0, limits.maximumHeaderFields))
+        let header = MIMEHeader.parse(
+            bytes, start: start, limit: end, maximumFields: min(max(0, limits.maximumHeaderFields), fieldsLeft))
+        fieldsLeft -= header.fields.count
         var contentType = defaultType
-        if let field = header.first(Self.contentTypeName) {
+        if let field = header.first(Self.contentTypeName, in: bytes) {
             contentType = MIMEContentType.parse(MIMEHeader.value(field, in: bytes)) ?? .textPlain
         }
         let index = parts.count
