@@ -100,7 +100,9 @@ struct MessageHostileInputTests {
         for input in [
             "", "\r\n", "\n\n\n", "\r\r\r", ":", "Content-Type: multipart/mixed; boundary=\r\n\r\n--\r\n",
             "Content-Type: multipart/mixed; boundary=a\r\n\r\n--a", "Content-Type: multipart/mixed; boundary=a\r\n\r\n--a--",
-            "Content-Type: message/rfc822\r\n\r\n", "Content-Transfer-Encoding: base64\r\n\r\n====",
+            "Content-Type: message/rfc822\r\n\r\n", "Content-Type: text/plain (\\", "Content-Type: text/plain; a=\"\\",
+            "Content-Disposition: a; b=\"\r\nContent-Language: (\\\r\n\r\n", "From: \"\\\r\nTo: (\\\r\n\r\n",
+            "Content-Transfer-Encoding: base64\r\n\r\n====",
             "Content-Transfer-Encoding: quoted-printable\r\n\r\n=", "Content-Transfer-Encoding: quoted-printable\r\n\r\n=4",
             "From: <\r\nTo: @\r\nCc: \"\r\nBcc: (\r\nReply-To: a:b:c;;;,,<>@\r\n\r\n",
         ] {
@@ -108,7 +110,7 @@ struct MessageHostileInputTests {
         }
         // A seeded generator, so a failure reproduces.
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        let alphabet = Array("-\r\n:;=\"()<>@,. ab\tContent-Type: multipart/mixed; boundary=x\r\n--x\r\nmessage/rfc822".utf8)
+        let alphabet = Array("-\r\n:;=\"()<>@,.\\[] ab\tContent-Type: multipart/mixed; boundary=x\r\n--x\r\nmessage/rfc822".utf8)
         for _ in 0..<300 {
             var bytes: [UInt8] = []
             for _ in 0..<400 {

@@ -60,7 +60,10 @@ enum AddressListParser {
 
     static func tokens(_ value: [UInt8]) -> [Token] {
         var tokens: [Token] = []
-        var index = 0
+        // Never past the end, however a closing quote or escape is missing.
+        var index = 0 {
+            didSet { if index > value.count { index = value.count } }
+        }
         let specials = Array("<>:;,@".utf8)
         while index < value.count {
             let byte = value[index]
@@ -127,7 +130,9 @@ enum AddressListParser {
     static func parse(_ value: [UInt8]) -> [EnvelopeAddress] {
         let tokens = tokens(value)
         var addresses: [EnvelopeAddress] = []
-        var index = 0
+        var index = 0 {
+            didSet { if index > tokens.count { index = tokens.count } }
+        }
         var inGroup = false
         while index < tokens.count {
             switch tokens[index] {

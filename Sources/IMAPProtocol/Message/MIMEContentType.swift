@@ -57,7 +57,10 @@ struct MIMEDisposition: Equatable, Sendable {
 /// sloppy (unquoted values containing `=` or `/`, stray semicolons).
 struct MIMEValueLexer {
     private let bytes: [UInt8]
-    private var index = 0
+    /// Never past the end, however an escape at the very end moves it.
+    private var index = 0 {
+        didSet { if index > bytes.count { index = bytes.count } }
+    }
 
     init(_ bytes: [UInt8]) {
         self.bytes = bytes
