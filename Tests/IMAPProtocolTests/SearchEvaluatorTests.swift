@@ -134,6 +134,37 @@ struct SearchEvaluatorTests {
                 candidate, message: large))
     }
 
+    @Test("encoded-words in headers and Latin-1 bodies are searched as UTF-8")
+    func charsets() throws {
+        let message = MIMEMessage(
+            wireMessage(
+                """
+                Subject: =?UTF-8?Q?Caf=C3=A9?= =?ISO-8859-1?B?6XTp?= and =?utf-8?q?more_text?=
+                X-Broken: =?UTF-8?Q?unterminated and =?x?y?z?= =?UTF-8?B?
+                Content-Type: text/plain; charset=ISO-8859-1
+                Content-Transfer-Encoding: quoted-printable
+
+                Cr=E8me br=FBl=E9e
+                """))
+        func search(_ key: SearchKey) -> Bool {
+            SearchEvaluator(key: key, lastSequence: 10, lastUID: 500).matches(candidate, message: message)
+        }
+        // The blank between two encoded-words is not text (RFC 2047 § 6.2).
+        #expect(search(.header("Subject", contains: Array("caféété and more text".utf8))))
+        #expect(search(.header("subject", contains: Array("Caf=C3".utf8))))
+        #expect(search(.text(contains: Array("CAFé".utf8))))
+        #expect(search(.header("X-Broken", contains: Array("=?UTF-8?Q?unterminated and =?x?y?z?=".utf8))))
+        #expect(search(.body(contains: Array("crème brûlée".utf8))))
+        #expect(!search(.body(contains: Array("Cr=E8me".utf8))))
+        // Hostile: many starts of encoded-words, none ever ending, in one long header.
+        let hostile = MIMEMessage(
+            Array("Subject: ".utf8) + Array(repeating: Array("=?a?b?x".utf8), count: 100_000).flatMap { $0 }
+                + Array("\r\n\r\n".utf8))
+        #expect(
+            !SearchEvaluator(key: .header("Subject", contains: Array("zz".utf8)), lastSequence: 1, lastUID: 1).matches(
+                candidate, message: hostile))
+    }
+
     @Test("NOT, OR, AND and parentheses")
     func logic() throws {
         #expect(try matches("NOT DELETED"))

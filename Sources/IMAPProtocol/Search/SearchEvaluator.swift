@@ -75,14 +75,16 @@ public struct SearchEvaluator: Sendable {
         case .header(let name, let needle):
             guard let message else { return false }
             let matcher = CaseInsensitiveMatcher(needle)
-            return message.headerValues(name).contains { matcher.occurs(in: $0) }
+            return message.headerValues(name).contains { Self.headerValue($0, contains: matcher) }
         case .body(let needle):
             guard let message else { return false }
             return message.bodyTextContains(CaseInsensitiveMatcher(needle))
         case .text(let needle):
             guard let message else { return false }
             let matcher = CaseInsensitiveMatcher(needle)
-            return matcher.occurs(in: message.topHeaderBytes) || message.bodyTextContains(matcher)
+            return matcher.occurs(in: message.topHeaderBytes)
+                || message.topHeaderValuesWithEncodedWords.contains { Self.headerValue($0, contains: matcher) }
+                || message.bodyTextContains(matcher)
         case .date(let field, let comparison, let date):
             let day: SearchKey.SearchDate?
             switch field {
@@ -114,6 +116,13 @@ public struct SearchEvaluator: Sendable {
         }
     }
 
+    /// A header value matches as written or with its encoded-words decoded
+    /// (`=?UTF-8?Q?Caf=C3=A9?=` is found by "café").
+    private static func headerValue(_ value: [UInt8], contains matcher: CaseInsensitiveMatcher) -> Bool {
+        if matcher.occurs(in: value) { return true }
+        return SearchTextDecoding.hasEncodedWord(value) && matcher.occurs(in: SearchTextDecoding.decodeEncodedWords(value))
+    }
+
     /// The UTC calendar day of seconds since 1970 (BEFORE/ON/SINCE).
     static func utcDay(_ seconds: Int64) -> SearchKey.SearchDate {
         let days = seconds >= 0 ? seconds / 86_400 : -((-seconds + 86_399) / 86_400)
@@ -129,9 +138,14 @@ extension String {
 }
 
 extension MIMEMessage {
+    /// Top-level header values that hold encoded-words (for TEXT).
+    var topHeaderValuesWithEncodedWords: [[UInt8]] {
+        parts[Self.root].header.fields.map { MIMEHeader.value($0, in: bytes) }.filter(SearchTextDecoding.hasEncodedWord)
+    }
+
     /// Whether the decoded text of any text/* part (undoing base64 and
-    /// quoted-printable; no charset conversion) contains the needle. Parts
-    /// inside message/rfc822 parts count too.
+    /// quoted-printable; Latin-1 converted to UTF-8, other charsets compared
+    /// as they are) contains the needle. Parts inside message/rfc822 parts count too.
     func bodyTextContains(_ matcher: CaseInsensitiveMatcher) -> Bool {
         var pending = [Self.root]
         while let index = pending.popLast() {
@@ -140,9 +154,11 @@ extension MIMEMessage {
             case .message(let message): pending.append(message)
             case .single:
                 guard parts[index].contentType.isText else { continue }
-                if matcher.occurs(in: decodedBody(index) ?? Array(bytes[parts[index].bodyStart..<parts[index].bodyEnd])) {
-                    return true
+                var text = decodedBody(index) ?? Array(bytes[parts[index].bodyStart..<parts[index].bodyEnd])
+                if let charset = parts[index].contentType.parameter("charset"), SearchTextDecoding.isLatin1(charset) {
+                    text = SearchTextDecoding.latin1ToUTF8(text)
                 }
+                if matcher.occurs(in: text) { return true }
             }
         }
         return false
