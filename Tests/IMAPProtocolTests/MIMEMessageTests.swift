@@ -262,6 +262,26 @@ struct MIMEMessageTests {
             text(digest.bodyStructure(extensible: false)).hasPrefix(#"(("message" "rfc822" NIL NIL NIL "7bit" 20 (NIL "one" "#))
     }
 
+    @Test("RFC 9051 § 7.5.2 BODY example, rebuilt as a message with the same sizes and line counts")
+    func rfcBodyExample() {
+        var message = Array(
+            "MIME-Version: 1.0\r\nContent-Type: MULTIPART/MIXED; BOUNDARY=\"xyz\"\r\n\r\n--xyz\r\nContent-Type: TEXT/PLAIN; CHARSET=US-ASCII\r\nContent-Transfer-Encoding: 7BIT\r\n\r\n"
+                .utf8)
+        // 1152 octets in 23 lines, then 4554 octets of base64 in 73 lines.
+        for _ in 0..<22 { message += [UInt8](repeating: UInt8(ascii: "t"), count: 48) + Array("\r\n".utf8) }
+        message += [UInt8](repeating: UInt8(ascii: "t"), count: 50) + Array("\r\n".utf8)
+        message += Array(
+            "\r\n--xyz\r\nContent-Type: TEXT/PLAIN; CHARSET=US-ASCII; NAME=cc.diff\r\nContent-ID: <960723163407.20117h@cac.washington.edu>\r\nContent-Description: Compiler diff\r\nContent-Transfer-Encoding: BASE64\r\n\r\n"
+                .utf8)
+        for _ in 0..<72 { message += [UInt8](repeating: UInt8(ascii: "A"), count: 60) + Array("\r\n".utf8) }
+        message += [UInt8](repeating: UInt8(ascii: "A"), count: 88) + Array("\r\n".utf8)
+        message += Array("\r\n--xyz--\r\n".utf8)
+        #expect(
+            text(MIMEMessage(message).bodyStructure(extensible: false))
+                == #"(("TEXT" "PLAIN" ("CHARSET" "US-ASCII") NIL NIL "7BIT" 1152 23)("TEXT" "PLAIN" ("CHARSET" "US-ASCII" "NAME" "cc.diff") "#
+                + #""<960723163407.20117h@cac.washington.edu>" "Compiler diff" "BASE64" 4554 73) "MIXED")"#)
+    }
+
     @Test("RFC 9051 § 6.4.5 part numbering example: 4.2.2.1 inside nested message/rfc822 and multiparts")
     func rfcNumbering() {
         let message = MIMEMessage(
