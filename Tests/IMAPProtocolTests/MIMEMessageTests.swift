@@ -193,6 +193,9 @@ struct MIMEMessageTests {
     @Test("ENVELOPE of a bare message: NIL everywhere; comments as names; encoded-words kept")
     func envelopeSparse() {
         #expect(text(MIMEMessage([]).envelope) == "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)")
+        #expect(
+            text(MIMEMessage(wireMessage("To: \"\" <a@b.c>, <d@e.f>\n\n")).envelope)
+                == #"(NIL NIL NIL NIL NIL ((NIL NIL "a" "b.c")(NIL NIL "d" "e.f")) NIL NIL NIL NIL)"#)
         let message = MIMEMessage(wireMessage("From: joe@example.com (Joe Q)\nSubject: =?UTF-8?Q?Caf=C3=A9?=\n\n"))
         #expect(
             text(message.envelope)

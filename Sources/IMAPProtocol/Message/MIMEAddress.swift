@@ -176,7 +176,9 @@ enum AddressListParser {
                 }
                 index += 1
                 var address = angleAddress(inside)
-                address.name = phrase.isEmpty ? nil : joined(phrase, separator: [ByteScan.space])
+                // `"" <a@b>` has no name, as `<a@b>` has none.
+                let name = joined(phrase, separator: [ByteScan.space])
+                address.name = name.isEmpty ? nil : name
                 addresses.append(address)
             case UInt8(ascii: ":") where !inGroup:
                 index += 1

@@ -38,7 +38,7 @@ public struct MIMEMessage: Sendable {
         let part = parts[cursor.part]
         if !cursor.isBodyPart {
             // The message itself: no part number given.
-            return messageSection(cursor.part, section.text, wholeMessage: true)
+            return messageSection(cursor.part, section.text)
         }
         switch section.text {
         case .all:
@@ -48,13 +48,13 @@ public struct MIMEMessage: Sendable {
         case .header, .headerFields, .headerFieldsNot, .text:
             // Only a message/rfc822 part has a header and text of its own.
             guard case .message(let message) = part.kind else { return [] }
-            return messageSection(message, section.text, wholeMessage: false)
+            return messageSection(message, section.text)
         }
     }
 
     /// HEADER, TEXT, HEADER.FIELDS… of a message entity (the message or an
     /// encapsulated one).
-    private func messageSection(_ index: Int, _ text: FetchAttribute.BodySection.Text, wholeMessage: Bool) -> [UInt8] {
+    private func messageSection(_ index: Int, _ text: FetchAttribute.BodySection.Text) -> [UInt8] {
         let message = parts[index]
         switch text {
         case .all: return Array(bytes[message.header.start..<message.bodyEnd])
