@@ -40,7 +40,8 @@ let package = Package(
             swiftSettings: strict
         ),
         // IMAP4rev2 (RFC 9051) as values: the command framer (literals, limits checked
-        // before reading), the command parser, sequence sets. No I/O; not wired yet.
+        // before reading), the command parser, the session state machine, the
+        // selected mailbox's view, MIME structure, FETCH rendering, SEARCH. No I/O.
         .target(name: "IMAPProtocol", dependencies: ["MailCore"], swiftSettings: strict),
         // A stub resolver on SwiftNIO: A, AAAA, MX, TXT, PTR; UDP with TCP fallback; TTL cache.
         .target(
@@ -173,7 +174,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "MailCore", "SMTPProtocol", "POP3Protocol", "MailStore", "Queue", "DNS", "SMTPClient", "AntiSpam", "Policy",
+                "MailCore", "SMTPProtocol", "POP3Protocol", "IMAPProtocol", "MailStore", "Queue", "DNS", "SMTPClient", "AntiSpam", "Policy",
                 "Configuration", "DKIM", "ACME",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

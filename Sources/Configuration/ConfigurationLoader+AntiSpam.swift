@@ -23,6 +23,7 @@ extension TableReader {
         case "antispam.verify_return_path": c.verifyReturnPath = bool(full, value) ?? c.verifyReturnPath
         case "antispam.spf": c.spf = choice(full, value) ?? c.spf
         case "antispam.score_reject": c.scoreReject = number(full, value, 0...1000) ?? c.scoreReject
+        case "antispam.score_junk": c.scoreJunk = number(full, value, 0...1000) ?? c.scoreJunk
         case "antispam.dnsbl":
             guard let array = value.array else { problem(full, "must be a list of [[antispam.dnsbl]] tables"); break }
             c.blocklists = []

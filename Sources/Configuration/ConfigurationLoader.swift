@@ -64,7 +64,7 @@ struct TableReader {
                 if let amount = duration(full, value, minimum: .seconds(1)) { c.authentication.firstBan = amount }
             case "auth.window":
                 if let amount = duration(full, value, minimum: .seconds(1)) { c.authentication.window = amount }
-            case "smtp", "submission", "pop3", "tls", "limits", "timeouts", "log", "log.modules", "storage", "relay", "queue", "auth",
+            case "smtp", "submission", "pop3", "imap", "tls", "limits", "timeouts", "log", "log.modules", "storage", "relay", "queue", "auth",
                 "delivery", "delivery.routes", "antispam", "antispam.tarpit", "antispam.greylisting", "limits.rate":
                 guard let inner = value.table else { problem(full, "must be a table ([\(full)])"); continue }
                 read(inner, prefix: full, into: &c)
@@ -74,6 +74,18 @@ struct TableReader {
             case "pop3.implicit_tls_listen": c.pop3ImplicitTLSListeners = listeners(full, value) ?? c.pop3ImplicitTLSListeners
             case "pop3.allow_plaintext": c.pop3AllowPlaintext = bool(full, value) ?? c.pop3AllowPlaintext
             case "pop3.timeout": c.pop3Timeout = duration(full, value, minimum: .seconds(1)) ?? c.pop3Timeout
+            case "imap.listen": c.imap.listeners = listeners(full, value) ?? c.imap.listeners
+            case "imap.implicit_tls_listen": c.imap.implicitTLSListeners = listeners(full, value) ?? c.imap.implicitTLSListeners
+            case "imap.allow_plaintext": c.imap.allowPlaintext = bool(full, value) ?? c.imap.allowPlaintext
+            case "imap.timeout": c.imap.timeout = duration(full, value, minimum: .seconds(1)) ?? c.imap.timeout
+            case "imap.maximum_session":
+                c.imap.maximumSession = duration(full, value, minimum: .seconds(1)) ?? c.imap.maximumSession
+            case "imap.max_line_length": c.imap.maximumLineLength = int(full, value, 1000...1_048_576) ?? c.imap.maximumLineLength
+            case "imap.max_literal_size":
+                c.imap.maximumLiteralSize = int(full, value, 1024...2_147_483_647) ?? c.imap.maximumLiteralSize
+            case "imap.max_sessions_per_account":
+                c.imap.maximumSessionsPerAccount = int(full, value, 1...10_000) ?? c.imap.maximumSessionsPerAccount
+            case "imap.quota": c.imap.quota = Int64(int(full, value, 0...Int.max) ?? Int(c.imap.quota))
             case "submission.hide_client_address": c.hideSubmitterAddress = bool(full, value) ?? c.hideSubmitterAddress
             case "submission.implicit_tls_listen":
                 c.submissionImplicitTLSListeners = listeners(full, value) ?? c.submissionImplicitTLSListeners

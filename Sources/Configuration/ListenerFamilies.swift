@@ -4,6 +4,7 @@ extension ServerConfiguration {
     /// Every listener of every protocol (SMTP, submission, POP3, with and without TLS).
     public var allListeners: [ListenAddress] {
         smtpListeners + submissionListeners + submissionImplicitTLSListeners + pop3Listeners + pop3ImplicitTLSListeners
+            + imap.listeners + imap.implicitTLSListeners
     }
 
     /// The IPv6 listeners that must take IPv6 only: those whose port an IPv4

@@ -4,6 +4,7 @@ public enum LogModule: String, CaseIterable, Sendable {
     case smtp = "SMTP"
     case submit = "SUBMIT"
     case pop3 = "POP3"
+    case imap = "IMAP"
     case queue = "QUEUE"
     case delivery = "DELIVERY"
     case dns = "DNS"

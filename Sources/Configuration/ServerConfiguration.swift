@@ -50,6 +50,8 @@ public struct ServerConfiguration: Sendable {
     public var pop3AllowPlaintext = false
     /// RFC 1939 § 3: the autologout timer, at least 10 minutes.
     public var pop3Timeout: Duration = .seconds(10 * 60)
+    /// `[imap]`: IMAP4rev2 with STARTTLS (production port 143) and implicit TLS (993).
+    public var imap = IMAPOptions()
     /// Submission with implicit TLS (RFC 8314, "submissions", port 465).
     public var submissionImplicitTLSListeners = [ListenAddress(host: "127.0.0.1", port: 2465)]
 

@@ -14,6 +14,14 @@ public enum IMAPSessionAction: Equatable, Sendable {
     /// Check the credentials (off the event loop, with the brute-force
     /// guard), then call `authenticationFinished(_:)`. Never log the password.
     case authenticate(username: String, password: String)
+    /// Carry out a mailbox command (authenticated or selected state), send
+    /// its responses ending in the tagged one, then call
+    /// `mailboxCommandFinished(selected:)`. For IDLE: send `+ idling` and
+    /// wait; the session gives `.endIdle` when the client says DONE.
+    case mailbox(tag: String, command: MailboxCommand)
+    /// The client ended IDLE (or sent something else, then `text` holds a
+    /// BAD): send pending updates, then the tagged OK.
+    case endIdle(tag: String, bad: String?)
 }
 
 /// The driver's verdict on credentials from `.authenticate`.
@@ -24,6 +32,8 @@ public enum IMAPAuthenticationOutcome: Equatable, Sendable {
     case failure
     /// The directory could not be read; try again later.
     case temporaryFailure
+    /// The account has as many sessions open as it may.
+    case tooManySessions
 }
 
 public struct IMAPSessionConfiguration: Sendable {
@@ -54,6 +64,9 @@ public struct IMAPSession: Sendable {
         case checkingCredentials(tag: String)
         case startingTLS
         case authenticated(user: String)
+        /// A mailbox command is being carried out by the driver.
+        case running(user: String, tag: String)
+        case idling(user: String, tag: String)
         case loggedOut
     }
 
@@ -61,6 +74,11 @@ public struct IMAPSession: Sendable {
     private(set) var state = State.notAuthenticated
     public private(set) var tlsActive: Bool
     private var errors = 0
+    /// The mailbox selected (SELECT/EXAMINE succeeded), if any.
+    public private(set) var selected: String?
+    /// ENABLE IMAP4rev2 (RFC 9051 § 6.3.1): UTF-8 mailbox names, ESEARCH
+    /// results; until then the session speaks IMAP4rev1.
+    public private(set) var imap4rev2 = false
     private let parser = IMAPCommandParser()
 
     public init(configuration: IMAPSessionConfiguration, implicitTLS: Bool = false) {
@@ -70,8 +88,22 @@ public struct IMAPSession: Sendable {
 
     /// The authenticated user, once there is one.
     public var user: String? {
-        if case .authenticated(let user) = state { return user }
-        return nil
+        switch state {
+        case .authenticated(let user), .running(let user, _), .idling(let user, _): return user
+        default: return nil
+        }
+    }
+
+    /// IDLE is running: new mail and flag changes are reported at once.
+    public var isIdling: Bool {
+        if case .idling = state { return true }
+        return false
+    }
+
+    /// AUTHENTICATE is waiting for the client's response (the dialogue log masks that line).
+    public var awaitingSASLResponse: Bool {
+        if case .waitingForSASLResponse = state { return true }
+        return false
     }
 
     var credentialsAllowed: Bool { tlsActive || configuration.plaintextAllowed }
@@ -81,6 +113,7 @@ public struct IMAPSession: Sendable {
         var list = ["IMAP4rev2", "IMAP4rev1", "LITERAL+", "SASL-IR", "ENABLE", "ID"]
         if !tlsActive && configuration.startTLSAvailable && user == nil { list.append("STARTTLS") }
         if user == nil { list.append(credentialsAllowed ? "AUTH=PLAIN" : "LOGINDISABLED") }
+        if user != nil { list += Self.mailboxCapabilities }
         return list
     }
 
@@ -91,9 +124,17 @@ public struct IMAPSession: Sendable {
     /// Feeds what the framer produced.
     public mutating func receive(_ event: IMAPFramerEvent) -> IMAPSessionAction {
         switch state {
-        case .loggedOut, .checkingCredentials, .startingTLS:
+        case .loggedOut, .checkingCredentials, .startingTLS, .running:
             // The driver reads nothing in these states; a stray event is ignored.
             return .none
+        case .idling(let user, let tag):
+            state = .authenticated(user: user)
+            if case .command(let text) = event, text.segments.count == 1, case .line(let line) = text.segments[0],
+                String(decoding: line, as: UTF8.self).uppercased() == "DONE"
+            {
+                return .endIdle(tag: tag, bad: nil)
+            }
+            return .endIdle(tag: tag, bad: "\(tag) BAD Expected DONE\r\n")
         case .waitingForSASLResponse(let tag):
             return saslResponse(event, tag: tag)
         case .notAuthenticated, .authenticated:
@@ -137,6 +178,9 @@ public struct IMAPSession: Sendable {
         case .temporaryFailure:
             state = .notAuthenticated
             return .send("\(tag) NO [UNAVAILABLE] Temporary failure, try again later\r\n")
+        case .tooManySessions:
+            state = .notAuthenticated
+            return .send("\(tag) NO [LIMIT] Too many sessions for this account\r\n")
         }
     }
 
@@ -147,6 +191,11 @@ public struct IMAPSession: Sendable {
             guard command.arguments.isEmpty else { return bad(tag, "CAPABILITY takes no arguments") }
             return .send("* CAPABILITY \(capabilities.joined(separator: " "))\r\n\(tag) OK CAPABILITY completed\r\n")
         case "NOOP":
+            if selected != nil, let user {
+                // In the selected state NOOP is how a client polls for changes.
+                state = .running(user: user, tag: tag)
+                return .mailbox(tag: tag, command: .noop)
+            }
             return .send("\(tag) OK NOOP completed\r\n")
         case "LOGOUT":
             state = .loggedOut
@@ -162,13 +211,48 @@ public struct IMAPSession: Sendable {
             return authenticate(command)
         case "ENABLE":
             guard user != nil else { return bad(tag, "ENABLE is for authenticated sessions") }
-            // Nothing to enable yet besides what every session gets.
-            return .send("* ENABLED\r\n\(tag) OK ENABLE completed\r\n")
+            guard !command.arguments.isEmpty else { return bad(tag, "ENABLE needs a capability") }
+            var enabled: [String] = []
+            for argument in command.arguments {
+                guard case .atom(let name) = argument else { return bad(tag, "Invalid ENABLE argument") }
+                if name.uppercased() == "IMAP4REV2", !imap4rev2 {
+                    imap4rev2 = true
+                    enabled.append("IMAP4rev2")
+                }
+            }
+            let list = enabled.isEmpty ? "" : " " + enabled.joined(separator: " ")
+            return .send("* ENABLED\(list)\r\n\(tag) OK ENABLE completed\r\n")
         default:
-            if user == nil { return bad(tag, "Log in first (or unknown command \(command.name))") }
-            return bad(tag, "Unknown or not yet supported command \(command.name)")
+            guard let user else { return bad(tag, "Log in first (or unknown command \(command.name))") }
+            switch MailboxCommand.parse(command) {
+            case nil:
+                return bad(tag, "Unknown command \(command.name)")
+            case .failure(let error):
+                return bad(error.tag, error.text)
+            case .success(let mailboxCommand):
+                if mailboxCommand.needsSelection && selected == nil { return bad(tag, "No mailbox selected") }
+                if case .select = mailboxCommand {
+                    // RFC 9051 § 6.3.2: a SELECT first closes the mailbox selected before.
+                    selected = nil
+                }
+                state = mailboxCommand == .idle ? .idling(user: user, tag: tag) : .running(user: user, tag: tag)
+                return .mailbox(tag: tag, command: mailboxCommand)
+            }
         }
     }
+
+    /// The driver finished a mailbox command; `selected` is the mailbox
+    /// selected afterwards (nil after CLOSE, UNSELECT or a failed SELECT).
+    public mutating func mailboxCommandFinished(selected: String?) {
+        self.selected = selected
+        if case .running(let user, _) = state { state = .authenticated(user: user) }
+    }
+
+    /// IMAP4rev2 and the extensions a logged-in client may use.
+    static let mailboxCapabilities = [
+        "IDLE", "NAMESPACE", "UIDPLUS", "MOVE", "UNSELECT", "CHILDREN", "SPECIAL-USE", "LIST-EXTENDED", "LIST-STATUS",
+        "ESEARCH", "SEARCHRES", "BINARY", "STATUS=SIZE", "QUOTA", "QUOTA=RES-STORAGE",
+    ]
 
     private mutating func startTLS(_ tag: String) -> IMAPSessionAction {
         guard user == nil else { return bad(tag, "STARTTLS only before login") }

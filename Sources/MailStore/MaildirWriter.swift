@@ -90,14 +90,20 @@ public struct MaildirWriter: Sendable {
 
     /// Stores `message` for every account; returns the paths in `new/`.
     @discardableResult
-    public func deliver(_ message: MessageContent, to accounts: [String], id: QueueID, now: Date = Date())
+    /// - Parameter folder: a Maildir++ folder by its IMAP name (`Junk`), created when missing; nil: INBOX.
+    public func deliver(_ message: MessageContent, to accounts: [String], id: QueueID, now: Date = Date(), folder: String? = nil)
         throws(DeliveryError) -> [String]
     {
         let unique = Array(Set(accounts)).sorted()
         guard let first = unique.first else { return [] }
         let name = "\(Int(now.timeIntervalSince1970)).\(id).\(hostname),S=\(message.count)"
+        let suffix = folder.flatMap(MaildirFolders.directoryName(for:)).map { "/" + $0 } ?? ""
+        func maildirPath(for account: String) -> String { self.maildirPath(for: account) + suffix }
         for account in unique where !FileManager.default.fileExists(atPath: maildirPath(for: account) + "/new") {
-            do { try createMaildir(for: account) } catch { throw .ioError("cannot create Maildir for \(account): \(error)") }
+            do {
+                try createMaildir(for: account)
+                if let folder, !suffix.isEmpty { try MaildirFolders(maildir: self.maildirPath(for: account)).create(folder) }
+            } catch { throw .ioError("cannot create Maildir for \(account): \(error)") }
         }
         let tmpPath = "\(maildirPath(for: first))/tmp/\(name)"
         try files.writeNewFile(message, to: tmpPath)

@@ -141,6 +141,9 @@ public struct MailServer {
                     address: address, implicitTLS: implicit, services: pop3, limiter: limiter, authGuard: services.authGuard,
                     group: group, logger: logs.logger(.pop3), ipv6Only: ipv6Only.contains(address)))
         }
+        let imapListeners = Self.makeIMAPListeners(
+            configuration: configuration, dataDirectory: dataDirectory, credentials: pop3.credentials, tls: tls, delivery: delivery,
+            limiter: limiter, authGuard: services.authGuard, group: group, logger: logs.logger(.imap))
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         // [tls.acme]: certificates by ACME, with its port-80 responder.
         let acme = makeACMEService(tls: tls, storage: delivery, logger: system)
@@ -162,7 +165,9 @@ public struct MailServer {
                 ServiceGroupConfiguration.ServiceConfiguration(
                     service: DirectoryRefresher(directory: directory, storage: delivery, logger: system)),
                 ServiceGroupConfiguration.ServiceConfiguration(
-                    service: Listeners(services: listeners.map { $0 as any Service } + pop3Listeners.map { $0 as any Service })),
+                    service: Listeners(
+                        services: listeners.map { $0 as any Service } + pop3Listeners.map { $0 as any Service }
+                            + imapListeners.map { $0 as any Service })),
             ] + (acme.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []),
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: system)
@@ -171,6 +176,7 @@ public struct MailServer {
         do {
             for listener in listeners { try await listener.bind() }
             for listener in pop3Listeners { try await listener.bind() }
+            for listener in imapListeners { try await listener.bind() }
             try await acme?.responder.bind(group: group)
         } catch {
             system.critical("\(error)")

@@ -48,6 +48,8 @@ struct Serve: AsyncParsableCommand {
         }
         for address in configuration.pop3Listeners { print("  POP3        \(address)   STLS, then USER/PASS") }
         for address in configuration.pop3ImplicitTLSListeners { print("  POP3        \(address)   implicit TLS") }
+        for address in configuration.imap.listeners { print("  IMAP        \(address)   STARTTLS") }
+        for address in configuration.imap.implicitTLSListeners { print("  IMAP        \(address)   implicit TLS") }
         print("  logs        \(dataDirectory.resolve(configuration.log.directory))/sims.log")
         if let listener = configuration.smtpListeners.first, let firstDomain {
             print("Try it: swaks --server \(listener.connectable) --to postmaster@\(firstDomain) --tls")

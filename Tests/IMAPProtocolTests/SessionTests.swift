@@ -21,7 +21,7 @@ struct Client {
         send(text).compactMap { action -> String? in
             switch action {
             case .send(let text), .sendAndClose(let text), .startTLS(let text): return text
-            case .none, .authenticate: return nil
+            case .none, .authenticate, .mailbox, .endIdle: return nil
             }
         }.joined()
     }

@@ -483,7 +483,8 @@ class LabSims(SimsServer):
     from the lab CA. `restart(**overrides)` changes the configuration."""
 
     BASE_PORTS = {"smtp.listen": 25, "submission.listen": 587, "submission.implicit_tls_listen": 465,
-                  "pop3.listen": 110, "pop3.implicit_tls_listen": 995}
+                  "pop3.listen": 110, "pop3.implicit_tls_listen": 995,
+                  "imap.listen": 143, "imap.implicit_tls_listen": 993}
 
     def __init__(self, lab: "TestInternet", data: Path, certificate: Path, key: Path):
         super().__init__(data)

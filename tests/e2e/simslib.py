@@ -79,7 +79,7 @@ def require_tool(name: str, candidates: Iterable[str] = ()) -> str:
 def format_toml_value(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int):
+    if isinstance(value, (int, float)):
         return str(value)
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -298,7 +298,16 @@ class SimsServer:
         self.pops_port = free_port()
         while self.pops_port in taken | {self.pop_port}:
             self.pops_port = free_port()
+        taken |= {self.pop_port, self.pops_port}
+        self.imap_port = free_port()
+        while self.imap_port in taken:
+            self.imap_port = free_port()
+        self.imaps_port = free_port()
+        while self.imaps_port in taken | {self.imap_port}:
+            self.imaps_port = free_port()
         values = {
+            "imap.listen": [f"127.0.0.1:{self.imap_port}"],
+            "imap.implicit_tls_listen": [f"127.0.0.1:{self.imaps_port}"],
             "pop3.listen": [f"127.0.0.1:{self.pop_port}"],
             "pop3.implicit_tls_listen": [f"127.0.0.1:{self.pops_port}"],
             "smtp.listen": [f"127.0.0.1:{self.smtp_port}"],

@@ -158,6 +158,24 @@ def test_helo_policies(sims_server, peers):
     assert deliver_from(sims, "127.0.0.5", helo="good.test")[0] == 250
 
 
+def test_mail_scored_as_spam_below_the_reject_score_goes_to_junk(sims_server, peers):
+    """HELO `score` gives 2 points for a name that does not exist: over
+    `score_junk`, under `score_reject`. The message is accepted and stored
+    in the recipient's Junk folder (created as Dovecot lays it out), the log
+    says why; clean mail still goes to INBOX."""
+    sims = checked_server(sims_server, peers, **{"antispam.helo_policy": "score", "antispam.score_junk": 1.5,
+                                                  "log.modules.SMTP": 3})
+    assert deliver_from(sims, "127.0.0.5", helo="missing.test")[0] == 250
+    junk = sims.maildir() / ".Junk"
+    assert (junk / "maildirfolder").exists()
+    [path] = list((junk / "new").iterdir())
+    assert b"Subject: checked" in path.read_bytes()
+    assert sims.mail_files() == []
+    sims.wait_for_log(r"<postmaster@example\.test> delivered: .*folder Junk \(spam score")
+    assert deliver_from(sims, "127.0.0.5", helo="good.test")[0] == 250
+    assert len(sims.mail_files()) == 1
+
+
 def test_return_path_must_exist_in_dns(sims_server, peers):
     sims = checked_server(sims_server, peers, **{"antispam.verify_return_path": True})
     assert deliver_from(sims, "127.0.0.5", sender="bob@remote.test")[0] == 250

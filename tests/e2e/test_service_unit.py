@@ -19,7 +19,7 @@ from simslib import SIMS_BINARY, require_tool, set_toml_values
 
 UNIT = Path(__file__).resolve().parents[2] / "deploy" / "sims.service"
 PORTS = {"smtp.listen": 25, "submission.listen": 587, "submission.implicit_tls_listen": 465,
-         "pop3.listen": 110, "pop3.implicit_tls_listen": 995}
+         "pop3.listen": 110, "pop3.implicit_tls_listen": 995, "imap.listen": 143, "imap.implicit_tls_listen": 993}
 
 
 def unit_with_binary(directory: Path) -> Path:

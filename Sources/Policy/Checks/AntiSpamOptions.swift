@@ -26,6 +26,9 @@ public struct AntiSpamOptions: Sendable {
     public var spf: SPFMode = .header
     /// Total score of `score` actions at which a message is refused (0: never).
     public var scoreReject: Double = 5
+    /// Total score at which accepted mail goes to the recipients' Junk
+    /// folder instead of INBOX (0: never). Below `scoreReject` to matter.
+    public var scoreJunk: Double = 0
     public var rate = RateLimits()
     public var tarpit = RecipientProbeGuard.Settings()
     /// How long an address dropped for probing recipients starts slowed down.

@@ -219,6 +219,13 @@ public struct SMTPPolicy: Sendable {
         return .accept
     }
 
+    /// The score that sends this transaction's mail to Junk, with its
+    /// reasons; nil for mail that goes to INBOX (trusted clients' never goes to Junk).
+    public func junkScore(state: PolicyState, user: String?) -> String? {
+        guard options.scoreJunk > 0, user == nil, !state.exempt, state.score.total >= options.scoreJunk else { return nil }
+        return "\(state.score)"
+    }
+
     // MARK: RCPT
 
     /// The final verdict on one recipient after the relay decision, and the

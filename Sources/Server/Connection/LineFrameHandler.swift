@@ -18,6 +18,9 @@ final class LineFrameHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     private var framer: LineFramer
+    /// IMAP: bytes are passed up as they come, for the protocol's own
+    /// framer (literals are not lines); the driver marks progress per command.
+    private let raw: Bool
     private var buffer = ByteBuffer()
     private var greeted = false
     private var talkedEarly = false
@@ -31,8 +34,12 @@ final class LineFrameHandler: ChannelInboundHandler {
 
     /// - Parameter timeoutText: what to send when a time limit is reached
     ///   (POP3 reuses this handler with its own `-ERR` text).
-    init(maximumLineLength: Int, timeouts: SessionTimeouts, hostname: String, logger: Logger, timeoutText: String? = nil) {
+    init(
+        maximumLineLength: Int, timeouts: SessionTimeouts, hostname: String, logger: Logger, timeoutText: String? = nil,
+        raw: Bool = false
+    ) {
         framer = LineFramer(maximumLineLength: maximumLineLength)
+        self.raw = raw
         self.timeouts = timeouts
         self.timeoutText = timeoutText ?? Replies.timeout(hostname).wireText
         self.logger = logger
@@ -85,6 +92,10 @@ final class LineFrameHandler: ChannelInboundHandler {
             talkedEarly = true
             return
         }
+        if raw {
+            context.fireChannelRead(wrapInboundOut(.bytes(bytes)))
+            return
+        }
         if dataStarted != nil { dataBytes += bytes.readableBytes }
         buffer.writeBuffer(&bytes)
         var lines: [InputLine] = []
@@ -101,6 +112,11 @@ final class LineFrameHandler: ChannelInboundHandler {
             let version = (try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self))?.tlsVersion
             let info = TLSInfo(version: version.map(Self.describe) ?? "TLS")
             context.fireChannelRead(wrapInboundOut(.tlsEstablished(info)))
+        } else if event is MailboxChangedEvent {
+            context.fireChannelRead(wrapInboundOut(.mailboxChanged))
+            // NIOAsyncChannel hands reads to the task at read-complete.
+            context.fireChannelReadComplete()
+            return
         }
         context.fireUserInboundEventTriggered(event)
     }

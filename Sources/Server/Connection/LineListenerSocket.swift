@@ -38,6 +38,8 @@ final class LineListenerSocket: Sendable {
         /// so the production pair could not both bind. Alone, `[::]:25`
         /// stays dual-stack and takes IPv4 too.
         var ipv6Only = false
+        /// Pass bytes up unframed (IMAP; see `LineFrameHandler.raw`).
+        var raw = false
     }
 
     private let socket = NIOLockedValueBox<NIOAsyncChannel<AcceptedConnection, Never>?>(nil)
@@ -64,7 +66,7 @@ final class LineListenerSocket: Sendable {
                     let timeouts = SessionTimeouts(framing.timeouts)
                     let frame = LineFrameHandler(
                         maximumLineLength: framing.maximumLineLength, timeouts: timeouts, hostname: framing.hostname,
-                        logger: logger, timeoutText: framing.timeoutText)
+                        logger: logger, timeoutText: framing.timeoutText, raw: framing.raw)
                     try channel.pipeline.syncOperations.addHandler(frame)
                     let wrapped = try NIOAsyncChannel<ConnectionInbound, ByteBuffer>(wrappingChannelSynchronously: channel)
                     return AcceptedConnection(

@@ -108,6 +108,8 @@ final class POP3Connection {
                 awaitingTLS = false
                 session.tlsEstablished()
                 logger.info("TLS established: \(info)")
+            case .bytes, .mailboxChanged:
+                continue  // IMAP only
             case .lines(let lines):
                 if awaitingTLS { continue }
                 for line in lines {

@@ -8,6 +8,10 @@ import NIOPosix
 struct LocalDelivery: BlockingWorkRunner {
     let writer: MaildirWriter
     let threadPool: NIOThreadPool
+    /// IMAP's folder locks and change notices: a delivery tells the
+    /// account's IMAP sessions (IDLE reports the new mail at once).
+    var folderLocks = FolderLocks()
+    var notifier = MailboxNotifier()
 
     /// Runs other blocking storage work (the queue's spool, directory
     /// lookups, POP3 reads) on the same pool.
@@ -19,9 +23,12 @@ struct LocalDelivery: BlockingWorkRunner {
         try await deliver(MessageContent(message), to: accounts, id: id)
     }
 
-    func deliver(_ message: MessageContent, to accounts: [String], id: QueueID) async throws -> [String] {
-        try await threadPool.runIfActive { [writer] in
-            try writer.deliver(message, to: accounts, id: id)
+    /// - Parameter folder: a Maildir++ folder (`Junk`) instead of INBOX.
+    func deliver(_ message: MessageContent, to accounts: [String], id: QueueID, folder: String? = nil) async throws -> [String] {
+        let paths = try await threadPool.runIfActive { [writer] in
+            try writer.deliver(message, to: accounts, id: id, folder: folder)
         }
+        notifier.changed(accounts)
+        return paths
     }
 }

@@ -94,6 +94,8 @@ struct SMTPConnection {
                 awaitingTLS = false
                 session.tlsEstablished(info)
                 logger.info("TLS established: \(info)")
+            case .bytes, .mailboxChanged:
+                continue  // IMAP only
             case .lines(let lines):
                 // Plaintext that arrived between STARTTLS and the handshake
                 // is never executed (RFC 3207 § 4.2; CVE-2011-0411 class).
@@ -337,9 +339,10 @@ struct SMTPConnection {
         } catch {
             return refuseStorage(error, logger: logger)
         }
+        let junk = services.policy.junkScore(state: policyState, user: session.authenticatedUser)
         let queued: QueuedMessage?
         do {
-            queued = try await store(content, transaction)
+            queued = try await store(content, transaction, junk: junk != nil)
         } catch let error as DeliveryError {
             return refuseStorage(error, logger: logger)
         } catch {
@@ -348,7 +351,9 @@ struct SMTPConnection {
         for recipient in transaction.recipients {
             switch recipient.destination {
             case .local(let targets):
-                logger.info("\(RecipientFate.delivered.line(recipient.path, "local mailbox \(targets.joined(separator: ", "))"))")
+                let folder = junk.map { " folder Junk (spam score \($0))" } ?? ""
+                logger.info(
+                    "\(RecipientFate.delivered.line(recipient.path, "local mailbox \(targets.joined(separator: ", "))\(folder)"))")
             case .relay(let domain, let permission):
                 logger.info("\(RecipientFate.relayed.line(recipient.path, "\(permission), queued for \(domain)"))")
             }
@@ -372,7 +377,7 @@ struct SMTPConnection {
     /// durable; on failure nothing is kept, because the client will send
     /// the whole message again (a queued copy left behind would reach its
     /// remote recipients twice).
-    private func store(_ content: MessageContent, _ transaction: MailTransaction) async throws -> QueuedMessage? {
+    private func store(_ content: MessageContent, _ transaction: MailTransaction, junk: Bool) async throws -> QueuedMessage? {
         let route = StorageRoute(transaction, clientAddress: clientAddress, now: Date())
         if let entry = route.queueEntry {
             guard let outbound = services.outbound else { throw DeliveryError.ioError("the outbound queue is not running") }
@@ -380,7 +385,8 @@ struct SMTPConnection {
         }
         guard !route.localAccounts.isEmpty else { return route.queueEntry }
         do {
-            _ = try await services.delivery.deliver(content, to: route.localAccounts, id: transaction.id)
+            _ = try await services.delivery.deliver(
+                content, to: route.localAccounts, id: transaction.id, folder: junk ? "Junk" : nil)
         } catch {
             if let entry = route.queueEntry, let spool = services.outbound?.spool {
                 // Not yet handed to the runner, so no attempt can be under way.

@@ -1,0 +1,370 @@
+import Foundation
+import IMAPProtocol
+import MailCore
+import MailStore
+
+/// The selected folder as this connection holds it.
+struct SelectedFolder {
+    var view: SelectedMailbox
+    /// The folder's name in the store (`/`-separated, Unicode).
+    var storageName: String
+    /// The store's facts about each message (path, size, date) by UID.
+    var messages: [UInt32: FolderMessage]
+    var keywords: [String]
+    /// The directories' modification times when last read: unchanged, and
+    /// no notification since, means there is nothing new to read.
+    var stamp: [Int64]
+}
+
+extension IMAPConnection {
+    /// Carries out one mailbox command; returns the mailbox selected afterwards.
+    func execute(_ command: MailboxCommand, tag: String, session: IMAPSession) async throws -> String? {
+        guard let store else { return nil }
+        let rev2 = session.imap4rev2
+        switch command {
+        case .select(let mailbox, let readOnly):
+            selected = nil
+            guard let name = storageName(mailbox, rev2: rev2) else { throw MailboxStoreError.noSuchFolder }
+            return try await select(name, clientName: mailbox, readOnly: readOnly, tag: tag, rev2: rev2, store: store)
+        case .create(let mailbox):
+            guard let name = storageName(mailbox, rev2: rev2) else { throw MailboxStoreError.invalidName }
+            try await onPool { try store.create(name.hasSuffix("/") ? String(name.dropLast()) : name) }
+            logger.info("created folder \(LogField.text(name))")
+            write("\(tag) OK CREATE completed\r\n")
+        case .delete(let mailbox):
+            guard let name = storageName(mailbox, rev2: rev2) else { throw MailboxStoreError.noSuchFolder }
+            try await onPool { try store.delete(name) }
+            logger.info("deleted folder \(LogField.text(name))")
+            write("\(tag) OK DELETE completed\r\n")
+            if selected?.storageName == name { return nil }
+        case .rename(let from, let to):
+            guard let old = storageName(from, rev2: rev2) else { throw MailboxStoreError.noSuchFolder }
+            guard let new = storageName(to, rev2: rev2) else { throw MailboxStoreError.invalidName }
+            try await onPool { try store.rename(old, to: new) }
+            logger.info("renamed folder \(LogField.text(old)) to \(LogField.text(new))")
+            write("\(tag) OK RENAME completed\r\n")
+            if selected?.storageName == old { return nil }
+        case .subscribe(let mailbox, let on):
+            guard let name = storageName(mailbox, rev2: rev2) else { throw MailboxStoreError.invalidName }
+            try await onPool { try store.subscribe(name, on) }
+            write("\(tag) OK \(on ? "SUBSCRIBE" : "UNSUBSCRIBE") completed\r\n")
+        case .list(let list):
+            try await self.list(list, tag: tag, rev2: rev2, store: store)
+        case .namespace:
+            write("* NAMESPACE ((\"\" \"/\")) NIL NIL\r\n\(tag) OK NAMESPACE completed\r\n")
+        case .status(let mailbox, let items):
+            guard let name = storageName(mailbox, rev2: rev2) else { throw MailboxStoreError.noSuchFolder }
+            let snapshot = try await onPool { try store.snapshot(of: name, moveNewToCur: false) }
+            write("* STATUS \(mailboxText(name, rev2: rev2)) (\(Self.statusText(snapshot, items: items)))\r\n")
+            write("\(tag) OK STATUS completed\r\n")
+        case .append(let mailbox, let message):
+            guard let name = storageName(mailbox, rev2: rev2) else { throw MailboxStoreError.noSuchFolder }
+            try await append(message, to: name, tag: tag, store: store)
+        case .idle:
+            write("+ idling\r\n")
+            if let update = try await refreshSelected(expungesAllowed: true, includeUID: false) { write(update) }
+            try await flush()
+        case .check, .noop:
+            if let update = try await refreshSelected(expungesAllowed: true, includeUID: false, force: true) { write(update) }
+            write("\(tag) OK \(command == .noop ? "NOOP" : "CHECK") completed\r\n")
+        case .close(let expunge):
+            if expunge, let folder = selected, !folder.view.readOnly {
+                let deleted = folder.messages.values.filter { $0.flags.letters.contains("T") }.map(\.uid)
+                if !deleted.isEmpty {
+                    _ = try await onPool { try store.expunge(uids: deleted, in: folder.storageName) }
+                    if let account { services.notifier.changed([account], except: channel.channel) }
+                }
+            }
+            write("\(tag) OK \(expunge ? "CLOSE" : "UNSELECT") completed\r\n")
+            return nil
+        case .expunge(let uids):
+            try await expunge(uids: uids, tag: tag, store: store)
+        case .search(let arguments, let uid):
+            try await search(arguments, uid: uid, tag: tag, rev2: rev2, store: store)
+        case .fetch(let set, let attributes, let uid):
+            try await fetch(set, attributes, uid: uid, tag: tag, store: store)
+        case .store(let set, let action, let uid):
+            try await storeFlags(set, action, uid: uid, tag: tag, store: store)
+        case .copy(let set, let mailbox, let uid, let move):
+            guard let name = storageName(mailbox, rev2: rev2) else { throw MailboxStoreError.noSuchFolder }
+            try await copy(set, to: name, uid: uid, move: move, tag: tag, store: store)
+        case .getQuotaRoot(let mailbox):
+            write("* QUOTAROOT \(mailboxText(mailbox, rev2: true)) \"\"\r\n")
+            try await quota(tag: tag, command: "GETQUOTAROOT", store: store)
+        case .getQuota(let root):
+            guard root.isEmpty else {
+                write("\(tag) NO [NONEXISTENT] No such quota root\r\n")
+                return selected?.view.name
+            }
+            try await quota(tag: tag, command: "GETQUOTA", store: store)
+        }
+        return selected?.view.name
+    }
+
+    // MARK: SELECT, STATUS, LIST
+
+    private func select(
+        _ name: String, clientName: String, readOnly: Bool, tag: String, rev2: Bool, store: MailboxStore
+    ) async throws -> String? {
+        let path = folderPath(name)
+        let (snapshot, stamp) = try await onPool {
+            let stamp = Self.stamp(of: path)
+            return (try store.snapshot(of: name, moveNewToCur: !readOnly), stamp)
+        }
+        let messages = snapshot.messages.map { SelectedMailbox.Message(uid: $0.uid, flags: Self.imapFlags($0)) }
+        let view = SelectedMailbox(
+            name: clientName, readOnly: readOnly, uidValidity: snapshot.uidValidity, uidNext: snapshot.uidNext, messages: messages
+        )
+        selected = SelectedFolder(
+            view: view, storageName: name, messages: Self.byUID(snapshot.messages), keywords: snapshot.keywords, stamp: stamp)
+        changed = false
+        let flags = IMAPFlag.system + snapshot.keywords
+        write("* FLAGS \(IMAPResponseText.flagList(flags))\r\n")
+        let permanent = readOnly ? "()" : IMAPResponseText.flagList(flags + ["\\*"])
+        write("* OK [PERMANENTFLAGS \(permanent)] Flags permitted\r\n")
+        write("* \(messages.count) EXISTS\r\n")
+        if !rev2 {
+            write("* 0 RECENT\r\n")
+            if let first = messages.firstIndex(where: { !$0.flags.contains("\\Seen") }) {
+                write("* OK [UNSEEN \(first + 1)] First unseen\r\n")
+            }
+        }
+        write("* OK [UIDVALIDITY \(snapshot.uidValidity)] UIDs valid\r\n")
+        write("* OK [UIDNEXT \(snapshot.uidNext)] Predicted next UID\r\n")
+        write("\(tag) OK [\(readOnly ? "READ-ONLY" : "READ-WRITE")] \(readOnly ? "EXAMINE" : "SELECT") completed\r\n")
+        logger.info("selected \(LogField.text(name)) (\(messages.count) messages\(readOnly ? ", read-only" : ""))")
+        return clientName
+    }
+
+    static func statusText(_ snapshot: FolderSnapshot, items: [StatusItem]) -> String {
+        items.map { item -> String in
+            switch item {
+            case .messages: return "MESSAGES \(snapshot.messages.count)"
+            case .uidNext: return "UIDNEXT \(snapshot.uidNext)"
+            case .uidValidity: return "UIDVALIDITY \(snapshot.uidValidity)"
+            case .unseen: return "UNSEEN \(snapshot.messages.filter { !$0.flags.letters.contains("S") }.count)"
+            case .deleted: return "DELETED \(snapshot.messages.filter { $0.flags.letters.contains("T") }.count)"
+            case .size: return "SIZE \(snapshot.messages.reduce(0) { $0 + $1.size })"
+            case .recent: return "RECENT 0"
+            }
+        }.joined(separator: " ")
+    }
+
+    private func list(_ list: ListCommand, tag: String, rev2: Bool, store: MailboxStore) async throws {
+        let command = list.lsub ? "LSUB" : "LIST"
+        // LIST "" "": the hierarchy delimiter and root (RFC 9051 § 6.3.9).
+        if !list.lsub, list.patterns == [""] {
+            write("* LIST (\\Noselect) \"/\" \"\"\r\n\(tag) OK LIST completed\r\n")
+            return
+        }
+        let folders = try await onPool { try store.folders() }
+        let patterns = list.patterns.compactMap { storageName(list.reference + $0, rev2: rev2, pattern: true) }
+        var statusNames: [String] = []
+        for folder in folders where patterns.contains(where: { MailboxPattern.matches(folder.name, pattern: $0) }) {
+            if list.subscribedOnly && !folder.subscribed { continue }
+            if list.specialUseOnly && folder.specialUse == nil { continue }
+            var attributes = [folder.hasChildren ? "\\HasChildren" : "\\HasNoChildren"]
+            if let special = folder.specialUse { attributes.append(special) }
+            if folder.subscribed && list.subscribedOnly && !list.lsub { attributes.append("\\Subscribed") }
+            if list.lsub { attributes = [] }
+            write("* \(command) (\(attributes.joined(separator: " "))) \"/\" \(mailboxText(folder.name, rev2: rev2))\r\n")
+            if !list.statusItems.isEmpty { statusNames.append(folder.name) }
+        }
+        for name in statusNames {
+            let items = list.statusItems
+            if let snapshot = try? await onPool({ try store.snapshot(of: name, moveNewToCur: false) }) {
+                write("* STATUS \(mailboxText(name, rev2: rev2)) (\(Self.statusText(snapshot, items: items)))\r\n")
+            }
+        }
+        write("\(tag) OK \(command) completed\r\n")
+    }
+
+    // MARK: APPEND, EXPUNGE, QUOTA
+
+    private func append(_ message: AppendMessage, to name: String, tag: String, store: MailboxStore) async throws {
+        let system = message.flags.filter { $0.hasPrefix("\\") }
+        let keywords = message.flags.filter { !$0.hasPrefix("\\") }
+        let hostname = services.hostname
+        let (validity, uid) = try await onPool {
+            try store.append(
+                message.bytes, to: name, systemFlags: system, keywords: keywords, internalDate: message.internalDate,
+                hostname: hostname)
+        }
+        logger.info("appended \(message.bytes.count) bytes to \(LogField.text(name)) as UID \(uid)")
+        if let account { services.notifier.changed([account], except: channel.channel) }
+        if selected?.storageName == name,
+            let update = try await refreshSelected(expungesAllowed: true, includeUID: false, force: true)
+        {
+            write(update)
+        }
+        write("\(tag) OK [APPENDUID \(validity) \(uid)] APPEND completed\r\n")
+    }
+
+    private func expunge(uids: SequenceSet?, tag: String, store: MailboxStore) async throws {
+        guard var folder = selected else { return }
+        if folder.view.readOnly {
+            write("\(tag) NO [READ-ONLY] Mailbox is read-only\r\n")
+            return
+        }
+        _ = try await refreshSelected(expungesAllowed: false, includeUID: false, force: true).map { write($0) }
+        folder = selected ?? folder
+        var deleted = folder.messages.values.filter { $0.flags.letters.contains("T") }.map(\.uid)
+        if let uids {
+            let chosen = Set((folder.view.indices(uids, uid: true) ?? []).map { folder.view.messages[$0].uid })
+            deleted = deleted.filter { chosen.contains($0) }
+        }
+        if !deleted.isEmpty {
+            let name = folder.storageName
+            let chosen = deleted
+            let removed = try await onPool { try store.expunge(uids: chosen, in: name) }
+            logger.info("expunged \(removed.count) message(s) from \(LogField.text(folder.storageName))")
+            if let account { services.notifier.changed([account], except: channel.channel) }
+        }
+        if let update = try await refreshSelected(expungesAllowed: true, includeUID: false, force: true) { write(update) }
+        write("\(tag) OK EXPUNGE completed\r\n")
+    }
+
+    private func quota(tag: String, command: String, store: MailboxStore) async throws {
+        if let limit = services.quota {
+            let usage = try await onPool { try store.usage() }
+            write("* QUOTA \"\" (STORAGE \(usage.bytes / 1024) \(limit / 1024))\r\n")
+        }
+        write("\(tag) OK \(command) completed\r\n")
+    }
+
+    // MARK: Keeping the selected folder current
+
+    /// Reads the selected folder again when it may have changed (a
+    /// notification, its directories' times, or `force`), and returns the
+    /// untagged responses that tell the client; nil when nothing is selected.
+    func refreshSelected(expungesAllowed: Bool, includeUID: Bool, force: Bool = false) async throws -> String? {
+        guard var folder = selected, let store else { return nil }
+        let wasChanged = changed
+        let name = folder.storageName
+        let path = folderPath(name)
+        let previous = folder.stamp
+        let readOnly = folder.view.readOnly
+        let result = try await onPool { () throws -> (FolderSnapshot, [Int64])? in
+            let stamp = Self.stamp(of: path)
+            guard force || wasChanged || stamp != previous else { return nil }
+            return (try store.snapshot(of: name, moveNewToCur: !readOnly), stamp)
+        }
+        changed = false
+        guard let (snapshot, stamp) = result else {
+            // Unchanged; expunges held back earlier may be reported now.
+            guard expungesAllowed, !folder.view.vanished.isEmpty else { return "" }
+            let current = folder.view.messages.filter { !folder.view.vanished.contains($0.uid) }
+            let update = folder.view.update(to: current, uidNext: folder.view.uidNext, expungesAllowed: true)
+            selected = folder
+            return update
+        }
+        let current = snapshot.messages.map { SelectedMailbox.Message(uid: $0.uid, flags: Self.imapFlags($0)) }
+        let update = folder.view.update(
+            to: current, uidNext: snapshot.uidNext, expungesAllowed: expungesAllowed, includeUID: includeUID)
+        folder.messages = Self.byUID(snapshot.messages)
+        folder.keywords = snapshot.keywords
+        folder.stamp = stamp
+        selected = folder
+        return update
+    }
+
+    /// The modification times (ns) of a folder's `new/`, `cur/` and uidlist.
+    static func stamp(of folderPath: String) -> [Int64] {
+        ["new", "cur", MaildirUIDListFile.name].map { entry in
+            var status = stat()
+            guard stat("\(folderPath)/\(entry)", &status) == 0 else { return -1 }
+            return Int64(status.st_mtim.tv_sec) * 1_000_000_000 + Int64(status.st_mtim.tv_nsec)
+        }
+    }
+
+    func folderPath(_ name: String) -> String {
+        let maildir = services.layout.maildirPath(for: account ?? "")
+        guard let directory = MaildirFolders.directoryName(for: name) else { return maildir }
+        return "\(maildir)/\(directory)"
+    }
+
+    static func byUID(_ messages: [FolderMessage]) -> [UInt32: FolderMessage] {
+        Dictionary(messages.map { ($0.uid, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    static func imapFlags(_ message: FolderMessage) -> [String] {
+        message.flags.imapSystemFlags + message.keywords
+    }
+
+    // MARK: Names
+
+    /// The store's name for a client's mailbox name: UTF-8 for an IMAP4rev2
+    /// session, modified UTF-7 (RFC 3501 § 5.1.3) for an IMAP4rev1 one.
+    func storageName(_ name: String, rev2: Bool, pattern: Bool = false) -> String? {
+        if name.uppercased() == "INBOX" { return "INBOX" }
+        if rev2 { return name }
+        return ModifiedUTF7.decode(name)
+    }
+
+    /// A mailbox name as an astring in a response.
+    func mailboxText(_ name: String, rev2: Bool) -> String {
+        let encoded = rev2 ? name : ModifiedUTF7.encode(name)
+        let atom =
+            !encoded.isEmpty
+            && encoded.utf8.allSatisfy { byte in
+                byte > 0x20 && byte < 0x7F && !"(){%*\"\\".utf8.contains(byte)
+            }
+        return atom ? encoded : String(decoding: IMAPResponseText.string(encoded), as: UTF8.self)
+    }
+
+    /// Runs blocking storage work on the storage pool.
+    func onPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await services.delivery.run(work)
+    }
+
+    /// The tagged reply for a store error (RFC 5530 response codes).
+    static func reply(to error: MailboxStoreError, tag: String, command: MailboxCommand) -> String {
+        switch error {
+        case .noSuchFolder:
+            switch command {
+            case .append, .copy: return "\(tag) NO [TRYCREATE] Mailbox doesn't exist\r\n"
+            default: return "\(tag) NO [NONEXISTENT] Mailbox doesn't exist\r\n"
+            }
+        case .invalidName: return "\(tag) NO [CANNOT] Invalid mailbox name\r\n"
+        case .alreadyExists: return "\(tag) NO [ALREADYEXISTS] Mailbox already exists\r\n"
+        case .hasChildren: return "\(tag) NO [INUSE] Mailbox has children, delete them first\r\n"
+        case .cannotDeleteInbox: return "\(tag) NO [CANNOT] INBOX can't be deleted\r\n"
+        case .tooManyKeywords: return "\(tag) NO [LIMIT] Too many keywords in this mailbox\r\n"
+        case .io: return "\(tag) NO [SERVERBUG] Internal error, see the server log\r\n"
+        }
+    }
+}
+
+/// LIST patterns (RFC 9051 § 6.3.9): `*` matches anything, `%` anything
+/// but the hierarchy delimiter.
+enum MailboxPattern {
+    static func matches(_ name: String, pattern: String) -> Bool {
+        // Longer than any folder name could match usefully; also bounds the memo.
+        guard pattern.unicodeScalars.count <= 1024 else { return false }
+        let n = Array(name.unicodeScalars)
+        let p = Array(pattern.unicodeScalars)
+        // Iterative matching with one backtrack point per wildcard kind:
+        // linear enough for names and patterns of a few hundred characters.
+        var memo = [Int: Bool]()
+        func match(_ i: Int, _ j: Int) -> Bool {
+            let key = i * (p.count + 1) + j
+            if let known = memo[key] { return known }
+            let result: Bool
+            if j == p.count {
+                result = i == n.count
+            } else if p[j] == "*" {
+                result = match(i, j + 1) || (i < n.count && match(i + 1, j))
+            } else if p[j] == "%" {
+                result = match(i, j + 1) || (i < n.count && n[i] != "/" && match(i + 1, j))
+            } else {
+                let same =
+                    i < n.count
+                    && (n[i] == p[j] || (name.uppercased() == "INBOX" && String(n[i]).uppercased() == String(p[j]).uppercased()))
+                result = same && match(i + 1, j + 1)
+            }
+            memo[key] = result
+            return result
+        }
+        return match(0, 0)
+    }
+}

@@ -1,0 +1,231 @@
+import Foundation
+import IMAPProtocol
+import MailCore
+import MailStore
+
+/// FETCH, STORE, SEARCH, COPY and MOVE: the commands on messages of the
+/// selected folder.
+extension IMAPConnection {
+    /// Messages read and rendered per trip to the storage pool: large enough
+    /// to amortise the hop, small enough to bound what waits in memory.
+    static let fetchBatch = 64
+
+    func fetch(_ set: SequenceSet, _ requested: [FetchAttribute], uid: Bool, tag: String, store: MailboxStore) async throws {
+        if let update = try await refreshSelected(expungesAllowed: false, includeUID: uid) { write(update) }
+        guard var folder = selected else { return }
+        guard let indices = folder.view.indices(set, uid: uid, saved: savedSearch) else {
+            write("\(tag) BAD Invalid message sequence number\r\n")
+            return
+        }
+        var attributes = requested
+        if uid, !attributes.contains(.uid) { attributes.insert(.uid, at: 0) }
+        let live = indices.filter { !folder.view.vanished.contains(folder.view.messages[$0].uid) }
+        // Reading a body without PEEK sets \Seen (RFC 9051 § 6.4.5); FLAGS then comes along.
+        if !folder.view.readOnly, attributes.contains(where: \.setsSeen) {
+            let unseen = live.map { folder.view.messages[$0] }.filter { !$0.flags.contains("\\Seen") }.map(\.uid)
+            if !unseen.isEmpty {
+                let name = folder.storageName
+                let updated = try await onPool {
+                    try store.store(.add, systemFlags: ["\\Seen"], keywords: [], uids: unseen, in: name)
+                }
+                for message in updated {
+                    folder.view.setFlags(Self.imapFlags(message), uid: message.uid)
+                    folder.messages[message.uid] = message
+                }
+                selected = folder
+                if let account { services.notifier.changed([account], except: channel.channel) }
+                if !attributes.contains(.flags) { attributes.append(.flags) }
+            }
+        }
+        let needsContent = attributes.contains(where: \.needsContent)
+        let folderName = folder.storageName
+        var start = 0
+        while start < live.count {
+            let batch = live[start..<min(start + Self.fetchBatch, live.count)]
+            start += Self.fetchBatch
+            let items = batch.compactMap { index -> FetchItem? in
+                let message = folder.view.messages[index]
+                guard let stored = folder.messages[message.uid] else { return nil }
+                return FetchItem(sequence: index + 1, message: stored, flags: message.flags)
+            }
+            let fetchAttributes = attributes
+            if needsContent {
+                let responses = try await onPool {
+                    items.map { item in
+                        let content = (try? store.contents(of: item.message, in: folderName)).flatMap { $0 }
+                        return FetchResponse.render(
+                            item.facts, attributes: fetchAttributes, content: content.map(MessageLineEnds.crlf))
+                    }
+                }
+                for response in responses { write(response) }
+            } else {
+                for item in items { write(FetchResponse.render(item.facts, attributes: fetchAttributes, content: nil)) }
+            }
+            try await flushIfLarge()
+        }
+        write("\(tag) OK FETCH completed\r\n")
+    }
+
+    func storeFlags(_ set: SequenceSet, _ action: StoreAction, uid: Bool, tag: String, store: MailboxStore) async throws {
+        if let update = try await refreshSelected(expungesAllowed: false, includeUID: uid) { write(update) }
+        guard var folder = selected else { return }
+        if folder.view.readOnly {
+            write("\(tag) NO [READ-ONLY] Mailbox is read-only\r\n")
+            return
+        }
+        guard let indices = folder.view.indices(set, uid: uid, saved: savedSearch) else {
+            write("\(tag) BAD Invalid message sequence number\r\n")
+            return
+        }
+        let uids = indices.map { folder.view.messages[$0].uid }.filter { !folder.view.vanished.contains($0) }
+        let system = action.flags.filter { $0.hasPrefix("\\") }
+        let keywords = action.flags.filter { !$0.hasPrefix("\\") }
+        let operation: FlagOperation
+        switch action.operation {
+        case .add: operation = .add
+        case .remove: operation = .remove
+        case .replace: operation = .replace
+        }
+        let name = folder.storageName
+        let updated =
+            uids.isEmpty
+            ? [] : try await onPool { try store.store(operation, systemFlags: system, keywords: keywords, uids: uids, in: name) }
+        for message in updated {
+            folder.view.setFlags(Self.imapFlags(message), uid: message.uid)
+            folder.messages[message.uid] = message
+        }
+        selected = folder
+        if !action.silent {
+            for message in updated {
+                guard let sequence = folder.view.sequence(of: message.uid) else { continue }
+                let uidItem = uid ? "UID \(message.uid) " : ""
+                write("* \(sequence) FETCH (\(uidItem)FLAGS \(IMAPResponseText.flagList(Self.imapFlags(message))))\r\n")
+            }
+        }
+        if !updated.isEmpty, let account { services.notifier.changed([account], except: channel.channel) }
+        write("\(tag) OK STORE completed\r\n")
+    }
+
+    func search(_ arguments: [IMAPValue], uid: Bool, tag: String, rev2: Bool, store: MailboxStore) async throws {
+        let command: SearchCommand
+        do {
+            command = try SearchCommand.parse(arguments)
+        } catch {
+            // A response code (BADCHARSET) makes it NO; anything else is a syntax error.
+            write("\(tag) \(error.reason.hasPrefix("[") ? "NO" : "BAD") \(error.reason)\r\n")
+            return
+        }
+        if let update = try await refreshSelected(expungesAllowed: false, includeUID: uid) { write(update) }
+        guard let folder = selected else { return }
+        let evaluator = SearchEvaluator(
+            key: command.key, lastSequence: UInt32(folder.view.count), lastUID: folder.view.messages.last?.uid ?? 0,
+            savedResult: savedSearch)
+        var candidates: [(SearchCandidate, FolderMessage)] = []
+        candidates.reserveCapacity(folder.view.count)
+        for (index, message) in folder.view.messages.enumerated() {
+            guard let stored = folder.messages[message.uid], !folder.view.vanished.contains(message.uid) else { continue }
+            let candidate = SearchCandidate(
+                sequence: UInt32(index + 1), uid: message.uid, systemFlags: Set(message.flags.filter { $0.hasPrefix("\\") }),
+                keywords: Set(message.flags.filter { !$0.hasPrefix("\\") }), size: UInt32(clamping: stored.size),
+                internalDate: stored.internalDate)
+            candidates.append((candidate, stored))
+        }
+        let matching: [SearchCandidate]
+        if evaluator.needsMessage {
+            let name = folder.storageName
+            let all = candidates
+            matching = try await onPool {
+                all.filter { candidate, stored in
+                    let content = (try? store.contents(of: stored, in: name)).flatMap { $0 }
+                    return evaluator.matches(candidate, message: content.map { MIMEMessage(MessageLineEnds.crlf($0)) })
+                }.map(\.0)
+            }
+        } else {
+            matching = candidates.filter { evaluator.matches($0.0, message: nil) }.map(\.0)
+        }
+        let options = command.returnOptions
+        if options?.contains(.save) == true { savedSearch = matching.map(\.uid) }
+        let numbers = matching.map { uid ? $0.uid : $0.sequence }
+        if options != [.save] {
+            write(SearchResponse.lines(tag: tag, uid: uid, matches: numbers, options: options, esearch: rev2 || options != nil))
+        }
+        write("\(tag) OK SEARCH completed\r\n")
+    }
+
+    func copy(_ set: SequenceSet, to destination: String, uid: Bool, move: Bool, tag: String, store: MailboxStore) async throws {
+        if let update = try await refreshSelected(expungesAllowed: false, includeUID: uid) { write(update) }
+        guard let folder = selected else { return }
+        if move, folder.view.readOnly {
+            write("\(tag) NO [READ-ONLY] Mailbox is read-only\r\n")
+            return
+        }
+        guard let indices = folder.view.indices(set, uid: uid, saved: savedSearch) else {
+            write("\(tag) BAD Invalid message sequence number\r\n")
+            return
+        }
+        let uids = indices.map { folder.view.messages[$0].uid }.filter { !folder.view.vanished.contains($0) }
+        guard !uids.isEmpty else {
+            write("\(tag) OK No messages \(move ? "moved" : "copied")\r\n")
+            return
+        }
+        if let limit = services.quota {
+            let adding = Int64(uids.compactMap { folder.messages[$0]?.size }.reduce(0, +))
+            let usage = try await onPool { try store.usage() }
+            if usage.bytes + adding > limit {
+                write("\(tag) NO [OVERQUOTA] Quota exceeded\r\n")
+                return
+            }
+        }
+        let source = folder.storageName
+        let hostname = services.hostname
+        let (validity, mapping) = try await onPool {
+            try store.copy(uids: uids, from: source, to: destination, hostname: hostname)
+        }
+        let code = "[COPYUID \(validity) \(UIDSetText.compact(mapping.map(\.0))) \(UIDSetText.compact(mapping.map(\.1)))]"
+        logger.info(
+            "\(move ? "moved" : "copied") \(mapping.count) message(s) from \(LogField.text(source)) to \(LogField.text(destination))"
+        )
+        if let account { services.notifier.changed([account], except: channel.channel) }
+        if move {
+            write("* OK \(code) Moved\r\n")
+            let moved = mapping.map(\.0)
+            _ = try await onPool { try store.expunge(uids: moved, in: source) }
+            if let update = try await refreshSelected(expungesAllowed: true, includeUID: uid, force: true) { write(update) }
+            write("\(tag) OK MOVE completed\r\n")
+        } else {
+            if destination == source, let update = try await refreshSelected(expungesAllowed: false, includeUID: uid, force: true)
+            {
+                write(update)
+            }
+            write("\(tag) OK \(code) COPY completed\r\n")
+        }
+    }
+}
+
+/// One message to render in a FETCH response.
+struct FetchItem: Sendable {
+    var sequence: Int
+    var message: FolderMessage
+    var flags: [String]
+
+    var facts: FetchFacts {
+        FetchFacts(
+            sequence: sequence, uid: message.uid, flags: flags, size: message.size, internalDate: message.internalDate)
+    }
+}
+
+/// UID sets as RFC 4315 writes them: ascending runs joined (`3:5,9`).
+/// The order is kept, so a COPYUID's two sets pair up message by message.
+enum UIDSetText {
+    static func compact(_ uids: [UInt32]) -> String {
+        var parts: [String] = []
+        var index = 0
+        while index < uids.count {
+            var end = index
+            while end + 1 < uids.count, uids[end + 1] == uids[end] &+ 1 { end += 1 }
+            parts.append(end == index ? "\(uids[index])" : "\(uids[index]):\(uids[end])")
+            index = end + 1
+        }
+        return parts.joined(separator: ",")
+    }
+}

@@ -1,0 +1,55 @@
+import Testing
+
+@testable import IMAPProtocol
+
+@Suite("IMAP selected mailbox view")
+struct SelectedMailboxTests {
+    func view(_ uids: [UInt32]) -> SelectedMailbox {
+        SelectedMailbox(
+            name: "INBOX", readOnly: false, uidValidity: 7, uidNext: (uids.last ?? 0) + 1,
+            messages: uids.map { .init(uid: $0, flags: []) })
+    }
+
+    @Test("sequence sets: numbers past the end are an error, UIDs not in use are skipped, * is the last")
+    func indices() {
+        let mailbox = view([3, 5, 9, 10])
+        #expect(mailbox.indices(SequenceSet("2:*")!, uid: false) == [1, 2, 3])
+        #expect(mailbox.indices(SequenceSet("5")!, uid: false) == nil)
+        #expect(mailbox.indices(SequenceSet("4:9")!, uid: true) == [1, 2])
+        #expect(mailbox.indices(SequenceSet("*")!, uid: true) == [3])
+        #expect(mailbox.indices(SequenceSet("11:20")!, uid: true) == [])
+        #expect(mailbox.indices(SequenceSet("$")!, uid: false, saved: [9, 4]) == [2])
+        #expect(mailbox.sequence(of: 9) == 3)
+        #expect(mailbox.sequence(of: 4) == nil)
+    }
+
+    @Test("expunges are reported highest first, then flag changes and EXISTS")
+    func update() {
+        var mailbox = view([1, 2, 3, 4])
+        let output = mailbox.update(
+            to: [.init(uid: 1, flags: ["\\Seen"]), .init(uid: 3, flags: []), .init(uid: 6, flags: [])], uidNext: 7,
+            expungesAllowed: true)
+        #expect(output == "* 4 EXPUNGE\r\n* 2 EXPUNGE\r\n* 1 FETCH (FLAGS (\\Seen))\r\n* 3 EXISTS\r\n")
+        #expect(mailbox.messages.map(\.uid) == [1, 3, 6])
+        #expect(mailbox.uidNext == 7)
+    }
+
+    @Test("during FETCH, STORE and SEARCH expunged messages keep their numbers until they may be reported")
+    func heldExpunges() {
+        var mailbox = view([1, 2, 3])
+        let during = mailbox.update(to: [.init(uid: 1, flags: []), .init(uid: 3, flags: [])], uidNext: 4, expungesAllowed: false)
+        #expect(during == "")
+        #expect(mailbox.count == 3 && mailbox.vanished == [2])
+        let later = mailbox.update(to: [.init(uid: 1, flags: []), .init(uid: 3, flags: [])], uidNext: 4, expungesAllowed: true)
+        #expect(later == "* 2 EXPUNGE\r\n")
+        #expect(mailbox.vanished.isEmpty && mailbox.count == 2)
+    }
+
+    @Test("a UID command's unsolicited FETCH carries the UID")
+    func uidInFetch() {
+        var mailbox = view([5])
+        #expect(
+            mailbox.update(to: [.init(uid: 5, flags: ["\\Flagged"])], uidNext: 6, expungesAllowed: false, includeUID: true)
+                == "* 1 FETCH (UID 5 FLAGS (\\Flagged))\r\n")
+    }
+}
