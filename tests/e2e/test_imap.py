@@ -9,6 +9,7 @@ the delivery itself, and hostile input answered with BAD/NO, never a crash."""
 from __future__ import annotations
 
 import imaplib
+import json
 import re
 import smtplib
 import socket
@@ -278,3 +279,19 @@ def test_bad_input_gets_bad_or_no_and_the_server_stays_up(imap_server):
     assert raw.command("m", "NOOP")[-1].startswith(b"m OK")
     assert raw.command("n", "LOGOUT")[0].startswith(b"* BYE")
     assert sims.running
+
+
+def test_audit_counts_imap_logins_and_failures_apart_from_pop3(imap_server):
+    sims = imap_server
+    imap = imaplib.IMAP4("127.0.0.1", sims.imap_port, timeout=10)
+    imap.starttls(tls_context())
+    with pytest.raises(imaplib.IMAP4.error):
+        imap.login(ALICE, "not the password")
+    imap.login(ALICE, PASSWORD)
+    imap.logout()
+    sims.wait_for_log(r"login alice@example\.test \(TLS\)")
+    result = sims.cli("audit", "--format", "json", check=True)
+    counts = json.loads(result.stdout)["counts"]
+    assert (counts["imap_logins"], counts["pop_logins"], counts["auth_failures"]) == (1, 0, 1), counts
+    text = sims.cli("audit", check=True).stdout
+    assert re.search(r"mailbox logins \(POP3 / IMAP\)\s+1\s+0 / 1", text), text

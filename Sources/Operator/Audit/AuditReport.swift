@@ -67,6 +67,7 @@ public struct AuditReport: Codable, Equatable, Sendable {
         public var lockedLogins = 0
         public var bans = 0
         public var popLogins = 0
+        public var imapLogins = 0
     }
 
     public struct Entry: Codable, Equatable, Sendable {

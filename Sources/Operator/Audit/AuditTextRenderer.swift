@@ -26,6 +26,8 @@ public struct AuditTextRenderer {
         out.append(row("bounces sent", c.bouncesSent, c.bouncesDiscarded > 0 ? "\(c.bouncesDiscarded) discarded" : ""))
         out.append(row("refused", c.refused))
         for entry in report.refusedByReason { out.append(row("  " + entry.key, entry.count)) }
+        out.append(row("mailbox logins (POP3 / IMAP)", c.popLogins + c.imapLogins, "\(c.popLogins) / \(c.imapLogins)"))
+        out.append(row("authentication failures", c.authFailures))
         out.append("")
         section("Relaying by permission", &out)
         if report.relayPermissions.isEmpty { out.append("  none") }

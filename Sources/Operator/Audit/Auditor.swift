@@ -156,7 +156,8 @@ public struct Auditor {
             notificationDomains.add(LogEventParser.domainOf(sender))
         case .bounceDiscarded: counts.bouncesDiscarded += 1
         case .mailboxLogin(let account):
-            counts.popLogins += 1
+            // The same words for both readers; the connection (`IMAP-3`, `POP3-2`) says which.
+            if line.source.starts(with: "IMAP".utf8) { counts.imapLogins += 1 } else { counts.popLogins += 1 }
             insertLocal(account)
             loggedIn(account, from: line)
         case .logLevels(let levels):

@@ -42,7 +42,7 @@ public enum LogEvent: Equatable, Sendable {
     /// `bounce undeliverable, discarded: …`
     case bounceDiscarded
     case removedFromQueue
-    /// POP3 `login alice@example.test (TLS available), 3 message(s)`
+    /// POP3 `login alice@example.test (TLS available), 3 message(s)`, IMAP `login alice@example.test (TLS)`
     case mailboxLogin(account: String)
     /// `pop-before-smtp: 127.0.0.5 may relay as alice@example.test for 10m`
     case popBeforeSMTPOpened(client: String, account: String)
