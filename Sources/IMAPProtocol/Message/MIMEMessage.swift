@@ -164,12 +164,6 @@ public struct MIMEMessage: Sendable {
         }
     }
 
-    /// The top-level header section's bytes (for SEARCH TEXT).
-    var topHeaderBytes: ArraySlice<UInt8> {
-        let header = parts[Self.root].header
-        return bytes[header.start..<header.end]
-    }
-
     /// The Date: header's calendar day as written, in its own time zone
     /// (SENTBEFORE/SENTON/SENTSINCE); nil if absent or unreadable.
     public var sentDate: SearchKey.SearchDate? {
