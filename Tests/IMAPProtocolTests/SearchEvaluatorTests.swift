@@ -203,7 +203,12 @@ struct SearchEvaluatorTests {
         #expect(SearchResponse.lines(tag: "A1", uid: false, matches: [], options: nil, esearch: false) == "* SEARCH\r\n")
         #expect(
             SearchResponse.lines(tag: "A1", uid: true, matches: [2, 5, 7], options: [.min, .max, .count, .all], esearch: false)
-                == "* ESEARCH (TAG \"A1\") UID MIN 2 MAX 7 COUNT 3 ALL 2,5,7\r\n")
+                == "* ESEARCH (TAG \"A1\") UID MIN 2 MAX 7 ALL 2,5,7 COUNT 3\r\n")
+        // Exactly what Dovecot 2.3.19 sent for SEARCH RETURN (MIN MAX COUNT ALL) 2:3,5:6.
+        #expect(
+            SearchResponse.lines(
+                tag: "b", uid: false, matches: [2, 3, 5, 6], options: [.min, .max, .count, .all], esearch: false)
+                == "* ESEARCH (TAG \"b\") MIN 2 MAX 6 ALL 2:3,5:6 COUNT 4\r\n")
         #expect(
             SearchResponse.lines(tag: "A282", uid: false, matches: [2, 3, 4, 7, 10, 11], options: [], esearch: false)
                 == "* ESEARCH (TAG \"A282\") ALL 2:4,7,10:11\r\n")
