@@ -300,6 +300,45 @@ struct MIMEMessageTests {
                 + #""<960723163407.20117h@cac.washington.edu>" "Compiler diff" "BASE64" 4554 73) "MIXED")"#)
     }
 
+    @Test("which part the line break before a boundary belongs to, as Dovecot 2.3.19 decides")
+    func lineBreaksAtPartEnds() {
+        let message = MIMEMessage(
+            wireMessage(
+                """
+                Content-Type: multipart/mixed; boundary=o
+
+                --o
+                Content-Type: multipart/alternative; boundary=a
+
+                --a
+
+                leaf
+                --a--
+                --o
+                Content-Type: multipart/alternative; boundary=b
+
+                --b
+
+                x
+                --b--
+
+                --o
+                Content-Type: message/rfc822
+
+                Subject: header only
+
+                --o--
+                """))
+        // A leaf gives it to the boundary; a nested multipart's closing line keeps its own.
+        #expect(text(message.section(.init(part: [1, 1]))) == "leaf")
+        #expect(text(message.section(.init(part: [1]))) == "--a\r\n\r\nleaf\r\n--a--\r\n")
+        // An epilogue's blank line goes to the outer boundary.
+        #expect(text(message.section(.init(part: [2]))) == "--b\r\n\r\nx\r\n--b--\r\n")
+        // A header's blank line stays in the header: the message/rfc822 part is 24 octets.
+        #expect(text(message.section(.init(part: [3]))) == "Subject: header only\r\n\r\n")
+        #expect(text(message.bodyStructure(extensible: false)).contains(#""7bit" 24 (NIL "header only" NIL"#))
+    }
+
     @Test("RFC 9051 § 6.4.5 part numbering example: 4.2.2.1 inside nested message/rfc822 and multiparts")
     func rfcNumbering() {
         let message = MIMEMessage(

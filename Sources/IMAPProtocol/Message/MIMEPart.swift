@@ -72,7 +72,10 @@ struct MIMEParser {
                     start: header.end, end: bodyEnd, boundary: boundary, depth: depth,
                     childType: ByteScan.equalsIgnoringCase(contentType.subtype, "digest") ? .messageRFC822 : .textPlain)
                 children = body.children
-                if body.closeLineEnd == bodyEnd { parts[index].bodyEnd = rawEnd }
+                // A closing line cut short by the next boundary keeps its line break.
+                if body.closeLineEnd == bodyEnd, bodyEnd > header.end, bytes[bodyEnd - 1] != ByteScan.lineFeed {
+                    parts[index].bodyEnd = rawEnd
+                }
             }
             parts[index].kind = .multipart(children: children)
         } else if contentType.isMessageRFC822 {
