@@ -87,7 +87,10 @@ struct SearchEvaluatorTests {
         #expect(try !matches("SENTSINCE 8-Dec-2026"))
         #expect(try evaluator("SENTON 7-Dec-2026").needsMessage)
         let undated = MIMEMessage(wireMessage("Subject: x\n\n"))
+        // Without a Date: header, as in Dovecot: before any day, never on or since one.
         #expect(try !evaluator("SENTSINCE 1-Jan-1970").matches(candidate, message: undated))
+        #expect(try !evaluator("SENTON 1-Jan-1970").matches(candidate, message: undated))
+        #expect(try evaluator("SENTBEFORE 1-Jan-1970").matches(candidate, message: undated))
         let before1970 = SearchCandidate(sequence: 1, uid: 1, systemFlags: [], keywords: [], size: 0, internalDate: -1)
         #expect(try evaluator("ON 31-Dec-1969").matches(before1970, message: nil))
     }
@@ -122,6 +125,10 @@ struct SearchEvaluatorTests {
         #expect(try matches("TEXT {5+}\r\ncafÉ") == false)  // É is not ASCII: no folding for it.
         #expect(try matches("TEXT \"report attached\""))
         #expect(try !matches("TEXT nowhere"))
+        // TEXT covers the parts' MIME headers too, but not preamble or epilogue (Dovecot does the same).
+        #expect(try matches("TEXT \"Content-Type: application/pdf\""))
+        #expect(try !matches("TEXT preamble"))
+        #expect(try !matches("TEXT epilogue"))
         let base64 = MIMEMessage(wireMessage("Content-Transfer-Encoding: base64\n\naGlkZGVuIHdvcmQ=\n"))
         #expect(try evaluator("BODY \"HIDDEN word\"").matches(candidate, message: base64))
         // A hostile needle against a large body stays linear (KMP).
@@ -151,7 +158,8 @@ struct SearchEvaluatorTests {
         }
         // The blank between two encoded-words is not text (RFC 2047 § 6.2).
         #expect(search(.header("Subject", contains: Array("caféété and more text".utf8))))
-        #expect(search(.header("subject", contains: Array("Caf=C3".utf8))))
+        // Like Dovecot, the encoded form itself is not searched.
+        #expect(!search(.header("subject", contains: Array("Caf=C3".utf8))))
         #expect(search(.text(contains: Array("CAFé".utf8))))
         #expect(search(.header("X-Broken", contains: Array("=?UTF-8?Q?unterminated and =?x?y?z?=".utf8))))
         #expect(search(.body(contains: Array("crème brûlée".utf8))))
@@ -195,7 +203,12 @@ struct SearchEvaluatorTests {
         #expect(SearchResponse.lines(tag: "A1", uid: false, matches: [], options: nil, esearch: false) == "* SEARCH\r\n")
         #expect(
             SearchResponse.lines(tag: "A1", uid: true, matches: [2, 5, 7], options: [.min, .max, .count, .all], esearch: false)
-                == "* ESEARCH (TAG \"A1\") UID MIN 2 MAX 7 COUNT 3 ALL 2,5,7\r\n")
+                == "* ESEARCH (TAG \"A1\") UID MIN 2 MAX 7 ALL 2,5,7 COUNT 3\r\n")
+        // Exactly what Dovecot 2.3.19 sent for SEARCH RETURN (MIN MAX COUNT ALL) 2:3,5:6.
+        #expect(
+            SearchResponse.lines(
+                tag: "b", uid: false, matches: [2, 3, 5, 6], options: [.min, .max, .count, .all], esearch: false)
+                == "* ESEARCH (TAG \"b\") MIN 2 MAX 6 ALL 2:3,5:6 COUNT 4\r\n")
         #expect(
             SearchResponse.lines(tag: "A282", uid: false, matches: [2, 3, 4, 7, 10, 11], options: [], esearch: false)
                 == "* ESEARCH (TAG \"A282\") ALL 2:4,7,10:11\r\n")

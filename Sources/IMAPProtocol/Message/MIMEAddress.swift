@@ -17,27 +17,48 @@ struct EnvelopeAddress: Equatable, Sendable {
             host: host.flatMap { $0.isEmpty ? nil : $0 } ?? Array("MISSING_DOMAIN".utf8))
     }
 
-    /// Dovecot's "string for humans" (subject, display names): tabs and
-    /// line breaks become spaces, runs of spaces one, none at either end.
-    static func forHumans(_ text: [UInt8]) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(text.count)
-        var pendingSpace = false
+    /// A subject or display name written as Dovecot's "string for humans":
+    /// tabs and line breaks become spaces, runs of blanks one space, none
+    /// at either end, NUL becomes 0x80; the result is a literal whenever
+    /// anything was changed or needs escaping (a quote, a backslash, 8-bit),
+    /// otherwise quoted as it is.
+    static func humanString(_ text: [UInt8]) -> [UInt8] {
+        var cleaned: [UInt8] = []
+        cleaned.reserveCapacity(text.count)
+        var changed = false
+        var lastBlank = true
         for byte in text {
-            if ByteScan.isBlank(byte) {
-                pendingSpace = !output.isEmpty
-                continue
+            switch byte {
+            case ByteScan.space, ByteScan.tab, ByteScan.carriageReturn, ByteScan.lineFeed:
+                if byte != ByteScan.space { changed = true }
+                if lastBlank {
+                    changed = true
+                    continue
+                }
+                cleaned.append(ByteScan.space)
+                lastBlank = true
+            case 0:
+                cleaned.append(0x80)
+                changed = true
+                lastBlank = false
+            default:
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte >= 0x80 { changed = true }
+                cleaned.append(byte)
+                lastBlank = false
             }
-            if pendingSpace { output.append(ByteScan.space) }
-            pendingSpace = false
-            output.append(byte)
         }
-        return output
+        if lastBlank, !cleaned.isEmpty {
+            cleaned.removeLast()
+            changed = true
+        }
+        if !changed { return [UInt8(ascii: "\"")] + text + [UInt8(ascii: "\"")] }
+        if cleaned.isEmpty { return Array("\"\"".utf8) }
+        return Array("{\(cleaned.count)}\r\n".utf8) + cleaned
     }
 
     func write(into output: inout [UInt8]) {
         output.append(UInt8(ascii: "("))
-        output += IMAPResponseText.nstring(name.map(Self.forHumans))
+        output += name.map(Self.humanString) ?? Array("NIL".utf8)
         output.append(ByteScan.space)
         output += IMAPResponseText.nstring(route)
         output.append(ByteScan.space)

@@ -43,7 +43,11 @@ extension MIMEMessage {
         output.append(UInt8(ascii: "("))
         output += IMAPResponseText.nstring(lastValue(index, "date"))
         output.append(ByteScan.space)
-        output += IMAPResponseText.nstring(lastValue(index, "subject").map(EnvelopeAddress.forHumans))
+        if let subject = lastValue(index, "subject") {
+            output += EnvelopeAddress.humanString(subject)
+        } else {
+            output += Array("NIL".utf8)
+        }
         let from = addresses("from")
         let sender = addresses("sender")
         let replyTo = addresses("reply-to")
@@ -120,7 +124,8 @@ extension MIMEMessage {
             for child in children { writeBody(child, extensible: extensible, into: &output) }
             if children.isEmpty {
                 // A multipart must have a part: Dovecot writes an empty text/plain.
-                output += Array(#"("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 0 0)"#.utf8)
+                output += Array(#"("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 0 0"#.utf8)
+                output += Array((extensible ? " NIL NIL NIL NIL)" : ")").utf8)
             }
             output.append(ByteScan.space)
             output += IMAPResponseText.string(contentType.subtype)

@@ -20,7 +20,7 @@ struct MIMEContentType: Equatable, Sendable {
     static let messageRFC822 = MIMEContentType(type: Array("message".utf8), subtype: Array("rfc822".utf8), parameters: [])
 
     var isText: Bool { ByteScan.equalsIgnoringCase(type, "text") }
-    var isMultipart: Bool { ByteScan.equalsIgnoringCase(type, "multipart") }
+    var isMultipart: Bool { ByteScan.equalsIgnoringCase(type, "multipart") && !subtype.isEmpty }
     var isMessageRFC822: Bool { ByteScan.equalsIgnoringCase(type, "message") && ByteScan.equalsIgnoringCase(subtype, "rfc822") }
 
     func parameter(_ lowercasedName: String) -> [UInt8]? {
@@ -28,14 +28,17 @@ struct MIMEContentType: Equatable, Sendable {
         return parameters.first { ByteScan.lowercased($0.name) == name }?.value
     }
 
-    /// nil when the value is not `token "/" token`: the caller then uses text/plain.
+    /// nil when there is no type at all (the caller then uses text/plain).
+    /// A damaged one (`garbage`, `text/`) keeps what could be read, with
+    /// no parameters, as Dovecot does: ("garbage" "" NIL …).
     static func parse(_ value: [UInt8]) -> MIMEContentType? {
         var lexer = MIMEValueLexer(value)
         let type = lexer.token()
-        guard !type.isEmpty, lexer.take(UInt8(ascii: "/")) else { return nil }
+        guard !type.isEmpty else { return nil }
+        guard lexer.take(UInt8(ascii: "/")) else { return MIMEContentType(type: type, subtype: [], parameters: []) }
         let subtype = lexer.token()
-        guard !subtype.isEmpty else { return nil }
-        return MIMEContentType(type: type, subtype: subtype, parameters: lexer.parameters())
+        guard !subtype.isEmpty else { return MIMEContentType(type: type, subtype: [], parameters: []) }
+        return MIMEContentType(type: type, subtype: subtype, parameters: MIMEParameterContinuations.merge(lexer.parameters()))
     }
 }
 
@@ -48,7 +51,7 @@ struct MIMEDisposition: Equatable, Sendable {
         var lexer = MIMEValueLexer(value)
         let type = lexer.token()
         guard !type.isEmpty else { return nil }
-        return MIMEDisposition(type: type, parameters: lexer.parameters())
+        return MIMEDisposition(type: type, parameters: MIMEParameterContinuations.merge(lexer.parameters()))
     }
 }
 

@@ -76,23 +76,26 @@ struct MIMEHeader: Sendable {
         fields.last { $0.hasName(lowercasedName, in: bytes) }
     }
 
-    /// The header section as BODY[HEADER] returns it: ending with a blank line
-    /// even when the message had none.
+    /// The header section as BODY[HEADER] returns it: as it is, blank line
+    /// included; a header that ran to the end of its part has none (Dovecot
+    /// returns it so too).
     func sectionBytes(_ bytes: [UInt8]) -> [UInt8] {
-        var output = Array(bytes[start..<end])
-        if !hasBlankLine {
-            if let last = output.last, last != ByteScan.lineFeed { output += ByteScan.crlf }
-            output += ByteScan.crlf
-        }
-        return output
+        Array(bytes[start..<end])
     }
 
-    /// Unfolded value of a field: line breaks removed, leading blanks trimmed.
+    /// Unfolded value of a field: line breaks removed, the blanks after the
+    /// colon trimmed (those starting a continuation line stay, as in Dovecot).
     static func value(_ field: MIMEHeaderField, in bytes: [UInt8]) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(field.end - field.valueStart)
-        for byte in bytes[field.valueStart..<field.end] where byte != ByteScan.carriageReturn && byte != ByteScan.lineFeed {
-            if output.isEmpty && (byte == ByteScan.space || byte == ByteScan.tab) { continue }
+        var onFirstLine = true
+        for byte in bytes[field.valueStart..<field.end] {
+            if byte == ByteScan.carriageReturn { continue }
+            if byte == ByteScan.lineFeed {
+                onFirstLine = false
+                continue
+            }
+            if onFirstLine && output.isEmpty && (byte == ByteScan.space || byte == ByteScan.tab) { continue }
             output.append(byte)
         }
         return output

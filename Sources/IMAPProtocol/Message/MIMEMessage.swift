@@ -21,7 +21,8 @@ public struct MIMEMessage: Sendable {
 
     public init(_ bytes: [UInt8], limits: Limits = Limits()) {
         var parser = MIMEParser(bytes: bytes, limits: limits)
-        _ = parser.parseEntity(start: 0, end: bytes.count, depth: 0, defaultType: .textPlain)
+        _ = parser.parseEntity(start: 0, end: bytes.count, rawEnd: bytes.count, depth: 0, defaultType: .textPlain)
+        parser.parts[Self.root].isMessage = true
         self.bytes = bytes
         self.parts = parser.parts
     }
@@ -73,7 +74,8 @@ public struct MIMEMessage: Sendable {
             output += bytes[field.start..<field.end]
             if bytes[field.end - 1] != ByteScan.lineFeed { output += ByteScan.crlf }
         }
-        return output + ByteScan.crlf
+        // The blank line ends the section, if the header had one (Dovecot).
+        return header.hasBlankLine ? output + ByteScan.crlf : output
     }
 
     // MARK: Part numbers
@@ -96,7 +98,11 @@ public struct MIMEMessage: Sendable {
         case .message(let message) where cursor.isBodyPart:
             return subparts(Cursor(part: message, isBodyPart: false))
         default:
-            return cursor.isBodyPart ? [] : [Cursor(part: cursor.part, isBodyPart: true)]
+            // A message's single body is its part 1. A body part inside a
+            // multipart is also its own part 1 (`BODY[2.1]` is `BODY[2]`), as
+            // Dovecot answers; a message's body part has no part 1 again.
+            if cursor.isBodyPart && part.isMessage { return [] }
+            return [Cursor(part: cursor.part, isBodyPart: true)]
         }
     }
 
@@ -156,12 +162,6 @@ public struct MIMEMessage: Sendable {
         return parts[Self.root].header.fields.filter { $0.hasName(lowercasedName, in: bytes) }.map {
             MIMEHeader.value($0, in: bytes)
         }
-    }
-
-    /// The top-level header section's bytes (for SEARCH TEXT).
-    var topHeaderBytes: ArraySlice<UInt8> {
-        let header = parts[Self.root].header
-        return bytes[header.start..<header.end]
     }
 
     /// The Date: header's calendar day as written, in its own time zone

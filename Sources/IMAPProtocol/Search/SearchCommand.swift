@@ -40,7 +40,7 @@ public struct SearchCommand: Sendable, Equatable {
 public enum SearchResponse {
     /// `* SEARCH 2 5 7\r\n` (IMAP4rev1, when no RETURN was given and the
     /// client did not ENABLE IMAP4rev2) or `* ESEARCH (TAG "A1") UID MIN 2
-    /// MAX 7 COUNT 3 ALL 2,5,7\r\n` (RFC 9051 § 7.3.4). An empty result
+    /// MAX 7 ALL 2,5,7 COUNT 3\r\n` (RFC 9051 § 7.3.4). An empty result
     /// carries only COUNT 0, if asked. `RETURN ()` means ALL; `RETURN
     /// (SAVE)` alone produces no response at all (RFC 5182 § 2.1), so the
     /// result is then "".
@@ -60,8 +60,9 @@ public enum SearchResponse {
             if requested.contains(.min) { line += " MIN \(first)" }
             if requested.contains(.max) { line += " MAX \(last)" }
         }
-        if requested.contains(.count) { line += " COUNT \(sorted.count)" }
+        // Dovecot's order (MIN MAX ALL COUNT), so replies compare equal.
         if requested.contains(.all), !sorted.isEmpty { line += " ALL " + compactSet(sorted) }
+        if requested.contains(.count) { line += " COUNT \(sorted.count)" }
         return line + "\r\n"
     }
 

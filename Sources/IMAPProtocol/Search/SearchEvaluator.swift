@@ -81,17 +81,17 @@ public struct SearchEvaluator: Sendable {
             return message.bodyTextContains(CaseInsensitiveMatcher(needle))
         case .text(let needle):
             guard let message else { return false }
-            let matcher = CaseInsensitiveMatcher(needle)
-            return matcher.occurs(in: message.topHeaderBytes)
-                || message.topHeaderValuesWithEncodedWords.contains { Self.headerValue($0, contains: matcher) }
-                || message.bodyTextContains(matcher)
+            return message.textContains(CaseInsensitiveMatcher(needle))
         case .date(let field, let comparison, let date):
             let day: SearchKey.SearchDate?
             switch field {
             case .arrival: day = Self.utcDay(candidate.internalDate)
             case .sent: day = message?.sentDate
             }
-            guard let day else { return false }
+            guard let day else {
+                // No readable Date: Dovecot counts it as earlier than any day.
+                return field == .sent && comparison == .before
+            }
             switch comparison {
             case .before: return day < date
             case .on: return day == date
@@ -116,11 +116,11 @@ public struct SearchEvaluator: Sendable {
         }
     }
 
-    /// A header value matches as written or with its encoded-words decoded
-    /// (`=?UTF-8?Q?Caf=C3=A9?=` is found by "café").
-    private static func headerValue(_ value: [UInt8], contains matcher: CaseInsensitiveMatcher) -> Bool {
-        if matcher.occurs(in: value) { return true }
-        return SearchTextDecoding.hasEncodedWord(value) && matcher.occurs(in: SearchTextDecoding.decodeEncodedWords(value))
+    /// A header value matches with its encoded-words decoded (`=?UTF-8?Q?Caf=C3=A9?=`
+    /// is found by "café", not by "=?UTF-8"), as in Dovecot.
+    static func headerValue(_ value: [UInt8], contains matcher: CaseInsensitiveMatcher) -> Bool {
+        guard SearchTextDecoding.hasEncodedWord(value) else { return matcher.occurs(in: value) }
+        return matcher.occurs(in: SearchTextDecoding.decodeEncodedWords(value))
     }
 
     /// The UTC calendar day of seconds since 1970 (BEFORE/ON/SINCE).
@@ -138,9 +138,20 @@ extension String {
 }
 
 extension MIMEMessage {
-    /// Top-level header values that hold encoded-words (for TEXT).
-    var topHeaderValuesWithEncodedWords: [[UInt8]] {
-        parts[Self.root].header.fields.map { MIMEHeader.value($0, in: bytes) }.filter(SearchTextDecoding.hasEncodedWord)
+    /// TEXT, as Dovecot searches it: every header section (the message's,
+    /// each part's, each encapsulated message's; encoded-words decoded) and
+    /// the decoded text of the text parts. Preambles and epilogues are not text.
+    func textContains(_ matcher: CaseInsensitiveMatcher) -> Bool {
+        for part in parts {
+            if matcher.occurs(in: bytes[part.header.start..<part.header.end]) { return true }
+            for field in part.header.fields {
+                let value = MIMEHeader.value(field, in: bytes)
+                if SearchTextDecoding.hasEncodedWord(value), matcher.occurs(in: SearchTextDecoding.decodeEncodedWords(value)) {
+                    return true
+                }
+            }
+        }
+        return bodyTextContains(matcher)
     }
 
     /// Whether the decoded text of any text/* part (undoing base64 and
