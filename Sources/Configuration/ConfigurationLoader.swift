@@ -85,7 +85,7 @@ struct TableReader {
                 c.imap.maximumLiteralSize = int(full, value, 1024...2_147_483_647) ?? c.imap.maximumLiteralSize
             case "imap.max_sessions_per_account":
                 c.imap.maximumSessionsPerAccount = int(full, value, 1...10_000) ?? c.imap.maximumSessionsPerAccount
-            case "imap.quota": c.imap.quota = Int64(int(full, value, 0...Int.max) ?? Int(c.imap.quota))
+            case "storage.quota": c.storage.quota = Int64(int(full, value, 0...Int.max) ?? Int(c.storage.quota))
             case "submission.hide_client_address": c.hideSubmitterAddress = bool(full, value) ?? c.hideSubmitterAddress
             case "submission.implicit_tls_listen":
                 c.submissionImplicitTLSListeners = listeners(full, value) ?? c.submissionImplicitTLSListeners

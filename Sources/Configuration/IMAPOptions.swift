@@ -14,8 +14,6 @@ public struct IMAPOptions: Sendable, Equatable {
     public var maximumLiteralSize = 64 << 20
     /// Sessions one account may have open at once.
     public var maximumSessionsPerAccount = 20
-    /// Bytes each account may store (RFC 9208 STORAGE); 0: no limit.
-    public var quota: Int64 = 0
 
     public init() {}
 }

@@ -167,6 +167,9 @@ public struct ServerConfiguration: Sendable {
         public var mailDirectory = "mail"
         public var queueDirectory = "queue"
         public var database = "sims.sqlite"
+        /// Bytes each account may store (RFC 9208 STORAGE), checked at RCPT,
+        /// APPEND and COPY; 0: no limit.
+        public var quota: Int64 = 0
     }
 
     public init() {}

@@ -104,6 +104,28 @@ public struct SelectedMailbox: Sendable {
         messages[sequence - 1].flags = flags
     }
 
+    /// Adds a message this session itself placed in the mailbox (APPEND,
+    /// COPY into it) without reading the store again; returns its EXISTS.
+    public mutating func appendOwn(_ message: Message) -> String {
+        guard message.uid > (messages.last?.uid ?? 0) else { return "" }
+        messages.append(message)
+        uidNext = max(uidNext, message.uid &+ 1)
+        return "* \(messages.count) EXISTS\r\n"
+    }
+
+    /// Removes messages this session itself expunged (EXPUNGE, MOVE), and
+    /// any held back before; returns their EXPUNGE responses.
+    public mutating func removeOwn(_ uids: Set<UInt32>) -> String {
+        let gone = uids.union(vanished)
+        var output = ""
+        for index in messages.indices.reversed() where gone.contains(messages[index].uid) {
+            output += "* \(index + 1) EXPUNGE\r\n"
+            messages.remove(at: index)
+        }
+        vanished = []
+        return output
+    }
+
     /// Brings the view up to date with the store's messages (ascending UID)
     /// and returns the untagged responses that tell the client.
     /// - Parameters:

@@ -195,6 +195,16 @@ public struct MaildirUIDList: Equatable, Sendable {
         return changes
     }
 
+    /// Gives one new file the next UID (APPEND, COPY: the file is known, no
+    /// directory scan needed); nil when the UIDs are exhausted.
+    public mutating func add(baseName: String) -> UInt32? {
+        guard nextUID < UInt32.max else { return nil }
+        let uid = nextUID
+        records.append(Record(uid: uid, baseName: baseName))
+        nextUID += 1
+        return uid
+    }
+
     /// A new list for a folder whose list is missing or damaged: every file
     /// gets a UID in arrival order, under a new UIDVALIDITY (RFC 9051 § 2.3.1.1:
     /// clients then forget what they cached), which must be greater than the

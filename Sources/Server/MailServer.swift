@@ -56,11 +56,12 @@ public struct MailServer {
                 "\(entry) is unusable: its name breaks the rule for local parts (\(AccountLocalPart.rule)); no mail, login or sending for it. Remove it with 'sims account remove' or 'sims alias remove'."
             )
         }
-        let delivery = LocalDelivery(
+        var delivery = LocalDelivery(
             writer: MaildirWriter(
                 mailRoot: dataDirectory.resolve(configuration.storage.mailDirectory), hostname: configuration.hostname,
                 sync: configuration.storage.sync),
             threadPool: threadPool)
+        delivery.quota = QuotaLedger(limit: configuration.storage.quota > 0 ? configuration.storage.quota : nil)
         let queueIDs = QueueIDGenerator()
         let spoolRoot = dataDirectory.resolve(configuration.storage.queueDirectory)
         let spool = try await delivery.run { [configuration] in try Spool(root: spoolRoot, sync: configuration.storage.sync) }

@@ -22,7 +22,7 @@ extension MailboxStore {
     public func append(
         _ message: [UInt8], to folder: String, systemFlags: [String], keywords: [String], internalDate: Int64?,
         hostname: String
-    ) throws -> (uidValidity: UInt32, uid: UInt32) {
+    ) throws -> (uidValidity: UInt32, uid: UInt32, message: FolderMessage) {
         BlockingWork.assertMayBlock("MailboxStore.append")
         let path = try existingFolder(folder)
         let baseName = Self.newBaseName(hostname: hostname, size: message.count, wireSize: MaildirFile.wireSize(of: message))
@@ -36,18 +36,40 @@ extension MailboxStore {
         return try locks.withLock(path) {
             var flags = MaildirFlags(keywords: try keywordIndices(keywords, adding: true, path))
             for flag in systemFlags { flags.set(flag, true) }
-            let scan = FolderScan(folderPath: path, moveNewToCur: false)
             let target = "\(path)/cur/\(baseName)\(flags.infoSuffix)"
             guard posixRename(temporary, target) == 0 else {
                 throw MailboxStoreError.io("rename \(temporary): \(String(cString: strerror(errno)))")
             }
             do { try files.syncDirectories(["\(path)/cur"]) } catch { throw Self.mapError(error) }
-            let list = try synchronize(path, baseNames: scan.arrivalOrder + [baseName])
-            guard let uid = list.records.last(where: { $0.baseName == baseName })?.uid else {
-                throw MailboxStoreError.io("appended message missing from the uidlist")
-            }
+            let (validity, uid) = try assignUID(to: baseName, in: path)
+            var status = stat()
+            let date = stat(target, &status) == 0 ? Int64(status.st_mtim.tv_sec) : Int64(Date().timeIntervalSince1970)
+            let keywordNames = readKeywords(path)
+            let message = FolderMessage(
+                uid: uid, baseName: baseName, path: target, flags: flags,
+                keywords: flags.keywords.sorted().compactMap { keywordNames.names[$0] },
+                size: MaildirFile.wireSize(of: message), internalDate: date)
+            return (validity, uid, message)
+        }
+    }
+
+    /// The next UID for one file just placed in the folder: the uidlist is
+    /// read and written back with one more record, without listing the
+    /// folder (an APPEND to a folder of 10,000 messages must not stat them
+    /// all). Files delivered meanwhile get their UIDs at the next snapshot.
+    /// A missing or damaged list falls back to the full synchronization.
+    func assignUID(to baseName: String, in path: String) throws -> (uidValidity: UInt32, uid: UInt32) {
+        let file = MaildirUIDListFile(folder: path, sync: sync)
+        if case .some(.some(var list)) = try? file.read(), let uid = list.add(baseName: baseName) {
+            do { try file.write(list) } catch { throw Self.mapError(error) }
             return (list.uidValidity, uid)
         }
+        let scan = FolderScan(folderPath: path, moveNewToCur: false)
+        let list = try synchronize(path, baseNames: scan.arrivalOrder)
+        guard let uid = list.records.last(where: { $0.baseName == baseName })?.uid else {
+            throw MailboxStoreError.io("appended message missing from the uidlist")
+        }
+        return (list.uidValidity, uid)
     }
 
     /// COPY: each message is hard-linked (copied across file systems) into

@@ -182,20 +182,27 @@ extension IMAPConnection {
     // MARK: APPEND, EXPUNGE, QUOTA
 
     private func append(_ message: AppendMessage, to name: String, tag: String, store: MailboxStore) async throws {
+        guard try await quotaAllows(message.bytes.count, tag: tag, store: store) else { return }
         let system = message.flags.filter { $0.hasPrefix("\\") }
         let keywords = message.flags.filter { !$0.hasPrefix("\\") }
         let hostname = services.hostname
-        let (validity, uid) = try await onPool {
+        let intoSelected = selected?.storageName == name
+        let (validity, uid, stored) = try await changingSelected(when: intoSelected) {
             try store.append(
                 message.bytes, to: name, systemFlags: system, keywords: keywords, internalDate: message.internalDate,
                 hostname: hostname)
         }
         logger.info("appended \(message.bytes.count) bytes to \(LogField.text(name)) as UID \(uid)")
+        if let account { services.quota.add(Int64(message.bytes.count), to: [account]) }
         if let account { services.notifier.changed([account], except: channel.channel) }
-        if selected?.storageName == name,
-            let update = try await refreshSelected(expungesAllowed: true, includeUID: false, force: true)
-        {
-            write(update)
+        if intoSelected, var folder = selected {
+            if ownChangeAdopted {
+                folder.messages[uid] = stored
+                write(folder.view.appendOwn(.init(uid: uid, flags: Self.imapFlags(stored))))
+                selected = folder
+            } else if let update = try await refreshSelected(expungesAllowed: true, includeUID: false, force: true) {
+                write(update)
+            }
         }
         write("\(tag) OK [APPENDUID \(validity) \(uid)] APPEND completed\r\n")
     }
@@ -206,7 +213,7 @@ extension IMAPConnection {
             write("\(tag) NO [READ-ONLY] Mailbox is read-only\r\n")
             return
         }
-        _ = try await refreshSelected(expungesAllowed: false, includeUID: false, force: true).map { write($0) }
+        _ = try await refreshSelected(expungesAllowed: false, includeUID: false).map { write($0) }
         folder = selected ?? folder
         var deleted = folder.messages.values.filter { $0.flags.letters.contains("T") }.map(\.uid)
         if let uids {
@@ -216,23 +223,64 @@ extension IMAPConnection {
         if !deleted.isEmpty {
             let name = folder.storageName
             let chosen = deleted
-            let removed = try await onPool { try store.expunge(uids: chosen, in: name) }
+            let removed = try await changingSelected(when: true) { try store.expunge(uids: chosen, in: name) }
             logger.info("expunged \(removed.count) message(s) from \(LogField.text(folder.storageName))")
+            if let account { services.quota.forget(account) }
             if let account { services.notifier.changed([account], except: channel.channel) }
+            if ownChangeAdopted, var current = selected {
+                write(current.view.removeOwn(Set(removed)))
+                for uid in removed { current.messages[uid] = nil }
+                selected = current
+            }
         }
-        if let update = try await refreshSelected(expungesAllowed: true, includeUID: false, force: true) { write(update) }
+        if let update = try await refreshSelected(expungesAllowed: true, includeUID: false) { write(update) }
         write("\(tag) OK EXPUNGE completed\r\n")
     }
 
     private func quota(tag: String, command: String, store: MailboxStore) async throws {
-        if let limit = services.quota {
-            let usage = try await onPool { try store.usage() }
-            write("* QUOTA \"\" (STORAGE \(usage.bytes / 1024) \(limit / 1024))\r\n")
+        if let limit = services.quota.limit, let account {
+            let used = try await services.quota.usage(of: account, maildir: store.maildir, storage: services.delivery)
+            // RFC 9208 § 5.1: STORAGE in units of 1024 octets.
+            write("* QUOTA \"\" (STORAGE \(used / 1024) \(limit / 1024))\r\n")
         }
         write("\(tag) OK \(command) completed\r\n")
     }
 
+    /// Whether the account may store `bytes` more (APPEND, COPY); says NO [OVERQUOTA] when not.
+    func quotaAllows(_ bytes: Int, tag: String, store: MailboxStore) async throws -> Bool {
+        guard let account, services.quota.limit != nil else { return true }
+        if try await services.quota.allows(Int64(bytes), to: account, maildir: store.maildir, storage: services.delivery) {
+            return true
+        }
+        logger.notice("refused to store \(bytes) bytes for \(LogField.word(account)): over quota")
+        write("\(tag) NO [OVERQUOTA] Quota exceeded\r\n")
+        return false
+    }
+
     // MARK: Keeping the selected folder current
+
+    /// Runs a change this session makes to the selected folder (when
+    /// `when`), reading the folder's stamp before and after it on the pool.
+    /// When nothing had changed since the session last read the folder, the
+    /// change is its own, the later stamp is adopted and `ownChangeAdopted`
+    /// is set: the session updates its view itself instead of reading every
+    /// file of the folder again at its next command.
+    func changingSelected<T: Sendable>(when: Bool, _ work: @escaping @Sendable () throws -> T) async throws -> T {
+        ownChangeAdopted = false
+        guard when, let folder = selected else { return try await onPool(work) }
+        let path = folderPath(folder.storageName)
+        let (result, before, after) = try await onPool { () throws -> (T, [Int64], [Int64]) in
+            let before = Self.stamp(of: path)
+            let result = try work()
+            return (result, before, Self.stamp(of: path))
+        }
+        if var current = selected, current.stamp == before, !changed {
+            current.stamp = after
+            selected = current
+            ownChangeAdopted = true
+        }
+        return result
+    }
 
     /// Reads the selected folder again when it may have changed (a
     /// notification, its directories' times, or `force`), and returns the

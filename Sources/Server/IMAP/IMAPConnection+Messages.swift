@@ -25,9 +25,10 @@ extension IMAPConnection {
             let unseen = live.map { folder.view.messages[$0] }.filter { !$0.flags.contains("\\Seen") }.map(\.uid)
             if !unseen.isEmpty {
                 let name = folder.storageName
-                let updated = try await onPool {
+                let updated = try await changingSelected(when: true) {
                     try store.store(.add, systemFlags: ["\\Seen"], keywords: [], uids: unseen, in: name)
                 }
+                folder.stamp = selected?.stamp ?? folder.stamp
                 for message in updated {
                     folder.view.setFlags(Self.imapFlags(message), uid: message.uid)
                     folder.messages[message.uid] = message
@@ -89,7 +90,11 @@ extension IMAPConnection {
         let name = folder.storageName
         let updated =
             uids.isEmpty
-            ? [] : try await onPool { try store.store(operation, systemFlags: system, keywords: keywords, uids: uids, in: name) }
+            ? []
+            : try await changingSelected(when: true) {
+                try store.store(operation, systemFlags: system, keywords: keywords, uids: uids, in: name)
+            }
+        folder.stamp = selected?.stamp ?? folder.stamp
         for message in updated {
             folder.view.setFlags(Self.imapFlags(message), uid: message.uid)
             folder.messages[message.uid] = message
@@ -168,19 +173,14 @@ extension IMAPConnection {
             write("\(tag) OK No messages \(move ? "moved" : "copied")\r\n")
             return
         }
-        if let limit = services.quota {
-            let adding = Int64(uids.compactMap { folder.messages[$0]?.size }.reduce(0, +))
-            let usage = try await onPool { try store.usage() }
-            if usage.bytes + adding > limit {
-                write("\(tag) NO [OVERQUOTA] Quota exceeded\r\n")
-                return
-            }
-        }
+        let adding = uids.compactMap { folder.messages[$0]?.size }.reduce(0, +)
+        if !move { guard try await quotaAllows(adding, tag: tag, store: store) else { return } }
         let source = folder.storageName
         let hostname = services.hostname
         let (validity, mapping) = try await onPool {
             try store.copy(uids: uids, from: source, to: destination, hostname: hostname)
         }
+        if !move, let account { services.quota.add(Int64(adding), to: [account]) }
         let code = "[COPYUID \(validity) \(UIDSetText.compact(mapping.map(\.0))) \(UIDSetText.compact(mapping.map(\.1)))]"
         logger.info(
             "\(move ? "moved" : "copied") \(mapping.count) message(s) from \(LogField.text(source)) to \(LogField.text(destination))"
@@ -189,8 +189,14 @@ extension IMAPConnection {
         if move {
             write("* OK \(code) Moved\r\n")
             let moved = mapping.map(\.0)
-            _ = try await onPool { try store.expunge(uids: moved, in: source) }
-            if let update = try await refreshSelected(expungesAllowed: true, includeUID: uid, force: true) { write(update) }
+            let removed = try await changingSelected(when: true) { try store.expunge(uids: moved, in: source) }
+            if ownChangeAdopted, var current = selected {
+                write(current.view.removeOwn(Set(removed)))
+                for uid in removed { current.messages[uid] = nil }
+                selected = current
+            } else if let update = try await refreshSelected(expungesAllowed: true, includeUID: uid, force: true) {
+                write(update)
+            }
             write("\(tag) OK MOVE completed\r\n")
         } else {
             if destination == source, let update = try await refreshSelected(expungesAllowed: false, includeUID: uid, force: true)

@@ -33,6 +33,8 @@ final class IMAPConnection {
     var changed = false
     /// The UIDs of the last `SEARCH RETURN (SAVE)` (RFC 5182 `$`).
     var savedSearch: [UInt32]?
+    /// Set by `changingSelected`: the last change was this session's alone.
+    var ownChangeAdopted = false
 
     static let flushThreshold = 256 * 1024
 

@@ -21,6 +21,7 @@ struct IMAPServices: Sendable {
     /// Line length, literal size (the APPEND limit), literals per command.
     let limits: IMAPCommandFramer.Limits
     let maximumSessionsPerAccount: Int
-    /// Bytes an account may store (RFC 9208 STORAGE); nil: no limit.
-    let quota: Int64?
+
+    /// `storage.quota`, shared with delivery.
+    var quota: QuotaLedger { delivery.quota }
 }

@@ -21,8 +21,7 @@ extension MailServer {
             hostname: configuration.hostname, credentials: credentials, tls: tls, plaintextAllowed: options.allowPlaintext,
             timeouts: SessionTimeouts.Settings(command: options.timeout, minimumDataRate: 0, session: options.maximumSession),
             delivery: delivery, layout: delivery.writer, sync: configuration.storage.sync, folderLocks: delivery.folderLocks,
-            notifier: delivery.notifier, limits: limits, maximumSessionsPerAccount: options.maximumSessionsPerAccount,
-            quota: options.quota > 0 ? options.quota : nil)
+            notifier: delivery.notifier, limits: limits, maximumSessionsPerAccount: options.maximumSessionsPerAccount)
         let ipv6Only = configuration.ipv6OnlyListeners
         return options.listeners.map { ($0, false) }.map { address, implicit in
             IMAPListener(

@@ -12,6 +12,8 @@ struct LocalDelivery: BlockingWorkRunner {
     /// account's IMAP sessions (IDLE reports the new mail at once).
     var folderLocks = FolderLocks()
     var notifier = MailboxNotifier()
+    /// `storage.quota`: measured usage, and what deliveries add to it.
+    var quota = QuotaLedger(limit: nil)
 
     /// Runs other blocking storage work (the queue's spool, directory
     /// lookups, POP3 reads) on the same pool.
@@ -29,6 +31,7 @@ struct LocalDelivery: BlockingWorkRunner {
             try writer.deliver(message, to: accounts, id: id, folder: folder)
         }
         notifier.changed(accounts)
+        quota.add(Int64(message.count), to: accounts)
         return paths
     }
 }

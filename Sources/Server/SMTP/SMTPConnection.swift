@@ -256,6 +256,10 @@ struct SMTPConnection {
             logger.error("\(RecipientFate.refused.line(path, "directory lookup failed, client told to try again later: \(error)"))")
             return (.reject(Replies.directoryUnavailable), .zero)
         }
+        if case .accounts(let accounts) = resolution, let full = await accountOverQuota(accounts, logger: logger) {
+            logger.notice("\(RecipientFate.refused.line(path, "mailbox of \(LogField.word(full)) is over its quota"))")
+            return (.reject(SMTPReply(452, .init(4, 2, 2), "Mailbox full, try again later")), .zero)
+        }
         // Decided per recipient, not per connection: the POP-before-SMTP
         // window is measured at the moment the relay is decided.
         let relay = RelayDecision.permission(
@@ -272,6 +276,22 @@ struct SMTPConnection {
         return services.policy.checkRecipient(
             decision.verdict, resolution: resolution, path: path, transaction: transaction, user: session.authenticatedUser,
             state: policyState, client: clientAddress, logger: logger)
+    }
+
+    /// The first of `accounts` whose mailbox is at or over `storage.quota`.
+    private func accountOverQuota(_ accounts: [String], logger: Logger) async -> String? {
+        let quota = services.delivery.quota
+        guard quota.limit != nil else { return nil }
+        for account in accounts {
+            let maildir = services.delivery.writer.maildirPath(for: account)
+            do {
+                if try await !quota.allows(1, to: account, maildir: maildir, storage: services.delivery) { return account }
+            } catch {
+                // Cannot measure (no Maildir yet, I/O trouble): the quota must not refuse mail.
+                logger.debug("quota of \(LogField.word(account)) not measured: \(error)")
+            }
+        }
+        return nil
     }
 
     /// Writes a chunk of a large message to its spill file. The first chunk
