@@ -25,6 +25,21 @@ extension FetchAttribute {
         }
     }
 
+    /// Whether the header section alone answers it (ENVELOPE, the top-level
+    /// HEADER sections): the file is then read only up to its blank line.
+    public var needsOnlyHeader: Bool {
+        switch self {
+        case .flags, .internalDate, .rfc822Size, .uid, .envelope, .rfc822Header: return true
+        case .bodySection(let section, _, _):
+            guard section.part.isEmpty else { return false }
+            switch section.text {
+            case .header, .headerFields, .headerFieldsNot: return true
+            default: return false
+            }
+        default: return false
+        }
+    }
+
     /// Whether fetching it sets \Seen (BODY[…] without PEEK, BINARY, RFC822, RFC822.TEXT).
     public var setsSeen: Bool {
         switch self {

@@ -48,6 +48,40 @@ enum MaildirFile {
         return bytes
     }
 
+    /// The file's header section, blank line included: read in 16 KiB steps
+    /// until the first empty line (CRLF or bare LF), so fetching the headers
+    /// of a message with a megabyte attachment reads a few KiB, not all of
+    /// it. The whole file when it has no body.
+    static func header(of path: String) throws -> [UInt8] {
+        BlockingWork.assertMayBlock("MaildirFile.header")
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw DurableFiles.error(errno, "open \(path)") }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        var searched = 0
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw DurableFiles.error(errno, "read \(path)")
+            }
+            if count == 0 { return bytes }
+            bytes.append(contentsOf: chunk[0..<count])
+            // An empty line: LF, optionally CR, LF; searched from just before the new bytes.
+            var index = max(searched - 2, 0)
+            while index < bytes.count {
+                if bytes[index] == 0x0A {
+                    let next = index + 1
+                    if next < bytes.count, bytes[next] == 0x0A { return Array(bytes[...next]) }
+                    if next + 1 < bytes.count, bytes[next] == 0x0D, bytes[next + 1] == 0x0A { return Array(bytes[...(next + 1)]) }
+                }
+                index += 1
+            }
+            searched = bytes.count
+        }
+    }
+
     /// Reads the whole file into the start of `scratch` and returns its
     /// length. `scratch` is grown to the size `fstat` gives and reused by the
     /// caller, so sending thousands of messages allocates once. Files in

@@ -53,3 +53,21 @@ struct SelectedMailboxTests {
                 == "* 1 FETCH (UID 5 FLAGS (\\Flagged))\r\n")
     }
 }
+
+@Suite("IMAP selected mailbox: the session's own changes")
+struct SelectedMailboxOwnChangeTests {
+    @Test("an own APPEND adds one message and says EXISTS; an own EXPUNGE reports held-back ones too")
+    func ownChanges() {
+        var mailbox = SelectedMailbox(
+            name: "INBOX", readOnly: false, uidValidity: 1, uidNext: 4,
+            messages: [.init(uid: 1, flags: []), .init(uid: 2, flags: []), .init(uid: 3, flags: [])])
+        #expect(mailbox.appendOwn(.init(uid: 7, flags: ["\\Seen"])) == "* 4 EXISTS\r\n")
+        #expect(mailbox.uidNext == 8)
+        #expect(mailbox.appendOwn(.init(uid: 5, flags: [])) == "")
+        _ = mailbox.update(
+            to: [.init(uid: 1, flags: []), .init(uid: 3, flags: []), .init(uid: 7, flags: ["\\Seen"])], uidNext: 8,
+            expungesAllowed: false)
+        #expect(mailbox.removeOwn([3]) == "* 3 EXPUNGE\r\n* 2 EXPUNGE\r\n")
+        #expect(mailbox.messages.map(\.uid) == [1, 7])
+    }
+}

@@ -295,3 +295,45 @@ def test_audit_counts_imap_logins_and_failures_apart_from_pop3(imap_server):
     assert (counts["imap_logins"], counts["pop_logins"], counts["auth_failures"]) == (1, 0, 1), counts
     text = sims.cli("audit", check=True).stdout
     assert re.search(r"mailbox logins \(POP3 / IMAP\)\s+1\s+0 / 1", text), text
+
+
+def test_quota_is_enforced_at_rcpt_with_452_and_at_append(sims_server):
+    sims = sims_server({"storage.quota": 2048, "log.modules.IMAP": 4, "log.modules.SMTP": 3})
+    sims.add_account(ALICE, PASSWORD)
+    deliver(sims, b"Subject: big\r\n\r\n" + (b"x" * 60 + b"\r\n") * 50)
+    with smtplib.SMTP("127.0.0.1", sims.smtp_port, timeout=10) as smtp:
+        smtp.ehlo()
+        smtp.mail("bob@remote.test")
+        code, text = smtp.rcpt(ALICE)
+        assert (code, text[:5]) == (452, b"4.2.2"), (code, text)
+    sims.wait_for_log(r"<alice@example\.test> refused: mailbox of alice@example\.test is over its quota")
+    imap = login(sims)
+    typ, data = imap.getquotaroot("INBOX")
+    assert typ == "OK"
+    assert any(b'(STORAGE 3 2)' in item for item in data[1]), data
+    typ, data = imap.append("INBOX", None, None, b"Subject: more\r\n\r\nmore\r\n")
+    assert typ == "NO" and b"OVERQUOTA" in data[0], (typ, data)
+    imap.logout()
+
+
+def test_sessions_per_account_are_limited(sims_server):
+    sims = sims_server({"imap.max_sessions_per_account": 2})
+    sims.add_account(ALICE, PASSWORD)
+    first, second = login(sims), login(sims)
+    third = imaplib.IMAP4("127.0.0.1", sims.imap_port, timeout=10)
+    third.starttls(tls_context())
+    with pytest.raises(imaplib.IMAP4.error, match=r"\[LIMIT\]"):
+        third.login(ALICE, PASSWORD)
+    first.logout()
+    # A session that ends frees its place.
+    wait_until(lambda: _logs_in(third), timeout=5, what="a login after one session ended")
+    second.logout()
+    third.logout()
+
+
+def _logs_in(imap) -> bool:
+    try:
+        imap.login(ALICE, PASSWORD)
+        return True
+    except imaplib.IMAP4.error:
+        return False

@@ -85,6 +85,24 @@ public struct MailboxStore: Sendable {
         return nil
     }
 
+    /// The message's header section only (FETCH of headers at a client's
+    /// first sync); nil when it was expunged meanwhile.
+    public func header(of message: FolderMessage, in folder: String) throws -> [UInt8]? {
+        BlockingWork.assertMayBlock("MailboxStore.header")
+        let path = try existingFolder(folder)
+        for _ in 0..<3 {
+            guard let current = FolderScan.currentPath(of: message.baseName, lastKnown: message.path, in: path) else {
+                return nil
+            }
+            do {
+                return try MaildirFile.header(of: current)
+            } catch {
+                if MaildirFile.regularFileStatus(current) != nil { throw MailboxStoreError.io("\(error)") }
+            }
+        }
+        return nil
+    }
+
     // MARK: Shared pieces (called with the folder lock held)
 
     func message(_ uid: UInt32, _ file: FolderFile, path: String, keywords: MaildirKeywords) throws

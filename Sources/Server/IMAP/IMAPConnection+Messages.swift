@@ -39,6 +39,7 @@ extension IMAPConnection {
             }
         }
         let needsContent = attributes.contains(where: \.needsContent)
+        let headerOnly = attributes.allSatisfy(\.needsOnlyHeader)
         let folderName = folder.storageName
         var start = 0
         while start < live.count {
@@ -53,7 +54,10 @@ extension IMAPConnection {
             if needsContent {
                 let responses = try await onPool {
                     items.map { item in
-                        let content = (try? store.contents(of: item.message, in: folderName)).flatMap { $0 }
+                        let content =
+                            headerOnly
+                            ? (try? store.header(of: item.message, in: folderName)).flatMap { $0 }
+                            : (try? store.contents(of: item.message, in: folderName)).flatMap { $0 }
                         return FetchResponse.render(
                             item.facts, attributes: fetchAttributes, content: content.map(MessageLineEnds.crlf))
                     }
