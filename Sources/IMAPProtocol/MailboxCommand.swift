@@ -31,6 +31,32 @@ public enum MailboxCommand: Equatable, Sendable {
     case getQuotaRoot(mailbox: String)
     case getQuota(root: String)
 
+    /// The command's name, for the log.
+    public var name: String {
+        switch self {
+        case .select(_, let readOnly): return readOnly ? "EXAMINE" : "SELECT"
+        case .create: return "CREATE"
+        case .delete: return "DELETE"
+        case .rename: return "RENAME"
+        case .subscribe(_, let on): return on ? "SUBSCRIBE" : "UNSUBSCRIBE"
+        case .list(let list): return list.lsub ? "LSUB" : "LIST"
+        case .namespace: return "NAMESPACE"
+        case .status: return "STATUS"
+        case .append: return "APPEND"
+        case .idle: return "IDLE"
+        case .check: return "CHECK"
+        case .noop: return "NOOP"
+        case .close(let expunge): return expunge ? "CLOSE" : "UNSELECT"
+        case .expunge: return "EXPUNGE"
+        case .search: return "SEARCH"
+        case .fetch: return "FETCH"
+        case .store: return "STORE"
+        case .copy(_, _, _, let move): return move ? "MOVE" : "COPY"
+        case .getQuotaRoot: return "GETQUOTAROOT"
+        case .getQuota: return "GETQUOTA"
+        }
+    }
+
     /// Whether the command needs a selected mailbox.
     public var needsSelection: Bool {
         switch self {

@@ -63,9 +63,24 @@ public struct MaildirUIDList: Equatable, Sendable {
     // MARK: Reading
 
     public static func parse(_ text: String) throws(Damaged) -> MaildirUIDList {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        if lines.last == "" { lines.removeLast() }
-        guard let header = lines.first else { throw Damaged(line: 1, reason: "empty file") }
+        try parse(Array(text.utf8))
+    }
+
+    /// Parses the file's bytes. Records are read byte by byte (a folder of
+    /// 10,000 messages is read at every SELECT). A last line without its
+    /// line end that does not parse is a record torn by a crash while it
+    /// was appended (`MaildirUIDListFile.appendRecord`): it is left out, and
+    /// its file gets a UID again at the next synchronization.
+    public static func parse(_ bytes: [UInt8]) throws(Damaged) -> MaildirUIDList {
+        var lines: [Range<Int>] = []
+        var start = 0
+        for index in bytes.indices where bytes[index] == 0x0A {
+            lines.append(start..<index)
+            start = index + 1
+        }
+        let unterminated = start < bytes.count ? start..<bytes.count : nil
+        guard let headerRange = lines.first ?? unterminated else { throw Damaged(line: 1, reason: "empty file") }
+        let header = Substring(String(decoding: bytes[headerRange], as: UTF8.self))
         let fields = header.split(separator: " ")
         guard let version = fields.first else { throw Damaged(line: 1, reason: "no version") }
         var list: MaildirUIDList
@@ -97,9 +112,18 @@ public struct MaildirUIDList: Equatable, Sendable {
             throw Damaged(line: 1, reason: "unsupported version \(version.prefix(10))")
         }
         var previous: UInt32 = 0
+        let recordVersion = version == "3" ? 3 : 1
+        list.records.reserveCapacity(lines.count)
         for (index, line) in lines.enumerated().dropFirst() {
-            let record = try Self.record(line, version: version == "3" ? 3 : 1, number: index + 1)
+            let record = try Self.record(bytes[line], version: recordVersion, number: index + 1)
             guard record.uid > previous else { throw Damaged(line: index + 1, reason: "UIDs not ascending") }
+            previous = record.uid
+            list.records.append(record)
+        }
+        if let unterminated, !lines.isEmpty,
+            let record = try? Self.record(bytes[unterminated], version: recordVersion, number: lines.count + 1),
+            record.uid > previous
+        {
             previous = record.uid
             list.records.append(record)
         }
@@ -108,28 +132,40 @@ public struct MaildirUIDList: Equatable, Sendable {
         return list
     }
 
-    private static func record(_ line: Substring, version: Int, number: Int) throws(Damaged) -> Record {
-        let digits = line.prefix { $0.isASCII && $0.isNumber }
-        guard let uid = UInt32(digits), uid > 0, uid < UInt32.max else {
+    private static func record(_ line: ArraySlice<UInt8>, version: Int, number: Int) throws(Damaged) -> Record {
+        let space = UInt8(ascii: " ")
+        let colon = UInt8(ascii: ":")
+        var index = line.startIndex
+        var uid: UInt64 = 0
+        while index < line.endIndex, line[index] >= 0x30, line[index] <= 0x39, uid < UInt64(UInt32.max) {
+            uid = uid * 10 + UInt64(line[index] - 0x30)
+            index += 1
+        }
+        guard index > line.startIndex, uid > 0, uid < UInt64(UInt32.max) else {
             throw Damaged(line: number, reason: "no valid UID")
         }
-        var rest = line.dropFirst(digits.count)
-        guard rest.first == " " else { throw Damaged(line: number, reason: "no space after the UID") }
-        rest = rest.drop { $0 == " " }
+        guard index < line.endIndex, line[index] == space else { throw Damaged(line: number, reason: "no space after the UID") }
+        while index < line.endIndex, line[index] == space { index += 1 }
         var extensions: [String] = []
         if version == 3 {
-            while let first = rest.first, first != ":" {
-                let field = rest.prefix { $0 != " " }
-                guard first.isASCII, first.isUppercase else { throw Damaged(line: number, reason: "invalid field") }
-                extensions.append(String(field))
-                rest = rest.dropFirst(field.count).drop { $0 == " " }
+            while index < line.endIndex, line[index] != colon {
+                let first = line[index]
+                guard first >= UInt8(ascii: "A"), first <= UInt8(ascii: "Z") else {
+                    throw Damaged(line: number, reason: "invalid field")
+                }
+                let fieldStart = index
+                while index < line.endIndex, line[index] != space { index += 1 }
+                extensions.append(String(decoding: line[fieldStart..<index], as: UTF8.self))
+                while index < line.endIndex, line[index] == space { index += 1 }
             }
-            guard rest.first == ":" else { throw Damaged(line: number, reason: "no file name") }
-            rest = rest.dropFirst()
+            guard index < line.endIndex, line[index] == colon else { throw Damaged(line: number, reason: "no file name") }
+            index += 1
         }
-        let name = baseName(of: String(rest))
-        guard !name.isEmpty, !name.contains("/") else { throw Damaged(line: number, reason: "invalid file name") }
-        return Record(uid: uid, baseName: name, extensions: extensions)
+        // The base name: up to the flags' colon.
+        let nameEnd = line[index...].firstIndex(of: colon) ?? line.endIndex
+        let name = line[index..<nameEnd]
+        guard !name.isEmpty, !name.contains(UInt8(ascii: "/")) else { throw Damaged(line: number, reason: "invalid file name") }
+        return Record(uid: UInt32(uid), baseName: String(decoding: name, as: UTF8.self), extensions: extensions)
     }
 
     /// The `V` field of a version 3 header, even when the rest of the file

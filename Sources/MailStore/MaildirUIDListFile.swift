@@ -19,9 +19,35 @@ public struct MaildirUIDListFile: Sendable {
 
     /// The list, nil when there is none; throws `Damaged` for a broken file.
     public func read() throws -> MaildirUIDList? {
+        try readWithEnding()?.list
+    }
+
+    /// The list, and whether the file ends with a line end (a record may
+    /// then be appended to it).
+    func readWithEnding() throws -> (list: MaildirUIDList, endsWithLineEnd: Bool)? {
         BlockingWork.assertMayBlock("MaildirUIDListFile.read")
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return try MaildirUIDList.parse(String(decoding: data, as: UTF8.self))
+        let bytes = [UInt8](data)
+        return (try MaildirUIDList.parse(bytes), bytes.last == 0x0A)
+    }
+
+    /// Adds one record at the end of the file and syncs it, as Dovecot adds
+    /// new messages, instead of writing 10,000 lines again for one APPEND.
+    /// The header's next UID is left as it is: readers take the larger of
+    /// it and the last record's UID + 1. A crash in the middle leaves a torn
+    /// last line, which readers leave out.
+    public func appendRecord(_ record: MaildirUIDList.Record) throws {
+        BlockingWork.assertMayBlock("MaildirUIDListFile.appendRecord")
+        var line = "\(record.uid)"
+        for field in record.extensions { line += " \(field)" }
+        line += " :\(record.baseName)\n"
+        let fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+        guard fd >= 0 else { throw DurableFiles.error(errno, "open \(path)") }
+        defer { close(fd) }
+        let bytes = Array(line.utf8)
+        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count else { throw DurableFiles.error(errno, "append to \(path)") }
+        guard fdatasync(fd) == 0 else { throw DurableFiles.error(errno, "fdatasync \(path)") }
     }
 
     /// Replaces the file: a new file written and synced, renamed over the

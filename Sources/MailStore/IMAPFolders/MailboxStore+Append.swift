@@ -60,9 +60,15 @@ extension MailboxStore {
     /// A missing or damaged list falls back to the full synchronization.
     func assignUID(to baseName: String, in path: String) throws -> (uidValidity: UInt32, uid: UInt32) {
         let file = MaildirUIDListFile(folder: path, sync: sync)
-        if case .some(.some(var list)) = try? file.read(), let uid = list.add(baseName: baseName) {
-            do { try file.write(list) } catch { throw Self.mapError(error) }
-            return (list.uidValidity, uid)
+        if case .some(.some(var read)) = try? file.readWithEnding(), let uid = read.list.add(baseName: baseName) {
+            do {
+                if read.endsWithLineEnd {
+                    try file.appendRecord(MaildirUIDList.Record(uid: uid, baseName: baseName))
+                } else {
+                    try file.write(read.list)
+                }
+            } catch { throw Self.mapError(error) }
+            return (read.list.uidValidity, uid)
         }
         let scan = FolderScan(folderPath: path, moveNewToCur: false)
         let list = try synchronize(path, baseNames: scan.arrivalOrder)

@@ -150,7 +150,16 @@ final class IMAPConnection {
                 do {
                     selectedAfter = try await execute(command, tag: tag, session: session)
                 } catch let error as MailboxStoreError {
+                    if case .io(let text) = error { logger.error("\(command.name) failed: \(LogField.text(text))") }
                     write(Self.reply(to: error, tag: tag, command: command))
+                    selectedAfter = selected?.view.name
+                } catch let error as ChannelError {
+                    throw error
+                } catch {
+                    // The storage pool stopped (shutdown) or an unexpected file error:
+                    // the client hears NO, the session goes on.
+                    logger.error("\(command.name) failed: \(error)")
+                    write("\(tag) NO [SERVERBUG] Internal error, see the server log\r\n")
                     selectedAfter = selected?.view.name
                 }
                 if selectedAfter == nil { selected = nil }
