@@ -1,4 +1,4 @@
-"""The IMAP comparison harness, proven against Debian's Dovecot alone (issue 14).
+"""Real IMAP clients against SIMS and Debian's Dovecot over the same Maildir (issue 14).
 
 The server under test is the `imap_server` fixture, parametrised by name;
 today it has one implementation, "dovecot". The integrator adds "sims" (copy
@@ -30,7 +30,8 @@ import pytest
 from imap_peers import Idle, Step, compare, dovecot_imap, render, transcript
 from simslib import require_tool
 
-USER = "alice"
+USER = "alice"  # Dovecot's user
+SIMS_USER = "alice@example.test"  # SIMS's accounts are addresses
 PASSWORD = "imap-secret-2026"
 
 # Old enough that no INTERNALDATE of a seeded message falls in the session's
@@ -106,7 +107,12 @@ def seed_maildir(root: Path) -> Path:
     delivery would) and an empty folder .Sent; root is made 0755 so that
     Dovecot's `nobody` reaches the Maildir when the tests run as root."""
     os.chmod(root, 0o755)
-    maildir = root / "Maildir"
+    return seed_into(root / "Maildir")
+
+
+def seed_into(maildir: Path) -> Path:
+    """The seeded contents (see seed_maildir) written into `maildir`, which
+    may exist already (a SIMS account's Maildir)."""
     for folder in (maildir, maildir / ".Sent"):
         for sub in ("new", "cur", "tmp"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
@@ -140,15 +146,29 @@ def scratch():
     shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.fixture(params=["dovecot"])
+def start_sims(sims_server) -> IMAPServer:
+    """SIMS with plaintext LOGIN allowed on its STARTTLS port (as the
+    Dovecot instance allows it) and the seeded contents copied into the
+    account's Maildir before anyone has logged in (SIMS makes its special-use
+    folders and UID lists at the first login, over what it finds)."""
+    sims = sims_server({"imap.allow_plaintext": True, "log.modules.IMAP": 4})
+    sims.add_account(SIMS_USER, PASSWORD)
+    maildir = seed_into(sims.maildir(SIMS_USER))
+    return IMAPServer("sims", "127.0.0.1", sims.imap_port, SIMS_USER, PASSWORD, maildir, sims.log_path)
+
+
+@pytest.fixture(params=["dovecot", "sims"])
 def imap_server(request, scratch):
-    """The server under test over the seeded Maildir. Only Dovecot now; the
-    integrator adds "sims" to params and a branch below."""
+    """The server under test over the seeded Maildir: Debian's Dovecot or
+    SIMS ($SIMS_BINARY), each over the same starting contents."""
     if request.param == "dovecot":
         require_dovecot_imap()
         maildir, instance, server = start_dovecot(scratch)
         with server as (host, port):
             yield IMAPServer("dovecot", host, port, USER, PASSWORD, maildir, instance / "dovecot.log")
+        return
+    if request.param == "sims":
+        yield start_sims(request.getfixturevalue("sims_server"))
         return
     raise AssertionError(f"no IMAP server named {request.param}")
 
@@ -202,7 +222,9 @@ def test_scripted_session_transcript(imap_server):
     # Plaintext LOGIN must be allowed on this loopback test port.
     assert "LOGINDISABLED" not in capabilities.split(), shown
 
-    listed = {re.sub(r'^\* LIST \([^)]*\) "\." ', "", u).strip('"') for u in s['LIST "" "*"'].untagged}
+    # The hierarchy delimiter is the server's choice (RFC 3501 § 6.3.8):
+    # Dovecot's Maildir++ shows ".", SIMS shows "/"; both are correct.
+    listed = {re.sub(r'^\* LIST \([^)]*\) (?:"[^"]*"|NIL) ', "", u).strip('"') for u in s['LIST "" "*"'].untagged}
     assert {"INBOX", "Sent"} <= listed, shown
 
     select = s["SELECT INBOX"]
