@@ -289,6 +289,197 @@ def test_two_dovecots_compare_equal_and_a_difference_shows(scratch):
 
 
 # --------------------------------------------------------------------------
+# SIMS compared with Dovecot, reply by reply
+# --------------------------------------------------------------------------
+
+# Dovecot configured as SIMS is by default, so that configuration choices do
+# not show up as differences: "/" as the hierarchy delimiter (SIMS's; with
+# Maildir++ on disk, Dovecot still stores Work/2026 as .Work.2026) and the
+# special-use folders SIMS creates and subscribes at the first login
+# (RFC 6154), made by Dovecot at login too. Sent is seeded, so neither
+# server creates it; SIMS does not subscribe a folder it found.
+DOVECOT_LIKE_SIMS = """namespace inbox {
+  inbox = yes
+  separator = /
+  mailbox Sent {
+    special_use = \\Sent
+  }
+  mailbox Drafts {
+    special_use = \\Drafts
+    auto = subscribe
+  }
+  mailbox Junk {
+    special_use = \\Junk
+    auto = subscribe
+  }
+  mailbox Trash {
+    special_use = \\Trash
+    auto = subscribe
+  }
+  mailbox Archive {
+    special_use = \\Archive
+    auto = subscribe
+  }
+}
+"""
+
+
+def comparison_session(server: IMAPServer) -> list[Step]:
+    """The session both servers are put through, from the same Maildir."""
+    script = [
+        "CAPABILITY",
+        "LOGIN $USER $PASSWORD",
+        # Neither server supports UTF8=ACCEPT (RFC 6855): both must answer
+        # an empty ENABLED (RFC 5161 § 3.1). Enabling CONDSTORE, which only
+        # Dovecot has, would add MODSEQ to every later FETCH.
+        "ENABLE UTF8=ACCEPT",
+        'LIST "" "*"',
+        'LIST (SPECIAL-USE) "" "*"',
+        "SELECT INBOX",
+        "FETCH 1:* (FLAGS UID RFC822.SIZE INTERNALDATE ENVELOPE BODYSTRUCTURE)",
+        "FETCH 2 BODY.PEEK[HEADER.FIELDS (From Subject)]",
+        "FETCH 1 BODY[1]",
+        "UID SEARCH UNSEEN",
+        "SEARCH SUBJECT report",
+        "STORE 2 +FLAGS (\\Flagged \\Deleted)",
+        "UID COPY 1 Sent",
+        "UID MOVE 3 Archive",
+        "EXPUNGE",
+        "STATUS Sent (MESSAGES UIDNEXT UNSEEN)",
+        ["APPEND Sent (\\Seen) ", APPENDED],
+        "STATUS Sent (MESSAGES UIDNEXT UNSEEN)",
+        "CREATE Work/2026",
+        'LIST "" "Work*"',
+        "RENAME Work/2026 Work/Done",
+        'LIST "" "Work*"',
+        "DELETE Work/Done",
+        "DELETE Work",
+        'LIST "" "Work*"',
+        Idle(action=lambda: append_from_elsewhere(server, PLAIN_1), until=r"^\* \d+ EXISTS"),
+        "FETCH 2 (FLAGS UID)",
+        "LOGOUT",
+    ]
+    return transcript(server.host, server.port, server.user, server.password, script)
+
+
+def _fetch_items(text: str) -> list[str] | None:
+    """The items of a normalised "n FETCH (...)" response, each "NAME value",
+    or None when the text is not one (or cannot be split). A literal is
+    rendered by imap_peers as {n} and its octets with CR/LF shown as \\r \\n;
+    n counts octets, so those escapes count as one."""
+    match = re.match(r"^\* \d+ FETCH \((.*)\)$", text)
+    if not match:
+        return None
+    body, position, items = match.group(1), 0, []
+
+    def value_end(at: int) -> int:
+        depth = 0
+        while at < len(body):
+            char = body[at]
+            if char == '"':
+                at += 1
+                while at < len(body) and body[at] != '"':
+                    at += 2 if body[at] == "\\" else 1
+                at += 1
+            elif literal := re.match(r"\{(\d+)\}", body[at:]):
+                at += len(literal.group(0))
+                remaining = int(literal.group(1))
+                while remaining > 0 and at < len(body):
+                    escaped = body[at:at + 2] in ("\\r", "\\n")
+                    remaining -= 1 if escaped else len(body[at].encode())
+                    at += 2 if escaped else 1
+            elif char == "(":
+                depth += 1
+                at += 1
+            elif char == ")":
+                depth -= 1
+                at += 1
+            elif char == " " and depth == 0:
+                return at
+            else:
+                at += 1
+            if depth == 0 and at < len(body) and body[at] == " ":
+                return at
+        return at
+
+    while position < len(body):
+        name = re.match(r"[A-Za-z0-9.]+(?:\[[^\]]*\])?(?:<\d+>)? ", body[position:])
+        if not name:
+            return None
+        end = value_end(position + len(name.group(0)))
+        items.append(body[position:end])
+        position = end + 1
+    return items
+
+
+# The differences between SIMS and Dovecot that the comparison allows, each
+# RFC-correct on both sides. Every other difference fails the test and is
+# recorded, with the transcript lines, in the integrator's notes.
+def without_allowed_differences(steps: list[Step]) -> list[Step]:
+    allowed = []
+    for step in steps:
+        step = Step(step.command, list(step.untagged), step.status)
+        # Capability lists are each server's own (Dovecot has CONDSTORE,
+        # SORT, THREAD...; SIMS has IMAP4rev2, QUOTA, and STARTTLS since the
+        # Dovecot instance has no TLS at all): their contents are not
+        # compared. After LOGIN a server MAY announce its capabilities, as an
+        # untagged CAPABILITY (Dovecot) or a [CAPABILITY] code (SIMS), or not
+        # at all (RFC 3501 § 6.2.3, RFC 9051 § 6.2.3): both are dropped there.
+        step.status = re.sub(r"\[CAPABILITY [^\]]*\]", "[CAPABILITY <list>]", step.status)
+        step.untagged = [re.sub(r"^\* CAPABILITY .*", "* CAPABILITY <list>", u) for u in step.untagged]
+        if step.command.startswith("LOGIN "):
+            step.status = step.status.replace(" [CAPABILITY <list>]", "")
+            step.untagged = [u for u in step.untagged if u != "* CAPABILITY <list>"]
+        # ENABLE of nothing the server has: RFC 5161 § 3.2 has the server
+        # answer an empty "* ENABLED" (SIMS); Dovecot sends none.
+        if step.command.startswith("ENABLE "):
+            step.untagged = [u for u in step.untagged if u != "* ENABLED"]
+        # Child information (\HasChildren, \HasNoChildren) may be returned
+        # although the client did not ask for it (RFC 5258 § 4): SIMS adds it
+        # to LIST (SPECIAL-USE) answers, Dovecot does not.
+        if step.command.startswith("LIST (SPECIAL-USE)"):
+            step.untagged = [re.sub(r" ?\\Has(?:No)?Children", "", u).replace("( ", "(") for u in step.untagged]
+        # The items of a FETCH response come in any order (RFC 3501 § 7.4.2):
+        # SIMS puts the FLAGS set by BODY[1] after it, Dovecot before.
+        step.untagged = [f"* {u.split()[1]} FETCH ({' '.join(sorted(items))})"
+                         if (items := _fetch_items(u)) else u for u in step.untagged]
+        # CREATE Work/2026 creates the superior name Work as well (RFC 3501
+        # § 6.3.3: the server SHOULD create the superior hierarchical names):
+        # SIMS makes it a real, selectable mailbox (.Work on disk), Dovecot
+        # over Maildir++ only shows it as a \Noselect placeholder, which
+        # DELETE Work then does not find (NO [NONEXISTENT]).
+        step.untagged = [u.replace('(\\Noselect \\HasChildren) "/" Work', '(\\HasChildren) "/" Work')
+                         for u in step.untagged]
+        if step.command == "DELETE Work" and step.status == "NO [NONEXISTENT]":
+            step.status = "OK"
+        # (LIST lines sorted again after the changes, as imap_peers does.)
+        listed = sorted(u for u in step.untagged if u.startswith("* LIST "))
+        step.untagged = [listed.pop(0) if u.startswith("* LIST ") else u for u in step.untagged]
+        allowed.append(step)
+    return allowed
+
+
+def test_sims_answers_as_dovecot_does(scratch, sims_server):
+    """The comparison session against Dovecot (configured as SIMS is) and
+    SIMS, from the same Maildir: no difference but the allowed ones."""
+    require_dovecot_imap()
+    root = scratch / "dovecot"
+    root.mkdir()
+    maildir = seed_maildir(root)
+    with dovecot_imap(maildir, USER, PASSWORD, instance=root / "instance", extra_config=DOVECOT_LIKE_SIMS) \
+            as (host, port):
+        dovecot = comparison_session(IMAPServer("dovecot", host, port, USER, PASSWORD, maildir,
+                                                root / "instance" / "dovecot.log"))
+    sims = start_sims(sims_server)
+    sims_steps = comparison_session(sims)
+    raw = compare(dovecot, sims_steps, ("dovecot", "sims"))
+    difference = compare(without_allowed_differences(dovecot), without_allowed_differences(sims_steps),
+                         ("dovecot", "sims"))
+    assert difference == "", (difference + "\n--- unfiltered:\n" + raw + "\n--- SIMS log:\n"
+                              + sims.log_text()[-6000:])
+
+
+# --------------------------------------------------------------------------
 # Real clients
 # --------------------------------------------------------------------------
 
