@@ -722,3 +722,55 @@ set timeout = 1
     archive = maildir_messages(imap_server.maildir / ".Archive")
     assert set(archive) == {b"<report.2@remote.test>"}, (screen, imap_server.log_text())
     assert set(inbox) == {b"<lunch.1@remote.test>", b"<photos.3@remote.test>"}, (screen, imap_server.log_text())
+
+
+@pytest.mark.parametrize("tls", ["IMAPS", "STARTTLS"])
+def test_mbsync_over_tls_with_sims_default_configuration(sims_server, scratch, tls):
+    """SIMS only (the Dovecot instance has no TLS): with the default
+    configuration (no plaintext LOGIN) mbsync syncs over implicit TLS or
+    STARTTLS, trusting SIMS's self-signed certificate from `sims init` as
+    its CertificateFile (isync does not check the host name of a
+    certificate it was given explicitly), and its AUTHENTICATE PLAIN /
+    LOGIN inside TLS succeeds; the three seeded messages arrive."""
+    sims = sims_server({"log.modules.IMAP": 4})
+    sims.add_account(SIMS_USER, PASSWORD)
+    seed_into(sims.maildir(SIMS_USER))
+    local = scratch / "local"
+    local.mkdir()
+    config = scratch / "mbsyncrc"
+    config.write_text(f"""IMAPAccount server
+Host 127.0.0.1
+Port {sims.imaps_port if tls == "IMAPS" else sims.imap_port}
+User {SIMS_USER}
+Pass {PASSWORD}
+SSLType {tls}
+CertificateFile {sims.data / "tls" / "cert.pem"}
+
+IMAPStore remote
+Account server
+
+MaildirStore local
+Path {local}/
+Inbox {local}/INBOX
+SubFolders Verbatim
+
+Channel sync
+Far :remote:
+Near :local:
+Patterns *
+Create Near
+Sync Pull
+SyncState *
+""")
+    run_mbsync(config)
+    ids = {re.search(rb"Message-ID: (\S+)", m).group(1) for m in SEEDED}
+    assert set(maildir_messages(local / "INBOX")) == ids, sims.log_text()[-4000:]
+    # Byte for byte, but for mbsync's own doing: it stores LF line ends
+    # and adds an X-TUID header (its transaction id) to what it fetched.
+    fetched = sorted(re.sub(rb"(?m)^X-TUID: \S+\n", b"", p.read_bytes())
+                     for sub in ("new", "cur") for p in (local / "INBOX" / sub).iterdir())
+    assert fetched == sorted(m.replace(b"\r\n", b"\n") for m in SEEDED)
+    log = sims.log_since_start()
+    assert "login alice@example.test (TLS)" in log, log[-4000:]
+    assert ("TLS established" in log) == (tls == "STARTTLS"), log[-4000:]  # SIMS logs the upgrade only
+    assert PASSWORD not in sims.log_text()
