@@ -12,7 +12,8 @@ literal APPEND and IDLE) gives the transcript RFC 3501 requires; two
 independent Dovecot instances give the same normalised transcript (so the
 normalisation hides only what each instance chooses for itself); mbsync
 syncs the mailbox both ways, flags included; neomutt, driven headless,
-moves a message to another folder; and a longer session run against both
+moves a message to another folder; mbsync also pulls from SIMS over
+implicit TLS and STARTTLS; and a longer session run against both
 servers from the same Maildir differs only as the commented allow-list in
 without_allowed_differences permits.
 """
@@ -671,6 +672,9 @@ Expunge Both
     run_mbsync(config)
     flags = server_flags(imap_server)
     assert "\\Flagged" in flags[flagged], (flags, shown())
+    # ...and on disk as both servers write Maildir flags: "F" in the info.
+    assert "F" in maildir_messages(imap_server.maildir)[flagged], shown()
+    assert b"<re-lunch.4@example.test>" in maildir_messages(imap_server.maildir / ".Sent"), shown()
     assert b"<re-lunch.4@example.test>" in server_flags(imap_server, "Sent"), shown()
 
     # Server -> local: a flag set on the server (\Seen on the multipart one).
