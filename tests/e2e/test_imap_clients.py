@@ -13,7 +13,8 @@ independent Dovecot instances give the same normalised transcript (so the
 normalisation hides only what each instance chooses for itself); mbsync
 syncs the mailbox both ways, flags included; neomutt, driven headless,
 moves a message to another folder; mbsync also pulls from SIMS over
-implicit TLS and STARTTLS; and a longer session run against both
+implicit TLS and STARTTLS; each server reads the Maildir the other one
+wrote (UIDs, UIDVALIDITY, flags, keywords) the same; and a longer session run against both
 servers from the same Maildir differs only as the commented allow-list in
 without_allowed_differences permits.
 """
@@ -778,3 +779,89 @@ SyncState *
     assert "login alice@example.test (TLS)" in log, log[-4000:]
     assert ("TLS established" in log) == (tls == "STARTTLS"), log[-4000:]  # SIMS logs the upgrade only
     assert PASSWORD not in sims.log_text()
+
+
+# --------------------------------------------------------------------------
+# One Maildir, two servers: what one wrote, the other reads the same
+# --------------------------------------------------------------------------
+
+
+def exercise(host: str, port: int, user: str):
+    """Changes that land in the Maildir's own files: flags and keywords in
+    file names and dovecot-keywords, an APPEND with flags, a MOVE and a COPY
+    into other folders (their dovecot-uidlist)."""
+    client = imaplib.IMAP4(host, port, timeout=20)
+    try:
+        client.login(user, PASSWORD)
+        client.select("INBOX")
+        for command in (lambda: client.store("1", "+FLAGS", "($Label1 \\Flagged)"),
+                        lambda: client.store("3", "+FLAGS", "(Work \\Seen)"),
+                        lambda: client.append("INBOX", "(\\Draft $Label2)", None, APPENDED),
+                        lambda: client.uid("MOVE", "2", "Archive"),
+                        lambda: client.copy("1", "Sent")):
+            status, data = command()
+            assert status == "OK", data
+    finally:
+        client.logout()
+
+
+def mailbox_state(host: str, port: int, user: str) -> dict[str, tuple[dict[str, str], list[tuple[int, set[str]]]]]:
+    """Per folder: STATUS (UIDVALIDITY UIDNEXT MESSAGES) and each message's
+    UID and flags (\\Recent left out: it is per session), read-only."""
+    client = imaplib.IMAP4(host, port, timeout=20)
+    try:
+        client.login(user, PASSWORD)
+        found = {}
+        for folder in ("INBOX", "Archive", "Sent"):
+            status, data = client.status(folder, "(UIDVALIDITY UIDNEXT MESSAGES)")
+            assert status == "OK", data
+            words = data[0].decode().split("(", 1)[1].rstrip(")").split()
+            counters = dict(zip(words[::2], words[1::2]))
+            client.select(folder, readonly=True)
+            status, data = client.fetch("1:*", "(UID FLAGS)")
+            assert status == "OK", data
+            messages = []
+            for line in data:
+                match = re.search(rb"UID (\d+)", line or b"")
+                flags = re.search(rb"FLAGS \(([^)]*)\)", line or b"")
+                if match and flags:
+                    messages.append((int(match.group(1)), set(flags.group(1).decode().split()) - {"\\Recent"}))
+            found[folder] = (counters, sorted(messages, key=lambda m: m[0]))
+            client.close()
+        return found
+    finally:
+        client.logout()
+
+
+@pytest.mark.parametrize("writer", ["sims", "dovecot"])
+def test_the_other_server_reads_the_same_mailbox(scratch, sims_server, writer):
+    """SIMS keeps its Maildir as Dovecot does (dovecot-uidlist,
+    dovecot-keywords, Maildir++ folders, flags in file names): after one
+    server's changes, the other one, started on a copy of that Maildir,
+    reports the same UIDVALIDITY, UIDNEXT, UIDs, flags and keywords."""
+    require_dovecot_imap()
+    dovecot_root = scratch / "dovecot"
+    dovecot_root.mkdir()
+    sims = sims_server({"imap.allow_plaintext": True, "log.modules.IMAP": 4})
+    sims.add_account(SIMS_USER, PASSWORD)
+    sims_maildir = sims.maildir(SIMS_USER)
+    if writer == "sims":
+        seed_into(sims_maildir)
+        exercise("127.0.0.1", sims.imap_port, SIMS_USER)
+        written = mailbox_state("127.0.0.1", sims.imap_port, SIMS_USER)
+        maildir = dovecot_root / "Maildir"
+        shutil.copytree(sims_maildir, maildir)
+        with dovecot_imap(maildir, USER, PASSWORD, instance=dovecot_root / "instance",
+                          extra_config=DOVECOT_LIKE_SIMS) as (host, port):
+            read = mailbox_state(host, port, USER)
+    else:
+        maildir = seed_maildir(dovecot_root)
+        with dovecot_imap(maildir, USER, PASSWORD, instance=dovecot_root / "instance",
+                          extra_config=DOVECOT_LIKE_SIMS) as (host, port):
+            exercise(host, port, USER)
+            written = mailbox_state(host, port, USER)
+        # Into the SIMS account before anyone has logged in there.
+        shutil.rmtree(sims_maildir, ignore_errors=True)
+        shutil.copytree(maildir, sims_maildir)
+        read = mailbox_state("127.0.0.1", sims.imap_port, SIMS_USER)
+    assert read == written, f"written by {writer}: {written}\nread by the other: {read}\n{sims.log_text()[-4000:]}"
