@@ -485,6 +485,13 @@ def without_allowed_differences(steps: list[Step]) -> list[Step]:
         # SELECT (which is compared).
         if step.command.startswith(("STORE ", "UID STORE ")):
             step.untagged = [u for u in step.untagged if not u.startswith(("* FLAGS ", "* OK [PERMANENTFLAGS "))]
+        # SELECT/EXAMINE while a mailbox is selected: Dovecot announces the
+        # implicit close with "* OK [CLOSED]", which RFC 7162 § 3.2.11 asks
+        # of QRESYNC servers (only Dovecot is one) and RFC 9051 § 6.3.2 of
+        # IMAP4rev2 sessions (this one is IMAP4rev1: see
+        # test_sims_imap4rev2_session_select for SIMS in rev2).
+        if step.command.startswith(("SELECT ", "EXAMINE ")):
+            step.untagged = [u for u in step.untagged if u != "* OK [CLOSED]"]
         # (LIST lines sorted again after the changes, as imap_peers does.)
         listed = sorted(u for u in step.untagged if u.startswith("* LIST "))
         step.untagged = [listed.pop(0) if u.startswith("* LIST ") else u for u in step.untagged]
@@ -544,6 +551,7 @@ def further_session(server: IMAPServer) -> list[Step]:
         "FETCH 1:* (UID FLAGS INTERNALDATE)",
         "FETCH 99 FLAGS",
         "UID FETCH 99 FLAGS",
+        "EXAMINE Archive",
         "NOOP",
         "UNSELECT",
         "SUBSCRIBE Sent",
@@ -865,3 +873,36 @@ def test_the_other_server_reads_the_same_mailbox(scratch, sims_server, writer):
         shutil.copytree(maildir, sims_maildir)
         read = mailbox_state("127.0.0.1", sims.imap_port, SIMS_USER)
     assert read == written, f"written by {writer}: {written}\nread by the other: {read}\n{sims.log_text()[-4000:]}"
+
+
+def test_sims_imap4rev2_session_select(sims_server):
+    """SIMS only (Dovecot 2.3 has no IMAP4rev2): after ENABLE IMAP4rev2, a
+    SELECT or EXAMINE while a mailbox is selected closes it, and RFC 9051
+    § 6.3.2 says the server MUST send an untagged OK [CLOSED] then (§ 7.1:
+    the boundary between the old mailbox's responses and the new one's),
+    before the new mailbox's FLAGS/EXISTS. A first SELECT, with nothing
+    selected, has no [CLOSED]. § 6.3.2 also requires, among the untagged
+    data of every SELECT/EXAMINE, a LIST response naming the mailbox with
+    its attributes. IMAP4rev2 drops RECENT (RFC 9051 appendix E) and
+    answers SEARCH with ESEARCH (§ 6.4.4)."""
+    server = start_sims(sims_server)
+    steps = transcript(server.host, server.port, server.user, server.password, [
+        "LOGIN $USER $PASSWORD", "ENABLE IMAP4rev2", "SELECT INBOX", "EXAMINE Archive", "SELECT INBOX",
+        "SEARCH UNSEEN", "LOGOUT"])
+    shown = "\n".join(render(steps)) + "\n--- SIMS log:\n" + server.log_text()[-3000:]
+    s = by_command(steps)
+    assert s["ENABLE IMAP4rev2"].untagged == ["* ENABLED IMAP4REV2"] or \
+        s["ENABLE IMAP4rev2"].untagged == ["* ENABLED IMAP4rev2"], shown
+    first, examine, again = steps[3], steps[4], steps[5]
+    problems = []  # every broken rule at once, not only the first
+    if "* OK [CLOSED]" in first.untagged:
+        problems.append("[CLOSED] on the first SELECT, with nothing selected")
+    for number, (step, mailbox) in enumerate(((first, "INBOX"), (examine, "Archive"), (again, "INBOX")), 1):
+        if not any(re.match(rf'^\* LIST \([^)]*\) "/" {mailbox}$', u) for u in step.untagged):
+            problems.append(f"no LIST response for {mailbox} in {step.command} (#{number})")
+        if any(u.endswith(" RECENT") for u in step.untagged):
+            problems.append(f"RECENT in {step.command} (#{number})")
+        if number > 1 and step.untagged[:1] != ["* OK [CLOSED]"]:
+            problems.append(f"no leading * OK [CLOSED] in {step.command} (#{number})")
+    assert problems == [], "\n".join(problems) + "\n" + shown
+    assert s["SEARCH UNSEEN"].untagged == ['* ESEARCH (TAG "A006") ALL 1:3'], shown
