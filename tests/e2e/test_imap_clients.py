@@ -586,6 +586,79 @@ def test_sims_answers_as_dovecot_does(scratch, sims_server, session):
                     f"\n--- unfiltered:\n{raw}\n--- SIMS log:\n{sims.log_text()[-6000:]}", pytrace=False)
 
 
+def changes_from_elsewhere(server: IMAPServer):
+    """Another session flags message 1, expunges message 2, gives the
+    former message 3 a new keyword and appends a message, one after the
+    other (for IDLE: the order and grouping of the untagged responses the
+    idling session gets depend on timing, so they are not compared as text;
+    test_idle_updates_keep_the_clients_view_right replays them instead)."""
+    client = imaplib.IMAP4(server.host, server.port, timeout=20)
+    try:
+        client.login(server.user, server.password)
+        client.select("INBOX")
+        for command in (lambda: client.store("1", "+FLAGS", "(\\Seen \\Flagged)"),
+                        lambda: client.store("2", "+FLAGS", "(\\Deleted)"),
+                        lambda: client.expunge(),
+                        lambda: client.store("2", "+FLAGS", "(NewKey)"),
+                        lambda: client.append("INBOX", "(\\Seen)", None, APPENDED)):
+            status, data = command()
+            assert status == "OK", (data, server.log_text()[-3000:])
+    finally:
+        client.logout()
+
+
+def replay(view: list[tuple[int | None, set[str]]], responses: list[str]) -> list[tuple[int | None, set[str]]]:
+    """A client's copy of the mailbox (UID, flags per message number)
+    updated by untagged EXPUNGE, EXISTS and FETCH responses, as RFC 3501
+    § 7.4.1/7.3.1/7.4.2 define them (\\Recent left out: per session)."""
+    view = list(view)
+    for line in responses:
+        if match := re.match(r"^\* (\d+) EXPUNGE$", line):
+            del view[int(match.group(1)) - 1]
+        elif match := re.match(r"^\* (\d+) EXISTS$", line):
+            view += [(None, set())] * (int(match.group(1)) - len(view))
+        elif match := re.match(r"^\* (\d+) FETCH \((.*)\)$", line):
+            number = int(match.group(1))
+            uid, flags = view[number - 1]
+            found_uid = re.search(r"\bUID (\d+)", match.group(2))
+            found_flags = re.search(r"\bFLAGS \(([^)]*)\)", match.group(2))
+            view[number - 1] = (int(found_uid.group(1)) if found_uid else uid,
+                                set(found_flags.group(1).split()) - {"\\Recent"} if found_flags else flags)
+    return view
+
+
+def fetched_view(step: Step) -> list[tuple[int | None, set[str]]]:
+    return replay([], [f"* {len(step.untagged)} EXISTS"] + step.untagged)
+
+
+def test_idle_updates_keep_the_clients_view_right(imap_server):
+    """While one session idles, another changes flags, expunges, adds a
+    keyword and appends: replaying what the idling session was told (during
+    IDLE and at the NOOP after it) gives exactly what a fresh FETCH then
+    shows, message numbers, UIDs and flags."""
+    steps = transcript(imap_server.host, imap_server.port, imap_server.user, imap_server.password, [
+        "LOGIN $USER $PASSWORD",
+        "SELECT INBOX",
+        "FETCH 1:* (UID FLAGS)",
+        Idle(action=lambda: changes_from_elsewhere(imap_server), until=r"^\* \d+ EXISTS"),
+        "NOOP",
+        "FETCH 1:* (UID FLAGS)",
+        "LOGOUT"])
+    shown = "\n".join(render(steps)) + "\n--- server log:\n" + imap_server.log_text()[-4000:]
+    assert all(step.status.startswith("OK") for step in steps), shown
+    before, idle, noop, after = steps[3], steps[4], steps[5], steps[6]
+    told = replay(fetched_view(before), idle.untagged[1:] + noop.untagged)
+    now = fetched_view(after)
+    # As many messages; those the client knew have their UID and flags at
+    # the right numbers; a new one (only announced by EXISTS: its flags are
+    # the client's to fetch) is at the end.
+    assert len(told) == len(now), shown
+    assert [(uid, flags) for uid, flags in told if uid is not None] == now[:2], shown
+    assert told[2] == (None, set()), shown
+    assert [uid for uid, _ in now] == [1, 3, 4], shown
+    assert [flags for _, flags in now] == [{"\\Flagged", "\\Seen"}, {"NewKey"}, {"\\Seen"}], shown
+
+
 # --------------------------------------------------------------------------
 # Real clients
 # --------------------------------------------------------------------------
