@@ -13,7 +13,8 @@ independent Dovecot instances give the same normalised transcript (so the
 normalisation hides only what each instance chooses for itself); mbsync
 syncs the mailbox both ways, flags included; neomutt, driven headless,
 moves a message to another folder; mbsync also pulls from SIMS over
-implicit TLS and STARTTLS; each server reads the Maildir the other one
+implicit TLS and STARTTLS; what an idling session is told of another
+session's changes, replayed, matches a fresh FETCH; each server reads the Maildir the other one
 wrote (UIDs, UIDVALIDITY, flags, keywords) the same; and a longer session run against both
 servers from the same Maildir differs only as the commented allow-list in
 without_allowed_differences permits.
