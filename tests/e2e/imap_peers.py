@@ -64,7 +64,7 @@ def dovecot_available() -> bool:
 
 @contextlib.contextmanager
 def dovecot_imap(maildir: Path, user: str, password: str,
-                 instance: Path | None = None) -> Iterator[tuple[str, int]]:
+                 instance: Path | None = None, extra_config: str = "") -> Iterator[tuple[str, int]]:
     """Starts Debian's Dovecot (bench/dovecot-instance.sh, protocol imap) on a
     free loopback port serving `maildir` (Maildir++: folders are .Name
     subdirectories) for one user with a plaintext password; yields
@@ -78,7 +78,12 @@ def dovecot_imap(maildir: Path, user: str, password: str,
 
     `instance`: the directory for Dovecot's config, state and log (its log is
     instance/dovecot.log), kept afterwards; by default a temporary one,
-    removed afterwards."""
+    removed afterwards.
+
+    `extra_config`: dovecot.conf text appended to what
+    bench/dovecot-instance.sh writes (e.g. a namespace with another
+    separator and special-use mailboxes); Dovecot is then restarted on the
+    same port with the amended file before anything is yielded."""
     owned = instance is None
     if instance is None:
         instance = Path(tempfile.mkdtemp(prefix="sims-dovecot-imap-", dir="/tmp"))
@@ -89,6 +94,8 @@ def dovecot_imap(maildir: Path, user: str, password: str,
             started = subprocess.run(
                 [str(DOVECOT_INSTANCE), "start", str(instance), str(port), user, password, "imap", str(maildir)],
                 capture_output=True, text=True, timeout=60, env=env)
+            if started.returncode == 0 and extra_config:
+                started = _restart_with(instance, port, extra_config, env)
             if started.returncode == 0:
                 break
             subprocess.run([str(DOVECOT_INSTANCE), "stop", str(instance)], capture_output=True, timeout=30)
@@ -101,6 +108,31 @@ def dovecot_imap(maildir: Path, user: str, password: str,
     finally:
         if owned:
             shutil.rmtree(instance, ignore_errors=True)
+
+
+def _restart_with(instance: Path, port: int, extra_config: str, env: dict) -> subprocess.CompletedProcess:
+    """Stops the instance, appends `extra_config` to its dovecot.conf and
+    starts it again as bench/dovecot-instance.sh does (foreground process in
+    the background, its pid in dovecot.pid so that `stop` finds it), waiting
+    (bounded) until the port accepts. Returns a CompletedProcess-like result
+    whose returncode says whether it came up."""
+    subprocess.run([str(DOVECOT_INSTANCE), "stop", str(instance)], capture_output=True, timeout=30)
+    with open(instance / "dovecot.conf", "a") as conf:
+        conf.write("\n" + extra_config + "\n")
+    dovecot = shutil.which("dovecot", path=env["PATH"]) or "/usr/sbin/dovecot"
+    with open(instance / "dovecot.out", "ab") as out:
+        process = subprocess.Popen([dovecot, "-F", "-c", str(instance / "dovecot.conf")], stdout=out,
+                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+    (instance / "dovecot.pid").write_text(f"{process.pid}\n")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return subprocess.CompletedProcess([], 0, "", "")
+        except OSError:
+            time.sleep(0.05)
+    output = (instance / "dovecot.out").read_text(errors="replace")
+    return subprocess.CompletedProcess([], 1, "", f"dovecot did not restart with the extra config:\n{output}")
 
 
 # --------------------------------------------------------------------------
