@@ -143,9 +143,13 @@ extension IMAPConnection {
         if evaluator.needsMessage {
             let name = folder.storageName
             let all = candidates
+            let headerOnly = !command.key.needsBody
             matching = try await onPool {
                 all.filter { candidate, stored in
-                    let content = (try? store.contents(of: stored, in: name)).flatMap { $0 }
+                    let content =
+                        headerOnly
+                        ? (try? store.header(of: stored, in: name)).flatMap { $0 }
+                        : (try? store.contents(of: stored, in: name)).flatMap { $0 }
                     return evaluator.matches(candidate, message: content.map { MIMEMessage(MessageLineEnds.crlf($0)) })
                 }.map(\.0)
             }

@@ -35,6 +35,8 @@ final class IMAPConnection {
     var savedSearch: [UInt32]?
     /// Set by `changingSelected`: the last change was this session's alone.
     var ownChangeAdopted = false
+    /// When `refreshSelected` last looked at the folder's directories.
+    var lastDiskCheck = ContinuousClock.now
 
     static let flushThreshold = 256 * 1024
 
