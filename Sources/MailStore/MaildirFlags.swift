@@ -25,12 +25,23 @@ public struct MaildirFlags: Equatable, Sendable {
     /// Dovecot ignores them.
     public init(fileName: String) {
         self.init()
-        guard let range = fileName.range(of: ":2,", options: .backwards) else { return }
-        for character in fileName[range.upperBound...] {
-            if let ascii = character.asciiValue, ascii >= UInt8(ascii: "a"), ascii <= UInt8(ascii: "z") {
+        // The last ":2,", found by UTF-8 code unit (every file of a folder at every snapshot).
+        let bytes = Array(fileName.utf8)
+        var start: Int?
+        var index = bytes.count - 3
+        while index >= 0 {
+            if bytes[index] == UInt8(ascii: ":"), bytes[index + 1] == UInt8(ascii: "2"), bytes[index + 2] == UInt8(ascii: ",") {
+                start = index + 3
+                break
+            }
+            index -= 1
+        }
+        guard let start else { return }
+        for ascii in bytes[start...] {
+            if ascii >= UInt8(ascii: "a"), ascii <= UInt8(ascii: "z") {
                 keywords.insert(Int(ascii - UInt8(ascii: "a")))
-            } else if let ascii = character.asciiValue, ascii >= UInt8(ascii: "A"), ascii <= UInt8(ascii: "Z") {
-                letters.insert(character)
+            } else if ascii >= UInt8(ascii: "A"), ascii <= UInt8(ascii: "Z") {
+                letters.insert(Character(Unicode.Scalar(ascii)))
             }
         }
     }

@@ -56,7 +56,8 @@ public struct MaildirUIDList: Equatable, Sendable {
 
     /// The base name of a Maildir file name (`name:2,FS` → `name`).
     public static func baseName(of fileName: String) -> String {
-        guard let colon = fileName.firstIndex(of: ":") else { return fileName }
+        // By UTF-8 code unit: ':' is ASCII, so the index is a character boundary.
+        guard let colon = fileName.utf8.firstIndex(of: UInt8(ascii: ":")) else { return fileName }
         return String(fileName[..<colon])
     }
 

@@ -50,7 +50,7 @@ struct FolderScan {
                 }
                 var file = FolderFile(baseName: base, name: name, subdirectory: subdirectory, status: status)
                 if moveNewToCur, subdirectory == "new" {
-                    let target = name.contains(":") ? name : name + ":2,"
+                    let target = name.utf8.contains(UInt8(ascii: ":")) ? name : name + ":2,"
                     if posixRename("\(directory)/\(name)", "\(folderPath)/cur/\(target)") == 0 {
                         file.name = target
                         file.subdirectory = "cur"
@@ -67,9 +67,18 @@ struct FolderScan {
     }
 
     /// A name the uidlist file can hold and read back unchanged.
+    /// Byte by byte: it runs for every file of a folder at every snapshot.
     static func isStorable(_ name: String) -> Bool {
-        !name.isEmpty && !name.contains("\n") && !name.contains("\r") && !name.contains("\u{FFFD}")
-            && !MaildirUIDList.baseName(of: name).isEmpty
+        let bytes = name.utf8
+        guard let first = bytes.first, first != UInt8(ascii: ":") else { return false }
+        var previous: (UInt8, UInt8) = (0, 0)
+        for byte in bytes {
+            if byte == 0x0A || byte == 0x0D { return false }
+            // U+FFFD (EF BF BD): a name that was not UTF-8 on disk.
+            if previous == (0xEF, 0xBF) && byte == 0xBD { return false }
+            previous = (previous.1, byte)
+        }
+        return true
     }
 
     func path(of file: FolderFile) -> String {
@@ -114,10 +123,22 @@ enum FolderSizes {
 
     /// The value of a `,S=` or `,W=` field in a base name.
     static func sizeField(_ key: Character, in baseName: String) -> Int? {
-        for field in baseName.split(separator: ",").dropFirst() where field.first == key {
-            let value = field.dropFirst()
-            guard value.first == "=", let size = Int(value.dropFirst()), size >= 0 else { continue }
-            return size
+        guard let keyByte = key.asciiValue else { return nil }
+        let bytes = Array(baseName.utf8)
+        var index = 0
+        while index + 2 < bytes.count {
+            if bytes[index] == UInt8(ascii: ","), bytes[index + 1] == keyByte, bytes[index + 2] == UInt8(ascii: "=") {
+                var value = 0
+                var digits = 0
+                var cursor = index + 3
+                while cursor < bytes.count, bytes[cursor] >= 0x30, bytes[cursor] <= 0x39, digits < 18 {
+                    value = value * 10 + Int(bytes[cursor] - 0x30)
+                    digits += 1
+                    cursor += 1
+                }
+                if digits > 0, cursor == bytes.count || bytes[cursor] == UInt8(ascii: ",") { return value }
+            }
+            index += 1
         }
         return nil
     }

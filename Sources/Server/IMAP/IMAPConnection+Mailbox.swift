@@ -3,17 +3,29 @@ import IMAPProtocol
 import MailCore
 import MailStore
 
-/// The selected folder as this connection holds it.
-struct SelectedFolder {
+/// The selected folder as this connection holds it. A class: its 10,000
+/// messages are changed in place (a struct copied into a local variable
+/// and changed there copied the whole dictionary and array each time,
+/// which made a STORE or APPEND in a large folder cost milliseconds).
+/// Used by the connection's one task only.
+final class SelectedFolder {
     var view: SelectedMailbox
     /// The folder's name in the store (`/`-separated, Unicode).
-    var storageName: String
+    let storageName: String
     /// The store's facts about each message (path, size, date) by UID.
     var messages: [UInt32: FolderMessage]
     var keywords: [String]
     /// The directories' modification times when last read: unchanged, and
     /// no notification since, means there is nothing new to read.
     var stamp: [Int64]
+
+    init(view: SelectedMailbox, storageName: String, messages: [UInt32: FolderMessage], keywords: [String], stamp: [Int64]) {
+        self.view = view
+        self.storageName = storageName
+        self.messages = messages
+        self.keywords = keywords
+        self.stamp = stamp
+    }
 }
 
 extension IMAPConnection {
@@ -74,7 +86,8 @@ extension IMAPConnection {
             if expunge, let folder = selected, !folder.view.readOnly {
                 let deleted = folder.messages.values.filter { $0.flags.letters.contains("T") }.map(\.uid)
                 if !deleted.isEmpty {
-                    _ = try await onPool { try store.expunge(uids: deleted, in: folder.storageName) }
+                    let name = folder.storageName
+                    _ = try await onPool { try store.expunge(uids: deleted, in: name) }
                     if let account { services.notifier.changed([account], except: channel.channel) }
                 }
             }
@@ -203,7 +216,7 @@ extension IMAPConnection {
         logger.info("appended \(message.bytes.count) bytes to \(LogField.text(name)) as UID \(uid)")
         if let account { services.quota.add(Int64(message.bytes.count), to: [account]) }
         if let account { services.notifier.changed([account], except: channel.channel) }
-        if intoSelected, var folder = selected {
+        if intoSelected, let folder = selected {
             if ownChangeAdopted {
                 folder.messages[uid] = stored
                 write(folder.view.appendOwn(.init(uid: uid, flags: Self.imapFlags(stored))))
@@ -216,13 +229,12 @@ extension IMAPConnection {
     }
 
     private func expunge(uids: SequenceSet?, tag: String, store: MailboxStore) async throws {
-        guard var folder = selected else { return }
+        guard let folder = selected else { return }
         if folder.view.readOnly {
             write("\(tag) NO [READ-ONLY] Mailbox is read-only\r\n")
             return
         }
         _ = try await refreshSelected(expungesAllowed: false, includeUID: false).map { write($0) }
-        folder = selected ?? folder
         var deleted = folder.messages.values.filter { $0.flags.letters.contains("T") }.map(\.uid)
         if let uids {
             let chosen = Set((folder.view.indices(uids, uid: true) ?? []).map { folder.view.messages[$0].uid })
@@ -235,7 +247,7 @@ extension IMAPConnection {
             logger.info("expunged \(removed.count) message(s) from \(LogField.text(folder.storageName))")
             if let account { services.quota.forget(account) }
             if let account { services.notifier.changed([account], except: channel.channel) }
-            if ownChangeAdopted, var current = selected {
+            if ownChangeAdopted, let current = selected {
                 write(current.view.removeOwn(Set(removed)))
                 for uid in removed { current.messages[uid] = nil }
                 selected = current
@@ -283,7 +295,7 @@ extension IMAPConnection {
             let result = try work()
             return (result, before, Self.stamp(of: path))
         }
-        if var current = selected, current.stamp == before, !changed {
+        if let current = selected, current.stamp == before, !changed {
             current.stamp = after
             selected = current
             ownChangeAdopted = true
@@ -295,7 +307,7 @@ extension IMAPConnection {
     /// notification, its directories' times, or `force`), and returns the
     /// untagged responses that tell the client; nil when nothing is selected.
     func refreshSelected(expungesAllowed: Bool, includeUID: Bool, force: Bool = false) async throws -> String? {
-        guard var folder = selected, let store else { return nil }
+        guard let folder = selected, let store else { return nil }
         let wasChanged = changed
         // Changes made in this process arrive as notifications (`changed`);
         // the directories are looked at for other programs' changes (a

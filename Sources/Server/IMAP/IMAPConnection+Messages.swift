@@ -12,7 +12,7 @@ extension IMAPConnection {
 
     func fetch(_ set: SequenceSet, _ requested: [FetchAttribute], uid: Bool, tag: String, store: MailboxStore) async throws {
         if let update = try await refreshSelected(expungesAllowed: false, includeUID: uid) { write(update) }
-        guard var folder = selected else { return }
+        guard let folder = selected else { return }
         guard let indices = folder.view.indices(set, uid: uid, saved: savedSearch) else {
             write("\(tag) BAD Invalid message sequence number\r\n")
             return
@@ -28,7 +28,6 @@ extension IMAPConnection {
                 let updated = try await changingSelected(when: true) {
                     try store.store(.add, systemFlags: ["\\Seen"], keywords: [], uids: unseen, in: name)
                 }
-                folder.stamp = selected?.stamp ?? folder.stamp
                 for message in updated {
                     folder.view.setFlags(Self.imapFlags(message), uid: message.uid)
                     folder.messages[message.uid] = message
@@ -73,7 +72,7 @@ extension IMAPConnection {
 
     func storeFlags(_ set: SequenceSet, _ action: StoreAction, uid: Bool, tag: String, store: MailboxStore) async throws {
         if let update = try await refreshSelected(expungesAllowed: false, includeUID: uid) { write(update) }
-        guard var folder = selected else { return }
+        guard let folder = selected else { return }
         if folder.view.readOnly {
             write("\(tag) NO [READ-ONLY] Mailbox is read-only\r\n")
             return
@@ -98,7 +97,6 @@ extension IMAPConnection {
             : try await changingSelected(when: true) {
                 try store.store(operation, systemFlags: system, keywords: keywords, uids: uids, in: name)
             }
-        folder.stamp = selected?.stamp ?? folder.stamp
         for message in updated {
             folder.view.setFlags(Self.imapFlags(message), uid: message.uid)
             folder.messages[message.uid] = message
@@ -198,7 +196,7 @@ extension IMAPConnection {
             write("* OK \(code) Moved\r\n")
             let moved = mapping.map(\.0)
             let removed = try await changingSelected(when: true) { try store.expunge(uids: moved, in: source) }
-            if ownChangeAdopted, var current = selected {
+            if ownChangeAdopted, let current = selected {
                 write(current.view.removeOwn(Set(removed)))
                 for uid in removed { current.messages[uid] = nil }
                 selected = current
