@@ -36,7 +36,9 @@ public struct MaildirUIDListFile: Sendable {
     /// The header's next UID is left as it is: readers take the larger of
     /// it and the last record's UID + 1. A crash in the middle leaves a torn
     /// last line, which readers leave out.
-    public func appendRecord(_ record: MaildirUIDList.Record) throws {
+    /// - Parameter dataSync: fdatasync the file; false when the caller makes
+    ///   it durable with a syncfs of its own (group mode) right after.
+    public func appendRecord(_ record: MaildirUIDList.Record, dataSync: Bool = true) throws {
         BlockingWork.assertMayBlock("MaildirUIDListFile.appendRecord")
         var line = "\(record.uid)"
         for field in record.extensions { line += " \(field)" }
@@ -47,7 +49,7 @@ public struct MaildirUIDListFile: Sendable {
         let bytes = Array(line.utf8)
         let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
         guard written == bytes.count else { throw DurableFiles.error(errno, "append to \(path)") }
-        guard fdatasync(fd) == 0 else { throw DurableFiles.error(errno, "fdatasync \(path)") }
+        if dataSync { guard fdatasync(fd) == 0 else { throw DurableFiles.error(errno, "fdatasync \(path)") } }
     }
 
     /// Replaces the file: a new file written and synced, renamed over the

@@ -11,6 +11,8 @@ public final class FolderLocks: Sendable {
     /// has a handful of folders, and a lock must never be replaced while a
     /// thread waits on it.
     private let locks = Mutex<[String: NSLock]>([:])
+    /// The folders' last snapshots, shared like the locks.
+    let snapshots = FolderSnapshotCache()
 
     public init() {}
 

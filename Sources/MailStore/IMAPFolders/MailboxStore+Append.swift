@@ -40,8 +40,10 @@ extension MailboxStore {
             guard posixRename(temporary, target) == 0 else {
                 throw MailboxStoreError.io("rename \(temporary): \(String(cString: strerror(errno)))")
             }
+            // The rename and the new uidlist record made durable together: in
+            // group mode one syncfs covers both (two waits per APPEND, not three).
+            let (validity, uid) = try assignUID(to: baseName, in: path, dataSync: files.groupCommit == nil)
             do { try files.syncDirectories(["\(path)/cur"]) } catch { throw Self.mapError(error) }
-            let (validity, uid) = try assignUID(to: baseName, in: path)
             var status = stat()
             let date = stat(target, &status) == 0 ? Int64(status.st_mtim.tv_sec) : Int64(Date().timeIntervalSince1970)
             let keywordNames = readKeywords(path)
@@ -58,12 +60,12 @@ extension MailboxStore {
     /// folder (an APPEND to a folder of 10,000 messages must not stat them
     /// all). Files delivered meanwhile get their UIDs at the next snapshot.
     /// A missing or damaged list falls back to the full synchronization.
-    func assignUID(to baseName: String, in path: String) throws -> (uidValidity: UInt32, uid: UInt32) {
+    func assignUID(to baseName: String, in path: String, dataSync: Bool = true) throws -> (uidValidity: UInt32, uid: UInt32) {
         let file = MaildirUIDListFile(folder: path, sync: sync)
         if case .some(.some(var read)) = try? file.readWithEnding(), let uid = read.list.add(baseName: baseName) {
             do {
                 if read.endsWithLineEnd {
-                    try file.appendRecord(MaildirUIDList.Record(uid: uid, baseName: baseName))
+                    try file.appendRecord(MaildirUIDList.Record(uid: uid, baseName: baseName), dataSync: dataSync)
                 } else {
                     try file.write(read.list)
                 }

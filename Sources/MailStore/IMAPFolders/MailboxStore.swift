@@ -48,7 +48,17 @@ public struct MailboxStore: Sendable {
     public func snapshot(of folder: String, moveNewToCur: Bool) throws -> FolderSnapshot {
         BlockingWork.assertMayBlock("MailboxStore.snapshot")
         let path = try existingFolder(folder)
-        return try locks.withLock(path) {
+        let before = FolderStamp.of(path)
+        if let cached = locks.snapshots.snapshot(of: path, stamp: before, moveNewToCur: moveNewToCur) { return cached }
+        let snapshot = try scannedSnapshot(path, moveNewToCur: moveNewToCur)
+        // Cached under the stamp read before the scan: a change during the
+        // scan makes the stamp differ next time, so nothing is missed.
+        if FolderStamp.of(path) == before { locks.snapshots.remember(snapshot, of: path, stamp: before) }
+        return snapshot
+    }
+
+    private func scannedSnapshot(_ path: String, moveNewToCur: Bool) throws -> FolderSnapshot {
+        try locks.withLock(path) {
             let scan = FolderScan(folderPath: path, moveNewToCur: moveNewToCur)
             let list = try synchronize(path, baseNames: scan.arrivalOrder)
             let keywords = readKeywords(path)
@@ -83,6 +93,17 @@ public struct MailboxStore: Sendable {
             }
         }
         return nil
+    }
+
+    /// The message's bytes if the page cache holds all of them, read
+    /// without waiting for the disk (safe on an event loop, as POP3's RETR
+    /// does): a client fetching messages one by one is then answered without
+    /// a trip to the storage pool. nil: read it with `contents` on the pool.
+    public func contentsIfCached(of message: FolderMessage) -> [UInt8]? {
+        var bytes: [UInt8] = []
+        guard let count = MaildirFile.loadIfCached(message.path, into: &bytes) else { return nil }
+        bytes.removeLast(bytes.count - count)
+        return bytes
     }
 
     /// The message's header section only (FETCH of headers at a client's

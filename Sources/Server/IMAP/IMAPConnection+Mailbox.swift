@@ -321,12 +321,15 @@ extension IMAPConnection {
         let path = folderPath(name)
         let previous = folder.stamp
         let readOnly = folder.view.readOnly
-        let result = try await !lookAtDisk ? nil : onPool { () throws -> (FolderSnapshot, [Int64])? in
-            let stamp = Self.stamp(of: path)
-            guard lookAtDisk, force || wasChanged || stamp != previous else { return nil }
-            let snapshot = try store.snapshot(of: name, moveNewToCur: !readOnly)
-            return (snapshot, Self.stamp(of: path))
-        }
+        let result =
+            try await !lookAtDisk
+            ? nil
+            : onPool { () throws -> (FolderSnapshot, [Int64])? in
+                let stamp = Self.stamp(of: path)
+                guard lookAtDisk, force || wasChanged || stamp != previous else { return nil }
+                let snapshot = try store.snapshot(of: name, moveNewToCur: !readOnly)
+                return (snapshot, Self.stamp(of: path))
+            }
         changed = false
         guard let (snapshot, stamp) = result else {
             // Unchanged; expunges held back earlier may be reported now.
@@ -346,13 +349,9 @@ extension IMAPConnection {
         return update
     }
 
-    /// The modification times (ns) of a folder's `new/`, `cur/` and uidlist.
+    /// When the folder last changed (see `FolderStamp`).
     static func stamp(of folderPath: String) -> [Int64] {
-        ["new", "cur", MaildirUIDListFile.name].map { entry in
-            var status = stat()
-            guard stat("\(folderPath)/\(entry)", &status) == 0 else { return -1 }
-            return Int64(status.st_mtim.tv_sec) * 1_000_000_000 + Int64(status.st_mtim.tv_nsec)
-        }
+        FolderStamp.of(folderPath)
     }
 
     func folderPath(_ name: String) -> String {

@@ -9,6 +9,9 @@ extension IMAPConnection {
     /// Messages read and rendered per trip to the storage pool: large enough
     /// to amortise the hop, small enough to bound what waits in memory.
     static let fetchBatch = 64
+    /// A single message up to this size is read on the event loop when the
+    /// page cache holds it (see `MailboxStore.contentsIfCached`).
+    static let inlineLimit = 256 * 1024
 
     func fetch(_ set: SequenceSet, _ requested: [FetchAttribute], uid: Bool, tag: String, store: MailboxStore) async throws {
         if let update = try await refreshSelected(expungesAllowed: false, includeUID: uid) { write(update) }
@@ -50,7 +53,11 @@ extension IMAPConnection {
                 return FetchItem(sequence: index + 1, message: stored, flags: message.flags)
             }
             let fetchAttributes = attributes
-            if needsContent {
+            if needsContent, !headerOnly, items.count == 1, let item = items.first, item.message.size <= Self.inlineLimit,
+                let content = store.contentsIfCached(of: item.message)
+            {
+                write(FetchResponse.render(item.facts, attributes: fetchAttributes, content: MessageLineEnds.crlf(content)))
+            } else if needsContent {
                 let responses = try await onPool {
                     items.map { item in
                         let content =
