@@ -44,6 +44,11 @@ public enum ConfigurationWarnings {
                 "pop3.allow_plaintext = true: POP3 passwords may cross the network unencrypted, where anyone on the path can read them. Use STLS or port 995 instead."
             )
         }
+        if configuration.imap.allowPlaintext {
+            warnings.append(
+                "imap.allow_plaintext = true: IMAP passwords may cross the network unencrypted, where anyone on the path can read them. Use STARTTLS or port 993 instead."
+            )
+        }
         if configuration.popBeforeSMTP {
             warnings.append(
                 """

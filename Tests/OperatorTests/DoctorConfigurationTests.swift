@@ -61,6 +61,14 @@ struct DoctorConfigurationTests {
         #expect(!findings.contains { $0.id == "config.ok" })
     }
 
+    @Test("Plaintext IMAP logins are a warning with its fix")
+    func imapPlaintext() {
+        let facts = DoctorFixture.facts { $0.configuration?.imap.allowPlaintext = true }
+        let finding = ConfigurationCheck.findings(facts).first { $0.id == "config.imap-plaintext" }
+        #expect(finding?.severity == .warning)
+        #expect(finding?.fix?.hasPrefix("Use STARTTLS") == true)
+    }
+
     @Test("A warning text the doctor does not know still appears whole, as a warning")
     func unknownWarning() {
         let finding = ConfigurationCheck.finding(for: "antispam.something = off: risky.")

@@ -85,6 +85,9 @@ enum ConfigurationCheck {
             prefix: "pop3.allow_plaintext", id: "config.pop3-plaintext", severity: .warning, fixStart: "Use STLS",
             fix: "Set pop3.allow_plaintext = false; clients use STLS or port 995."),
         KnownWarning(
+            prefix: "imap.allow_plaintext", id: "config.imap-plaintext", severity: .warning, fixStart: "Use STARTTLS",
+            fix: "Set imap.allow_plaintext = false; clients use STARTTLS or port 993."),
+        KnownWarning(
             prefix: "relay.pop_before_smtp", id: "config.pop-before-smtp", severity: .warning, fixStart: "Prefer SMTP AUTH",
             fix: "Prefer SMTP AUTH on the submission port (587/465); keep relay.pop_before_smtp_window short if you must."),
         KnownWarning(
