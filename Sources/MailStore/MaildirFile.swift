@@ -143,6 +143,25 @@ enum MaildirFile {
         return filled
     }
 
+    /// The size IMAP reports (RFC822.SIZE) and Dovecot's `,W=` records: the
+    /// octets with every bare LF made CR LF, and nothing added at the end
+    /// (unlike POP3's `wireSize`, IMAP sends a last line without its line
+    /// end as it is). It must equal the length of what FETCH BODY[] sends.
+    static func imapSize(of bytes: [UInt8]) -> Int {
+        bytes.withUnsafeBytes { raw -> Int in
+            guard let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self), !raw.isEmpty else { return 0 }
+            let count = raw.count
+            var size = count
+            var start = 0
+            while start < count, let found = memchr(base + start, Int32(UInt8(ascii: "\n")), count - start) {
+                let newline = UnsafeRawPointer(found).assumingMemoryBound(to: UInt8.self) - base
+                if newline == 0 || base[newline - 1] != UInt8(ascii: "\r") { size += 1 }
+                start = newline + 1
+            }
+            return size
+        }
+    }
+
     /// The size RFC 1939 reports: the octets with every line ending in CR LF,
     /// exactly as POP3MessageWire sends them. A bare LF gains a CR; a last
     /// line without LF gains CR LF (or only LF when it ends in a lone CR,

@@ -96,7 +96,15 @@ public struct MaildirWriter: Sendable {
     {
         let unique = Array(Set(accounts)).sorted()
         guard let first = unique.first else { return [] }
-        let name = "\(Int(now.timeIntervalSince1970)).\(id).\(hostname),S=\(message.count)"
+        var name = "\(Int(now.timeIntervalSince1970)).\(id).\(hostname),S=\(message.count)"
+        // Dovecot's `,W=`: the size with CRLF line ends (IMAP's RFC822.SIZE),
+        // so that no reader has to read the file to learn it. Counted for
+        // messages held in memory; a large one (spilled to disk as it came)
+        // is measured when first read.
+        if message.spillFile == nil {
+            let joined = message.head.last == 0x0D && message.tail.first == 0x0A ? 1 : 0
+            name += ",W=\(MaildirFile.imapSize(of: message.head) + MaildirFile.imapSize(of: message.tail) - joined)"
+        }
         let suffix = folder.flatMap(MaildirFolders.directoryName(for:)).map { "/" + $0 } ?? ""
         func maildirPath(for account: String) -> String { self.maildirPath(for: account) + suffix }
         for account in unique where !FileManager.default.fileExists(atPath: maildirPath(for: account) + "/new") {

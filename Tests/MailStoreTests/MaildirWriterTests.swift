@@ -20,7 +20,7 @@ struct MaildirWriterTests {
             let paths = try writer.deliver(
                 Self.message, to: Self.accounts, id: id, now: Date(timeIntervalSince1970: 1_700_000_000))
             #expect(paths.count == 3)
-            let expectedName = "1700000000.S.TEST1.mx.example.test,S=\(Self.message.count)"
+            let expectedName = "1700000000.S.TEST1.mx.example.test,S=\(Self.message.count),W=\(Self.message.count)"
             for account in Self.accounts {
                 let maildir = writer.maildirPath(for: account)
                 #expect(files(in: "\(maildir)/new") == [expectedName], "\(account)")
@@ -49,7 +49,9 @@ struct MaildirWriterTests {
         }
     }
 
-    @Test("The file name ends with ,S=<size>, the size is the file's, and the name has no / or :", arguments: [0, 1, 70_000])
+    @Test(
+        "The file name ends with ,S=<size>,W=<size with CRLF>, the size is the file's, and the name has no / or :",
+        arguments: [0, 1, 70_000])
     func nameAndSize(_ size: Int) throws {
         try withTemporaryDirectory { root throws in
             let writer = MaildirWriter(mailRoot: root, hostname: "mx/evil:host", sync: .fsync)
@@ -57,7 +59,8 @@ struct MaildirWriterTests {
             let paths = try writer.deliver(message, to: ["alice@example.test"], id: QueueID(rawValue: "S.SIZE"))
             let path = try #require(paths.first)
             let name = String(path.split(separator: "/").last!)
-            #expect(name.hasSuffix(",S=\(size)"))
+            // The bytes 0...255 repeated: every 256 bytes one LF (10) after a byte that is not CR (9).
+            #expect(name.hasSuffix(",S=\(size),W=\(size + (size + 245) / 256)"))
             #expect(!name.contains(":"))
             #expect(path == "\(writer.maildirPath(for: "alice@example.test"))/new/\(name)")
             let attributes = try FileManager.default.attributesOfItem(atPath: path)

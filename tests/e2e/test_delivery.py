@@ -57,7 +57,8 @@ def test_swaks_plain_delivery_is_byte_exact(sims, tmp_path, recipient):
     assert fields["id"] == qid
     assert fields["tls"] is None
     assert fields["for"] == recipient
-    assert files[0].name.endswith(f",S={len(stored)}")
+    # Dovecot's W= (the size with CRLF line ends) is the file's size: SMTP text has only CRLF.
+    assert files[0].name.endswith(f",S={len(stored)},W={len(stored)}")
     # Nothing delivered to anybody else, and tmp/ is clean.
     other = POSTMASTER if recipient == ALICE else ALICE
     assert sims.mail_files(other) == []

@@ -13,7 +13,7 @@ from simslib import POSTMASTER, parse_received, require_tool, wait_until
 
 MESSAGES = 2000
 KILL_AFTER = 300
-NAME_RE = re.compile(r"^(\d+)\.(S\.[0-9A-Z]+)\.(.+),S=(\d+)$")
+NAME_RE = re.compile(r"^(\d+)\.(S\.[0-9A-Z]+)\.(.+),S=(\d+)(?:,W=\d+)?$")
 DELIVERED_RE = re.compile(r"\[(S\.[0-9A-Z]+)\] 127\.0\.0\.1 <postmaster@example\.test> delivered: local mailbox "
                           r"postmaster@example\.test")
 

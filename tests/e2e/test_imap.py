@@ -337,3 +337,22 @@ def _logs_in(imap) -> bool:
         return True
     except imaplib.IMAP4.error:
         return False
+
+
+def test_rfc822_size_is_exactly_what_fetch_sends(imap_server):
+    """For a message APPENDed without a last line end, and for a file put in
+    the Maildir by another program with bare LF line ends: RFC822.SIZE is
+    the length of BODY[] (clients that read by size would cut or hang)."""
+    sims = imap_server
+    imap = login(sims)
+    ok(imap.select("INBOX"))
+    imap.append("INBOX", None, None, b"Subject: unterminated\r\n\r\nno line end")
+    (sims.maildir(ALICE) / "cur" / "1700000000.M1P1.other:2,").write_bytes(b"Subject: lf\n\nbare\nline feeds\n")
+    ok(imap.noop())
+    ok(imap.select("INBOX"))
+    for number in (1, 2):
+        data = ok(imap.fetch(str(number), "(RFC822.SIZE BODY.PEEK[])"))
+        size = int(re.search(rb"RFC822\.SIZE (\d+)", data[0][0]).group(1))
+        assert size == len(data[0][1]), (number, size, data[0][1])
+        assert b"\n" not in data[0][1].replace(b"\r\n", b"")
+    imap.logout()

@@ -116,7 +116,7 @@ enum FolderSizes {
             if MaildirFile.regularFileStatus(path) == nil { return nil }
             throw error
         }
-        let size = MaildirFile.wireSize(of: bytes)
+        let size = MaildirFile.imapSize(of: bytes)
         cache.remember(size, of: file.baseName, status: file.status)
         return size
     }

@@ -25,7 +25,7 @@ extension MailboxStore {
     ) throws -> (uidValidity: UInt32, uid: UInt32, message: FolderMessage) {
         BlockingWork.assertMayBlock("MailboxStore.append")
         let path = try existingFolder(folder)
-        let baseName = Self.newBaseName(hostname: hostname, size: message.count, wireSize: MaildirFile.wireSize(of: message))
+        let baseName = Self.newBaseName(hostname: hostname, size: message.count, wireSize: MaildirFile.imapSize(of: message))
         let temporary = "\(path)/tmp/\(baseName)"
         do { try files.writeNewFile(message, to: temporary) } catch { throw Self.mapError(error) }
         defer { unlink(temporary) }
@@ -50,7 +50,7 @@ extension MailboxStore {
             let message = FolderMessage(
                 uid: uid, baseName: baseName, path: target, flags: flags,
                 keywords: flags.keywords.sorted().compactMap { keywordNames.names[$0] },
-                size: MaildirFile.wireSize(of: message), internalDate: date)
+                size: MaildirFile.imapSize(of: message), internalDate: date)
             return (validity, uid, message)
         }
     }
