@@ -148,7 +148,7 @@ def test_the_banner_comes_after_every_listener_is_bound(sims):
     assert f"Try it: swaks --server 127.0.0.1:{sims.smtp_port} --to postmaster@{DOMAIN} --tls" in out, out
     # Every listener's "listening" log line was written before the banner's last line.
     listening = len(re.findall(r"listening on 127\.0\.0\.1:\d+ \(", out.split("Stop with Ctrl-C")[0]))
-    assert listening == 5, out
+    assert listening == 7, out  # SMTP, submission ×2, POP3 ×2, IMAP ×2
     # The banner fits 80 columns, but for the data directory's path, which is the test's.
     banner = [line.replace(str(sims.data), "/srv/sims") for line in out.splitlines()
               if not re.match(r"^\d{4}-\d\d-\d\dT", line)]
