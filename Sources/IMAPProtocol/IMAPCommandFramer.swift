@@ -66,7 +66,10 @@ public struct IMAPCommandFramer: Sendable {
         public init() {}
     }
 
-    public let limits: Limits
+    /// Changed by the driver at login: before it, literals are small (a
+    /// user name or password), so a client that has not logged in cannot
+    /// make the server hold megabytes.
+    public var limits: Limits
     /// Bytes received; those before `start` are consumed (dropped once per
     /// `feed`, so a read of many pipelined lines costs linear time, not a
     /// copy of the rest per line).
@@ -77,6 +80,9 @@ public struct IMAPCommandFramer: Sendable {
     private var segments: [IMAPCommandText.Segment] = []
     private var state = State.line
     private var literalCount = 0
+    /// Bytes of the literals of the command so far: together at most one
+    /// `maximumLiteralSize` (a thousand literals of 64 MiB each would be 64 GB).
+    private var literalBytes: UInt64 = 0
 
     private enum State: Sendable {
         case line
@@ -172,7 +178,8 @@ public struct IMAPCommandFramer: Sendable {
                     resetCommand()
                     return .tooManyLiterals(tag: tag)
                 }
-                guard announcement.size <= limits.maximumLiteralSize, let size = Int(exactly: announcement.size) else {
+                literalBytes += min(announcement.size, UInt64.max / 4)
+                guard literalBytes <= limits.maximumLiteralSize, let size = Int(exactly: announcement.size) else {
                     resetCommand()
                     return .literalTooLarge(tag: tag, size: announcement.size, synchronizing: announcement.synchronizing)
                 }
@@ -185,6 +192,7 @@ public struct IMAPCommandFramer: Sendable {
     private mutating func resetCommand() {
         segments = []
         literalCount = 0
+        literalBytes = 0
         state = .line
     }
 

@@ -143,10 +143,16 @@ public struct IMAPSession: Sendable {
         switch event {
         case .continuationRequest:
             return .send("+ Ready for literal data\r\n")
+        // What follows a cut command cannot be framed safely (an overlong line
+        // or the thousandth literal may announce a non-synchronizing literal,
+        // whose bytes would be read as commands): the session ends, as
+        // Dovecot ends it.
         case .lineTooLong(let tag):
-            return bad(tag, "Line too long")
+            state = .loggedOut
+            return .sendAndClose("\(tag) BAD Line too long\r\n* BYE Line too long\r\n")
         case .tooManyLiterals(let tag):
-            return bad(tag, "Too many literals in one command")
+            state = .loggedOut
+            return .sendAndClose("\(tag) BAD Too many literals in one command\r\n* BYE Too many literals\r\n")
         case .literalTooLarge(let tag, _, let synchronizing):
             let reply = "\(tag) NO [TOOBIG] Literal too large\r\n"
             // A non-synchronizing literal is on its way and cannot be told apart

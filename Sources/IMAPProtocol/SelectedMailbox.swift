@@ -60,31 +60,46 @@ public struct SelectedMailbox: Sendable {
         }
         guard !messages.isEmpty else { return uid ? [] : nil }
         if uid {
+            // Ranges sorted and merged first: `1:*,1:*,…` two thousand times
+            // (it fits in one command line) costs one pass, not two thousand.
             let last = messages[messages.count - 1].uid
             var result: [Int] = []
-            for range in set.ranges {
-                let a = range.from.value(last: last)
-                let b = range.to.value(last: last)
-                let low = min(a, b)
-                let high = max(a, b)
-                // Binary search for the first index at or above low.
+            for (low, high) in Self.merged(set, last: last) {
                 var index = firstIndex(atOrAbove: low)
                 while index < messages.count, messages[index].uid <= high {
                     result.append(index)
                     index += 1
                 }
             }
-            return Array(Set(result)).sorted()
+            return result
         }
         let last = UInt32(messages.count)
-        var selected = [Bool](repeating: false, count: messages.count)
-        for range in set.ranges {
+        var result: [Int] = []
+        for (low, high) in Self.merged(set, last: last) {
+            guard high <= last else { return nil }
+            result += (Int(low) - 1)...(Int(high) - 1)
+        }
+        return result
+    }
+
+    /// The set's ranges as ascending, disjoint (low, high) pairs.
+    static func merged(_ set: SequenceSet, last: UInt32) -> [(UInt32, UInt32)] {
+        let ranges = set.ranges.map { range -> (UInt32, UInt32) in
             let a = range.from.value(last: last)
             let b = range.to.value(last: last)
-            guard max(a, b) <= last else { return nil }
-            for number in min(a, b)...max(a, b) { selected[Int(number) - 1] = true }
+            return (min(a, b), max(a, b))
+        }.sorted { $0.0 < $1.0 }
+        var merged: [(UInt32, UInt32)] = []
+        for range in ranges {
+            if let previous = merged.last, range.0 <= previous.1 &+ 1, previous.1 != UInt32.max {
+                merged[merged.count - 1].1 = max(previous.1, range.1)
+            } else if let previous = merged.last, previous.1 == UInt32.max {
+                continue
+            } else {
+                merged.append(range)
+            }
         }
-        return selected.indices.filter { selected[$0] }
+        return merged
     }
 
     private func firstIndex(atOrAbove uid: UInt32) -> Int {

@@ -53,6 +53,15 @@ struct CommandFramerTests {
             ])
     }
 
+    @Test("the literals of one command together stay under the literal limit")
+    func literalTotal() {
+        var limits = IMAPCommandFramer.Limits()
+        limits.maximumLiteralSize = 1000
+        var framer = IMAPCommandFramer(limits: limits)
+        let events = framer.feed(bytes("C1 LOGIN {600+}\r\n" + String(repeating: "u", count: 600) + " {600+}\r\n"))
+        #expect(events == [.literalTooLarge(tag: "C1", size: 600, synchronizing: false)])
+    }
+
     @Test("a literal over the limit is refused before any of it is read")
     func literalTooLarge() {
         var limits = IMAPCommandFramer.Limits()

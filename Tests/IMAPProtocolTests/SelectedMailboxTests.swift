@@ -23,6 +23,15 @@ struct SelectedMailboxTests {
         #expect(mailbox.sequence(of: 4) == nil)
     }
 
+    @Test("two thousand overlapping ranges cost one pass and give each message once")
+    func overlappingRanges() throws {
+        let mailbox = view(Array(1...10_000))
+        let text = Array(repeating: "1:*", count: 2000).joined(separator: ",") + ",5,4294967295:9999"
+        let set = try #require(SequenceSet(text))
+        #expect(mailbox.indices(set, uid: true) == Array(0..<10_000))
+        #expect(mailbox.indices(try #require(SequenceSet("3:2,9999:*,1")), uid: false) == [0, 1, 2, 9998, 9999])
+    }
+
     @Test("expunges are reported highest first, then flag changes and EXISTS")
     func update() {
         var mailbox = view([1, 2, 3, 4])

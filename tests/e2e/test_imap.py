@@ -274,10 +274,18 @@ def test_bad_input_gets_bad_or_no_and_the_server_stays_up(imap_server):
     # A synchronizing literal over the limit is refused before any of it is sent.
     raw.send("k APPEND INBOX {999999999999}\r\n")
     assert raw.line().startswith(b"k NO [TOOBIG]")
+    assert raw.command("m", "NOOP")[-1].startswith(b"m OK")
+    # An overlong line ends the session: what follows it cannot be framed safely.
     raw.send(b"l " + b"X" * 20000 + b"\r\n")
     assert raw.line().startswith(b"l BAD")
-    assert raw.command("m", "NOOP")[-1].startswith(b"m OK")
-    assert raw.command("n", "LOGOUT")[0].startswith(b"* BYE")
+    assert raw.line().startswith(b"* BYE")
+    with pytest.raises(ConnectionError):
+        raw.line(timeout=5)
+    # Before login a literal is at most a user name or a password.
+    fresh = RawIMAP(sims.imaps_port)
+    fresh.send("a LOGIN {100000}\r\n")
+    assert fresh.line().startswith(b"a NO [TOOBIG]")
+    assert fresh.command("b", "LOGOUT")[0].startswith(b"* BYE")
     assert sims.running
 
 

@@ -39,6 +39,8 @@ extension IMAPConnection {
             // before is closed first, and the client is told so.
             if selected != nil { write("* OK [CLOSED] Previous mailbox closed\r\n") }
             selected = nil
+            // RFC 5182 § 2.1: `$` belongs to the mailbox it was saved in.
+            savedSearch = nil
             guard let name = storageName(mailbox, rev2: rev2) else { throw MailboxStoreError.noSuchFolder }
             return try await select(name, clientName: mailbox, readOnly: readOnly, tag: tag, rev2: rev2, store: store)
         case .create(let mailbox):
@@ -50,15 +52,28 @@ extension IMAPConnection {
             guard let name = storageName(mailbox, rev2: rev2) else { throw MailboxStoreError.noSuchFolder }
             try await onPool { try store.delete(name) }
             logger.info("deleted folder \(LogField.text(name))")
+            if selected?.storageName == name {
+                // The client is told its mailbox is gone; further commands on it are BAD.
+                write("* OK [CLOSED] Selected mailbox deleted\r\n\(tag) OK DELETE completed\r\n")
+                savedSearch = nil
+                return nil
+            }
             write("\(tag) OK DELETE completed\r\n")
-            if selected?.storageName == name { return nil }
         case .rename(let from, let to):
             guard let old = storageName(from, rev2: rev2) else { throw MailboxStoreError.noSuchFolder }
             guard let new = storageName(to, rev2: rev2) else { throw MailboxStoreError.invalidName }
             try await onPool { try store.rename(old, to: new) }
             logger.info("renamed folder \(LogField.text(old)) to \(LogField.text(new))")
+            // RENAME INBOX leaves INBOX in place, empty: it stays selected and
+            // its messages' EXPUNGEs come with the next command. Any other
+            // selected mailbox is gone under its old name.
+            if selected?.storageName == old, old != "INBOX" {
+                write("* OK [CLOSED] Selected mailbox renamed\r\n\(tag) OK RENAME completed\r\n")
+                savedSearch = nil
+                return nil
+            }
+            if old == "INBOX" { changed = true }
             write("\(tag) OK RENAME completed\r\n")
-            if selected?.storageName == old { return nil }
         case .subscribe(let mailbox, let on):
             guard let name = storageName(mailbox, rev2: rev2) else { throw MailboxStoreError.invalidName }
             try await onPool { try store.subscribe(name, on) }
@@ -77,7 +92,7 @@ extension IMAPConnection {
             try await append(message, to: name, tag: tag, store: store)
         case .idle:
             write("+ idling\r\n")
-            if let update = try await refreshSelected(expungesAllowed: true, includeUID: false) { write(update) }
+            if let update = try await refreshDuringIdle() { write(update) }
             try await flush()
         case .check, .noop:
             if let update = try await refreshSelected(expungesAllowed: true, includeUID: false, force: true) { write(update) }
@@ -92,6 +107,7 @@ extension IMAPConnection {
                 }
             }
             write("\(tag) OK \(expunge ? "CLOSE" : "UNSELECT") completed\r\n")
+            savedSearch = nil
             return nil
         case .expunge(let uids):
             try await expunge(uids: uids, tag: tag, store: store)
@@ -178,10 +194,16 @@ extension IMAPConnection {
             write("* LIST (\\Noselect) \"/\" \"\"\r\n\(tag) OK LIST completed\r\n")
             return
         }
-        let folders = try await onPool { try store.folders() }
+        guard list.patterns.count <= MailboxPattern.maximumPatterns else {
+            write("\(tag) BAD Too many patterns\r\n")
+            return
+        }
         let patterns = list.patterns.compactMap { storageName(list.reference + $0, rev2: rev2, pattern: true) }
+        let folders = try await onPool {
+            try store.folders().filter { folder in patterns.contains { MailboxPattern.matches(folder.name, pattern: $0) } }
+        }
         var statusNames: [String] = []
-        for folder in folders where patterns.contains(where: { MailboxPattern.matches(folder.name, pattern: $0) }) {
+        for folder in folders {
             if list.subscribedOnly && !folder.subscribed { continue }
             if list.specialUseOnly && folder.specialUse == nil { continue }
             var attributes = [folder.hasChildren ? "\\HasChildren" : "\\HasNoChildren"]
@@ -237,7 +259,8 @@ extension IMAPConnection {
         _ = try await refreshSelected(expungesAllowed: false, includeUID: false).map { write($0) }
         var deleted = folder.messages.values.filter { $0.flags.letters.contains("T") }.map(\.uid)
         if let uids {
-            let chosen = Set((folder.view.indices(uids, uid: true) ?? []).map { folder.view.messages[$0].uid })
+            let chosen = Set(
+                (folder.view.indices(uids, uid: true, saved: savedSearch) ?? []).map { folder.view.messages[$0].uid })
             deleted = deleted.filter { chosen.contains($0) }
         }
         if !deleted.isEmpty {
@@ -339,6 +362,9 @@ extension IMAPConnection {
             selected = folder
             return update
         }
+        // The folder's UIDs were given anew (its uidlist was rebuilt): the
+        // client's UIDs mean other messages now, and it must resynchronize.
+        guard snapshot.uidValidity == folder.view.uidValidity else { throw UIDValidityChanged() }
         let current = snapshot.messages.map { SelectedMailbox.Message(uid: $0.uid, flags: Self.imapFlags($0)) }
         let update = folder.view.update(
             to: current, uidNext: snapshot.uidNext, expungesAllowed: expungesAllowed, includeUID: includeUID)
@@ -347,6 +373,20 @@ extension IMAPConnection {
         folder.stamp = stamp
         selected = folder
         return update
+    }
+
+    /// `refreshSelected` for IDLE, where a failure must not end the IDLE
+    /// (nor answer anything): a folder deleted meanwhile is reported at the
+    /// next command. A changed UIDVALIDITY still ends the session.
+    func refreshDuringIdle() async throws -> String? {
+        do {
+            return try await refreshSelected(expungesAllowed: true, includeUID: false)
+        } catch let error as UIDValidityChanged {
+            throw error
+        } catch {
+            logger.info("selected folder not read during IDLE: \(error)")
+            return nil
+        }
     }
 
     /// When the folder last changed (see `FolderStamp`).
@@ -413,35 +453,37 @@ extension IMAPConnection {
 }
 
 /// LIST patterns (RFC 9051 § 6.3.9): `*` matches anything, `%` anything
-/// but the hierarchy delimiter.
+/// but the hierarchy delimiter. Matched by dynamic programming over one row
+/// per pattern character (time: name length × pattern length, no
+/// recursion); LIST runs it on the storage pool, with at most
+/// `maximumPatterns` patterns of at most `maximumLength` characters.
 enum MailboxPattern {
+    static let maximumPatterns = 32
+    static let maximumLength = 512
+
     static func matches(_ name: String, pattern: String) -> Bool {
-        // Longer than any folder name could match usefully; also bounds the memo.
-        guard pattern.unicodeScalars.count <= 1024 else { return false }
-        let n = Array(name.unicodeScalars)
         let p = Array(pattern.unicodeScalars)
-        // Iterative matching with one backtrack point per wildcard kind:
-        // linear enough for names and patterns of a few hundred characters.
-        var memo = [Int: Bool]()
-        func match(_ i: Int, _ j: Int) -> Bool {
-            let key = i * (p.count + 1) + j
-            if let known = memo[key] { return known }
-            let result: Bool
-            if j == p.count {
-                result = i == n.count
-            } else if p[j] == "*" {
-                result = match(i, j + 1) || (i < n.count && match(i + 1, j))
-            } else if p[j] == "%" {
-                result = match(i, j + 1) || (i < n.count && n[i] != "/" && match(i + 1, j))
-            } else {
-                let same =
-                    i < n.count
-                    && (n[i] == p[j] || (name.uppercased() == "INBOX" && String(n[i]).uppercased() == String(p[j]).uppercased()))
-                result = same && match(i + 1, j + 1)
-            }
-            memo[key] = result
-            return result
+        guard p.count <= maximumLength else { return false }
+        let inbox = name.uppercased() == "INBOX"
+        let n = Array((inbox ? "INBOX" : name).unicodeScalars)
+        let pattern = inbox ? p.map { Unicode.Scalar(String($0).uppercased()) ?? $0 } : p
+        // row[j]: the name's first i characters match the pattern's first j.
+        var row = [Bool](repeating: false, count: pattern.count + 1)
+        row[0] = true
+        for j in 0..<pattern.count where pattern[j] == "*" || pattern[j] == "%" {
+            row[j + 1] = row[j]
         }
-        return match(0, 0)
+        for i in 0..<n.count {
+            var next = [Bool](repeating: false, count: pattern.count + 1)
+            for j in 0..<pattern.count {
+                switch pattern[j] {
+                case "*": next[j + 1] = next[j] || row[j + 1]
+                case "%": next[j + 1] = next[j] || (row[j + 1] && n[i] != "/")
+                default: next[j + 1] = row[j] && pattern[j] == n[i]
+                }
+            }
+            row = next
+        }
+        return row[pattern.count]
     }
 }

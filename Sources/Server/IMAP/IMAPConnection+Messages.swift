@@ -9,6 +9,9 @@ extension IMAPConnection {
     /// Messages read and rendered per trip to the storage pool: large enough
     /// to amortise the hop, small enough to bound what waits in memory.
     static let fetchBatch = 64
+    static let fetchBatchBytes = 4 << 20
+    /// Messages a SEARCH reads per job on the storage pool.
+    static let searchChunk = 256
     /// A single message up to this size is read on the event loop when the
     /// page cache holds it (see `MailboxStore.contentsIfCached`).
     static let inlineLimit = 256 * 1024
@@ -45,8 +48,18 @@ extension IMAPConnection {
         let folderName = folder.storageName
         var start = 0
         while start < live.count {
-            let batch = live[start..<min(start + Self.fetchBatch, live.count)]
-            start += Self.fetchBatch
+            // Up to 64 messages, but no more than `fetchBatchBytes` of files
+            // unless one message alone is larger: what waits in memory
+            // before it is written stays bounded (FETCH 1:* BODY[] of a
+            // folder of 50 MB messages must not hold gigabytes).
+            var end = start
+            var bytes = 0
+            while end < live.count, end - start < Self.fetchBatch, end == start || bytes < Self.fetchBatchBytes || !needsContent {
+                bytes += folder.messages[folder.view.messages[live[end]].uid]?.size ?? 0
+                end += 1
+            }
+            let batch = live[start..<end]
+            start = end
             let items = batch.compactMap { index -> FetchItem? in
                 let message = folder.view.messages[index]
                 guard let stored = folder.messages[message.uid] else { return nil }
@@ -72,7 +85,8 @@ extension IMAPConnection {
             } else {
                 for item in items { write(FetchResponse.render(item.facts, attributes: fetchAttributes, content: nil)) }
             }
-            try await flushIfLarge()
+            // Written out before the next batch is read (backpressure).
+            if needsContent { try await flush() } else { try await flushIfLarge() }
         }
         write("\(tag) OK FETCH completed\r\n")
     }
@@ -147,17 +161,25 @@ extension IMAPConnection {
         let matching: [SearchCandidate]
         if evaluator.needsMessage {
             let name = folder.storageName
-            let all = candidates
             let headerOnly = !command.key.needsBody
-            matching = try await onPool {
-                all.filter { candidate, stored in
-                    let content =
-                        headerOnly
-                        ? (try? store.header(of: stored, in: name)).flatMap { $0 }
-                        : (try? store.contents(of: stored, in: name)).flatMap { $0 }
-                    return evaluator.matches(candidate, message: content.map { MIMEMessage(MessageLineEnds.crlf($0)) })
-                }.map(\.0)
+            // In jobs of a few hundred messages: the storage pool is shared
+            // with SMTP delivery, which must not wait behind one long search.
+            var found: [SearchCandidate] = []
+            var start = 0
+            while start < candidates.count {
+                let chunk = Array(candidates[start..<min(start + Self.searchChunk, candidates.count)])
+                start += Self.searchChunk
+                found += try await onPool {
+                    chunk.filter { candidate, stored in
+                        let content =
+                            headerOnly
+                            ? (try? store.header(of: stored, in: name)).flatMap { $0 }
+                            : (try? store.contents(of: stored, in: name)).flatMap { $0 }
+                        return evaluator.matches(candidate, message: content.map { MIMEMessage(MessageLineEnds.crlf($0)) })
+                    }.map(\.0)
+                }
             }
+            matching = found
         } else {
             matching = candidates.filter { evaluator.matches($0.0, message: nil) }.map(\.0)
         }
@@ -192,6 +214,11 @@ extension IMAPConnection {
         let hostname = services.hostname
         let (validity, mapping) = try await onPool {
             try store.copy(uids: uids, from: source, to: destination, hostname: hostname)
+        }
+        guard !mapping.isEmpty else {
+            // Every chosen message was expunged meanwhile: no COPYUID with empty sets.
+            write("\(tag) OK No messages \(move ? "moved" : "copied")\r\n")
+            return
         }
         if !move, let account { services.quota.add(Int64(adding), to: [account]) }
         let code = "[COPYUID \(validity) \(UIDSetText.compact(mapping.map(\.0))) \(UIDSetText.compact(mapping.map(\.1)))]"

@@ -7,6 +7,13 @@ import NIOCore
 import NIOSSL
 import ServiceLifecycle
 
+/// The selected folder's UIDVALIDITY changed under the session (its
+/// uidlist was rebuilt): RFC 9051 § 2.3.1.1 leaves the client to start over,
+/// so the session ends, as Dovecot ends it.
+struct UIDValidityChanged: Error {
+    static let goodbye = "* BYE [UNAVAILABLE] Mailbox UIDVALIDITY changed, please reconnect\r\n"
+}
+
 /// Drives one IMAP session: bytes to the `IMAPCommandFramer`, commands to
 /// the `IMAPSession` state machine, its mailbox commands carried out against
 /// the account's Maildir (`MailboxStore`, on the storage pool).
@@ -93,12 +100,20 @@ final class IMAPConnection {
                 continue
             case .mailboxChanged:
                 changed = true
-                if session.isIdling, let update = try await refreshSelected(expungesAllowed: true, includeUID: false) {
-                    write(update)
+                if session.isIdling {
+                    do {
+                        if let update = try await refreshDuringIdle() { write(update) }
+                    } catch is UIDValidityChanged {
+                        write(UIDValidityChanged.goodbye)
+                        try await flush()
+                        return
+                    }
                     try await flush()
                 }
             case .bytes(let buffer):
                 if awaitingTLS { continue }
+                // Before login a literal is at most a user name or password.
+                framer.limits.maximumLiteralSize = session.user == nil ? 8192 : services.limits.maximumLiteralSize
                 for event in framer.feed(buffer.readableBytesView) {
                     if case .command(let text) = event {
                         timeouts.lineCompleted(at: .now())
@@ -155,6 +170,9 @@ final class IMAPConnection {
                     if case .io(let text) = error { logger.error("\(command.name) failed: \(LogField.text(text))") }
                     write(Self.reply(to: error, tag: tag, command: command))
                     selectedAfter = selected?.view.name
+                } catch is UIDValidityChanged {
+                    write(UIDValidityChanged.goodbye)
+                    return .close
                 } catch let error as ChannelError {
                     throw error
                 } catch {
@@ -168,7 +186,12 @@ final class IMAPConnection {
                 session.mailboxCommandFinished(selected: selectedAfter)
                 return .proceed
             case .endIdle(let tag, let bad):
-                if let update = try await refreshSelected(expungesAllowed: true, includeUID: false) { write(update) }
+                do {
+                    if let update = try await refreshDuringIdle() { write(update) }
+                } catch {
+                    write(UIDValidityChanged.goodbye)
+                    return .close
+                }
                 write(bad ?? "\(tag) OK IDLE terminated\r\n")
                 return .proceed
             }
