@@ -57,6 +57,7 @@ enum DefaultConfigurationFile {
         dnsbl_check = "connect"          # connect | mail: when the client address is looked up in [[antispam.dnsbl]]
         dns_timeout = "5s"               # each DNS question waits at most half of this; no answer passes (fail open)
         score_reject = 5.0               # refuse when the "score" actions add up to this (0: never)
+        score_junk = 0                   # deliver to the Junk folder from this score (below score_reject; 0: never)
         # [[antispam.dnsbl]]
         # zone = "zen.spamhaus.org"
         # listed = ["127.0.0.2-127.0.0.11"]
@@ -105,6 +106,16 @@ enum DefaultConfigurationFile {
         implicit_tls_listen = ["127.0.0.1:2995"]
         allow_plaintext = false          # USER/PASS and AUTH without TLS (not recommended)
         timeout = "10m"                  # RFC 1939 autologout timer, at least 10 minutes
+
+        [imap]
+        # Where users read their mail with folders (RFC 9051): STARTTLS on
+        # listen, TLS from the first byte on implicit_tls_listen. Production:
+        # 143 and 993. The Maildirs are laid out as Dovecot lays them out.
+        listen = ["127.0.0.1:2143"]
+        implicit_tls_listen = ["127.0.0.1:2993"]
+        allow_plaintext = false          # LOGIN and AUTHENTICATE without TLS (not recommended)
+        timeout = "30m"                  # autologout of an idle client, at least 30 minutes
+        max_sessions_per_account = 20
 
         [tls]
         # PEM files, relative to this directory. A self-signed pair is made on
@@ -167,6 +178,7 @@ enum DefaultConfigurationFile {
         mail_directory = "mail"          # mail/DOMAIN/USER/Maildir
         queue_directory = "queue"        # the outbound spool
         database = "sims.sqlite"
+        quota = 0                        # bytes each account may store (452 4.2.2 at RCPT when full); 0: no limit
 
         """
     }
