@@ -86,7 +86,8 @@ extension IMAPConnection {
                 for item in items { write(FetchResponse.render(item.facts, attributes: fetchAttributes, content: nil)) }
             }
             // Written out before the next batch is read (backpressure).
-            if needsContent { try await flush() } else { try await flushIfLarge() }
+            // (The last batch leaves with the tagged reply, in one write.)
+            if needsContent, start < live.count { try await flush() } else { try await flushIfLarge() }
         }
         write("\(tag) OK FETCH completed\r\n")
     }
