@@ -105,9 +105,11 @@ public indirect enum SearchKey: Equatable, Sendable {
             switch word {
             case "ALL": return .all
             // No \Recent in IMAP4rev2: NEW is UNSEEN, OLD and RECENT match as if no message were recent.
-            case "NEW": return .flag("\\Seen", set: false)
-            case "OLD": return .all
-            case "RECENT": return .not(.all)
+            // \Recent (IMAP4rev1): a message is recent for the one session
+            // that saw it first; IMAP4rev2 sessions never see it set.
+            case "NEW": return .and([.flag("\\Recent", set: true), .flag("\\Seen", set: false)])
+            case "OLD": return .flag("\\Recent", set: false)
+            case "RECENT": return .flag("\\Recent", set: true)
             case "KEYWORD", "UNKEYWORD":
                 guard case .atom(let keyword)? = reader.next() else { throw Invalid(reason: "\(word) needs a keyword") }
                 return .keyword(keyword, set: word == "KEYWORD")

@@ -44,3 +44,26 @@ struct IMAPFolderSnapshotCacheTests {
         }
     }
 }
+
+@Suite("IMAP folders: \\Recent goes to the first session that sees a message")
+struct IMAPRecentClaimTests {
+    @Test("the first look sets the mark; later UIDs are claimed once, by whoever sees them first")
+    func claims() {
+        let locks = FolderLocks()
+        #expect(locks.claimRecent("/m", uids: [1, 2, 3]).isEmpty)
+        #expect(locks.claimRecent("/m", uids: [3, 4, 5]) == [4, 5])
+        #expect(locks.claimRecent("/m", uids: [4, 5]).isEmpty)
+        #expect(locks.claimRecent("/other", uids: []).isEmpty)
+        #expect(locks.claimRecent("/m", uids: [6]) == [6])
+    }
+
+    @Test("a message still in new/ is recent in the snapshot; one moved to cur/ by a read-write snapshot too, once")
+    func newDirectory() throws {
+        try withMailbox { maildir, store in
+            try put("a\n", "1.M1P1.host", in: "\(maildir)/new")
+            #expect(try store.snapshot(of: "INBOX", moveNewToCur: false).messages.map(\.recent) == [true])
+            #expect(try store.snapshot(of: "INBOX", moveNewToCur: true).messages.map(\.recent) == [true])
+            #expect(try store.snapshot(of: "INBOX", moveNewToCur: true).messages.map(\.recent) == [false])
+        }
+    }
+}

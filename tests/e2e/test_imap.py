@@ -242,6 +242,8 @@ def test_idle_is_told_of_new_mail_by_the_delivery_within_a_second(imap_server):
     deliver(sims, b"Subject: pushed\r\n\r\nnew mail\r\n")
     assert raw.line(timeout=5) == b"* 1 EXISTS"
     assert time.monotonic() - started < 2.0
+    # An IMAP4rev1 session: the message is \Recent for it (RFC 3501 § 7.3.2).
+    assert raw.line() == b"* 1 RECENT"
     raw.send("DONE\r\n")
     assert raw.line().startswith(b"c OK")
     # Flag changes by another session arrive in IDLE too.
@@ -250,7 +252,7 @@ def test_idle_is_told_of_new_mail_by_the_delivery_within_a_second(imap_server):
     other = login(sims)
     ok(other.select("INBOX"))
     ok(other.store("1", "+FLAGS", "(\\Flagged)"))
-    assert raw.line(timeout=5) == b"* 1 FETCH (FLAGS (\\Flagged))"
+    assert raw.line(timeout=5) == b"* 1 FETCH (FLAGS (\\Flagged \\Recent))"
     raw.send("DONE\r\n")
     assert raw.line().startswith(b"d OK")
     other.logout()
@@ -364,3 +366,29 @@ def test_rfc822_size_is_exactly_what_fetch_sends(imap_server):
         assert size == len(data[0][1]), (number, size, data[0][1])
         assert b"\n" not in data[0][1].replace(b"\r\n", b"")
     imap.logout()
+
+
+def test_recent_belongs_to_the_first_imap4rev1_session_that_sees_the_mail(imap_server):
+    """RFC 3501 § 2.3.2: a new message is \\Recent for exactly one session,
+    the first to see it (SIMS: the one that moves it from new/ to cur/);
+    IMAP4rev2 sessions (ENABLE IMAP4rev2) never see it."""
+    sims = imap_server
+    deliver(sims, b"Subject: one\r\n\r\n1\r\n")
+    deliver(sims, b"Subject: two\r\n\r\n2\r\n")
+    first = login(sims)
+    ok(first.select("INBOX"))
+    assert first.untagged_responses.get("RECENT") == [b"2"]
+    assert "\\Recent" in ok(first.fetch("1", "(FLAGS)"))[0].decode()
+    assert ok(first.search(None, "RECENT"))[0] == b"1 2"
+    assert ok(first.search(None, "NEW"))[0] == b"1 2"
+    second = login(sims)
+    ok(second.select("INBOX"))
+    assert second.untagged_responses.get("RECENT") == [b"0"]
+    assert ok(second.search(None, "RECENT"))[0] == b""
+    assert ok(second.search(None, "OLD"))[0] == b"1 2"
+    # New mail during the first session's selection is recent for it.
+    deliver(sims, b"Subject: three\r\n\r\n3\r\n")
+    ok(first.noop())
+    assert first.untagged_responses.get("RECENT", [b""])[-1] == b"3", first.untagged_responses
+    first.logout()
+    second.logout()

@@ -493,19 +493,6 @@ def without_allowed_differences(steps: list[Step]) -> list[Step]:
         # test_sims_imap4rev2_session_select for SIMS in rev2).
         if step.command.startswith(("SELECT ", "EXAMINE ")):
             step.untagged = [u for u in step.untagged if u != "* OK [CLOSED]"]
-        # \Recent (RFC 3501 § 2.3.2): Dovecot keeps it per session in its
-        # index; SIMS does not implement it (RFC 9051 removed it: appendix E)
-        # and says "* 0 RECENT" at SELECT to IMAP4rev1 clients (Dovecot also
-        # sends new counts after EXPUNGE and MOVE), which may ignore it
-        # (the clients tested here do: mbsync, neomutt and fetchmail use
-        # \Seen). So RECENT counts, \Recent in flag lists and the answers to
-        # the searches that depend on it are not compared.
-        step.untagged = [u for u in step.untagged if not re.fullmatch(r"\* \d+ RECENT", u)]
-        step.untagged = [re.sub(r"RECENT \d+", "RECENT <n>", u) if u.startswith("* STATUS ") else u
-                         for u in step.untagged]
-        step.untagged = [re.sub(r" ?\\Recent", "", u).replace("( ", "(") for u in step.untagged]
-        if re.search(r"SEARCH .*\b(RECENT|OLD|NEW)\b", step.command):
-            step.untagged = [re.sub(r"^(\* SEARCH).*", r"\1 <recent-dependent>", u) for u in step.untagged]
         # (LIST lines sorted again after the changes, as imap_peers does.)
         listed = sorted(u for u in step.untagged if u.startswith("* LIST "))
         step.untagged = [listed.pop(0) if u.startswith("* LIST ") else u for u in step.untagged]

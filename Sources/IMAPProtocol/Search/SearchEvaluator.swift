@@ -67,8 +67,8 @@ public struct SearchEvaluator: Sendable {
         case .all:
             return true
         case .flag(let flag, let set):
-            // \Recent does not exist in IMAP4rev2: never set.
-            if flag.equalsIgnoringASCIICase("\\Recent") { return !set }
+            // \Recent is among the flags only in IMAP4rev1 sessions, for
+            // the messages this session saw first.
             return candidate.systemFlags.contains { $0.equalsIgnoringASCIICase(flag) } == set
         case .keyword(let keyword, let set):
             return candidate.keywords.contains { $0.equalsIgnoringASCIICase(keyword) } == set

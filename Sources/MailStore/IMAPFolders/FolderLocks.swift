@@ -13,6 +13,26 @@ public final class FolderLocks: Sendable {
     private let locks = Mutex<[String: NSLock]>([:])
     /// The folders' last snapshots, shared like the locks.
     let snapshots = FolderSnapshotCache()
+    /// Per folder, the highest UID some session has already seen (IMAP4rev1's
+    /// \Recent goes to the first session that sees a message, as Dovecot's
+    /// index records it; here for the life of the process).
+    private let recentMarks = Mutex<[String: UInt32]>([:])
+
+    /// The UIDs among `uids` that no session had seen before: they are
+    /// \Recent for the caller. The first call for a folder only sets the
+    /// mark (what was there before this process is nobody's news; messages
+    /// still in `new/` are recent through the snapshot).
+    public func claimRecent(_ folderPath: String, uids: [UInt32]) -> Set<UInt32> {
+        guard let highest = uids.max() else { return [] }
+        return recentMarks.withLock { marks in
+            guard let mark = marks[folderPath] else {
+                marks[folderPath] = highest
+                return []
+            }
+            marks[folderPath] = max(mark, highest)
+            return Set(uids.filter { $0 > mark })
+        }
+    }
 
     public init() {}
 

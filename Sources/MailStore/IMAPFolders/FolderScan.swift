@@ -13,6 +13,8 @@ struct FolderFile {
     /// "new" or "cur".
     var subdirectory: String
     var status: stat
+    /// Moved from `new/` into `cur/` by this scan.
+    var movedFromNew = false
 
     var isInCur: Bool { subdirectory == "cur" }
 }
@@ -54,6 +56,7 @@ struct FolderScan {
                     if posixRename("\(directory)/\(name)", "\(folderPath)/cur/\(target)") == 0 {
                         file.name = target
                         file.subdirectory = "cur"
+                        file.movedFromNew = true
                     } else if errno == ENOENT {
                         continue  // expunged by another session meanwhile
                     }

@@ -15,6 +15,10 @@ public struct FolderMessage: Sendable, Equatable {
     public var size: Int
     /// INTERNALDATE: the file's mtime, seconds since 1970.
     public var internalDate: Int64
+    /// Still in `new/`, or moved from `new/` to `cur/` by this snapshot:
+    /// the session that took it is the first to see the message (IMAP4rev1's
+    /// \Recent, RFC 3501 § 2.3.2, as the Maildir's new/ defines it).
+    public var recent = false
 
     public init(
         uid: UInt32, baseName: String, path: String, flags: MaildirFlags, keywords: [String], size: Int, internalDate: Int64

@@ -131,10 +131,12 @@ public struct MailboxStore: Sendable {
     {
         guard let size = try FolderSizes.wireSize(of: file, path: path) else { return nil }
         let flags = MaildirFlags(fileName: file.name)
-        return FolderMessage(
+        var message = FolderMessage(
             uid: uid, baseName: file.baseName, path: path, flags: flags,
             keywords: flags.keywords.sorted().compactMap { keywords.names[$0] }, size: size,
             internalDate: Int64(file.status.st_mtim.tv_sec))
+        message.recent = file.movedFromNew || !file.isInCur
+        return message
     }
 
     /// The folder's uidlist brought in line with these base names (new ones

@@ -18,6 +18,27 @@ final class SelectedFolder {
     /// The directories' modification times when last read: unchanged, and
     /// no notification since, means there is nothing new to read.
     var stamp: [Int64]
+    /// IMAP4rev1's \Recent: the messages this session saw first (moved from
+    /// `new/` by its own reading of the folder). Empty in IMAP4rev2 sessions.
+    var recent: Set<UInt32> = []
+    var showsRecent = false
+
+    /// Forgets messages this session expunged (EXPUNGE, MOVE) and returns
+    /// their EXPUNGE responses, with the new RECENT count when it changed.
+    func removeOwn(_ uids: Set<UInt32>) -> String {
+        var output = view.removeOwn(uids)
+        for uid in uids { messages[uid] = nil }
+        let before = recent.count
+        recent.formIntersection(view.messages.map(\.uid))
+        if showsRecent, recent.count != before { output += "* \(recent.count) RECENT\r\n" }
+        return output
+    }
+
+    /// A message's flags as this session shows them.
+    func flags(of message: FolderMessage) -> [String] {
+        let flags = message.flags.imapSystemFlags + message.keywords
+        return showsRecent && recent.contains(message.uid) ? flags + ["\\Recent"] : flags
+    }
 
     init(view: SelectedMailbox, storageName: String, messages: [UInt32: FolderMessage], keywords: [String], stamp: [Int64]) {
         self.view = view
@@ -146,12 +167,20 @@ extension IMAPConnection {
             return (snapshot, Self.stamp(of: path))
         }
         lastDiskCheck = .now
-        let messages = snapshot.messages.map { SelectedMailbox.Message(uid: $0.uid, flags: Self.imapFlags($0)) }
-        let view = SelectedMailbox(
+        let folder = SelectedFolder(
+            view: SelectedMailbox(
+                name: clientName, readOnly: readOnly, uidValidity: snapshot.uidValidity, uidNext: snapshot.uidNext, messages: []),
+            storageName: name, messages: Self.byUID(snapshot.messages), keywords: snapshot.keywords, stamp: stamp)
+        folder.showsRecent = !rev2
+        if !rev2 {
+            folder.recent = Set(snapshot.messages.filter(\.recent).map(\.uid))
+                .union(services.folderLocks.claimRecent(path, uids: snapshot.messages.map(\.uid)))
+        }
+        let messages = snapshot.messages.map { SelectedMailbox.Message(uid: $0.uid, flags: folder.flags(of: $0)) }
+        folder.view = SelectedMailbox(
             name: clientName, readOnly: readOnly, uidValidity: snapshot.uidValidity, uidNext: snapshot.uidNext, messages: messages
         )
-        selected = SelectedFolder(
-            view: view, storageName: name, messages: Self.byUID(snapshot.messages), keywords: snapshot.keywords, stamp: stamp)
+        selected = folder
         changed = false
         let flags = IMAPFlag.system + snapshot.keywords
         write("* FLAGS \(IMAPResponseText.flagList(flags))\r\n")
@@ -159,7 +188,7 @@ extension IMAPConnection {
         write("* OK [PERMANENTFLAGS \(permanent)] Flags permitted\r\n")
         write("* \(messages.count) EXISTS\r\n")
         if !rev2 {
-            write("* 0 RECENT\r\n")
+            write("* \(folder.recent.count) RECENT\r\n")
             if let first = messages.firstIndex(where: { !$0.flags.contains("\\Seen") }) {
                 write("* OK [UNSEEN \(first + 1)] First unseen\r\n")
             }
@@ -182,7 +211,7 @@ extension IMAPConnection {
             case .unseen: return "UNSEEN \(snapshot.messages.filter { !$0.flags.letters.contains("S") }.count)"
             case .deleted: return "DELETED \(snapshot.messages.filter { $0.flags.letters.contains("T") }.count)"
             case .size: return "SIZE \(snapshot.messages.reduce(0) { $0 + $1.size })"
-            case .recent: return "RECENT 0"
+            case .recent: return "RECENT \(snapshot.messages.filter(\.recent).count)"
             }
         }.joined(separator: " ")
     }
@@ -241,7 +270,9 @@ extension IMAPConnection {
         if intoSelected, let folder = selected {
             if ownChangeAdopted {
                 folder.messages[uid] = stored
-                write(folder.view.appendOwn(.init(uid: uid, flags: Self.imapFlags(stored))))
+                if folder.showsRecent { folder.recent.formUnion(services.folderLocks.claimRecent(folderPath(name), uids: [uid])) }
+                write(folder.view.appendOwn(.init(uid: uid, flags: folder.flags(of: stored))))
+                if folder.recent.contains(uid) { write("* \(folder.recent.count) RECENT\r\n") }
                 selected = folder
             } else if let update = try await refreshSelected(expungesAllowed: true, includeUID: false, force: true) {
                 write(update)
@@ -271,9 +302,7 @@ extension IMAPConnection {
             if let account { services.quota.forget(account) }
             if let account { services.notifier.changed([account], except: channel.channel) }
             if ownChangeAdopted, let current = selected {
-                write(current.view.removeOwn(Set(removed)))
-                for uid in removed { current.messages[uid] = nil }
-                selected = current
+                write(current.removeOwn(Set(removed)))
             }
         }
         let force = !deleted.isEmpty && !ownChangeAdopted
@@ -365,9 +394,20 @@ extension IMAPConnection {
         // The folder's UIDs were given anew (its uidlist was rebuilt): the
         // client's UIDs mean other messages now, and it must resynchronize.
         guard snapshot.uidValidity == folder.view.uidValidity else { throw UIDValidityChanged() }
-        let current = snapshot.messages.map { SelectedMailbox.Message(uid: $0.uid, flags: Self.imapFlags($0)) }
-        let update = folder.view.update(
+        let recentBefore = folder.recent.count
+        if folder.showsRecent {
+            let highest = folder.view.messages.last?.uid ?? 0
+            folder.recent.formUnion(snapshot.messages.filter(\.recent).map(\.uid))
+            folder.recent.formUnion(
+                services.folderLocks.claimRecent(path, uids: snapshot.messages.map(\.uid).filter { $0 > highest }))
+        }
+        let current = snapshot.messages.map { SelectedMailbox.Message(uid: $0.uid, flags: folder.flags(of: $0)) }
+        var update = folder.view.update(
             to: current, uidNext: snapshot.uidNext, expungesAllowed: expungesAllowed, includeUID: includeUID)
+        if expungesAllowed { folder.recent.formIntersection(folder.view.messages.map(\.uid)) }
+        // RFC 3501 § 7.3.2: the new number of recent messages follows EXISTS
+        // (and, as Dovecot does, an expunge that changes it).
+        if folder.recent.count != recentBefore { update += "* \(folder.recent.count) RECENT\r\n" }
         folder.messages = Self.byUID(snapshot.messages)
         folder.keywords = snapshot.keywords
         folder.stamp = stamp
@@ -402,10 +442,6 @@ extension IMAPConnection {
 
     static func byUID(_ messages: [FolderMessage]) -> [UInt32: FolderMessage] {
         Dictionary(messages.map { ($0.uid, $0) }, uniquingKeysWith: { first, _ in first })
-    }
-
-    static func imapFlags(_ message: FolderMessage) -> [String] {
-        message.flags.imapSystemFlags + message.keywords
     }
 
     // MARK: Names

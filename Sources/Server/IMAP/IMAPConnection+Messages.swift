@@ -35,7 +35,7 @@ extension IMAPConnection {
                     try store.store(.add, systemFlags: ["\\Seen"], keywords: [], uids: unseen, in: name)
                 }
                 for message in updated {
-                    folder.view.setFlags(Self.imapFlags(message), uid: message.uid)
+                    folder.view.setFlags(folder.flags(of: message), uid: message.uid)
                     folder.messages[message.uid] = message
                 }
                 selected = folder
@@ -120,7 +120,7 @@ extension IMAPConnection {
                 try store.store(operation, systemFlags: system, keywords: keywords, uids: uids, in: name)
             }
         for message in updated {
-            folder.view.setFlags(Self.imapFlags(message), uid: message.uid)
+            folder.view.setFlags(folder.flags(of: message), uid: message.uid)
             folder.messages[message.uid] = message
         }
         selected = folder
@@ -128,7 +128,7 @@ extension IMAPConnection {
             for message in updated {
                 guard let sequence = folder.view.sequence(of: message.uid) else { continue }
                 let uidItem = uid ? "UID \(message.uid) " : ""
-                write("* \(sequence) FETCH (\(uidItem)FLAGS \(IMAPResponseText.flagList(Self.imapFlags(message))))\r\n")
+                write("* \(sequence) FETCH (\(uidItem)FLAGS \(IMAPResponseText.flagList(folder.flags(of: message))))\r\n")
             }
         }
         if !updated.isEmpty, let account { services.notifier.changed([account], except: channel.channel) }
@@ -232,9 +232,7 @@ extension IMAPConnection {
             let moved = mapping.map(\.0)
             let removed = try await changingSelected(when: true) { try store.expunge(uids: moved, in: source) }
             if ownChangeAdopted, let current = selected {
-                write(current.view.removeOwn(Set(removed)))
-                for uid in removed { current.messages[uid] = nil }
-                selected = current
+                write(current.removeOwn(Set(removed)))
             } else if let update = try await refreshSelected(expungesAllowed: true, includeUID: uid, force: true) {
                 write(update)
             }
