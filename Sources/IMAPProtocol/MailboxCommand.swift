@@ -120,7 +120,7 @@ extension MailboxCommand {
                 return .failure(.init(tag: command.tag, text: "UID \(name) is not a command"))
             }
         }
-        var reader = Arguments(values: arguments)
+        var reader = ArgumentReader(values: arguments)
         do throws(ArgumentError) {
             let parsed: MailboxCommand
             switch name {
@@ -184,7 +184,7 @@ extension MailboxCommand {
         }
     }
 
-    private static func list(_ reader: inout Arguments, lsub: Bool) throws(ArgumentError) -> ListCommand {
+    private static func list(_ reader: inout ArgumentReader, lsub: Bool) throws(ArgumentError) -> ListCommand {
         var command = ListCommand(
             reference: "", patterns: [], subscribedOnly: lsub, specialUseOnly: false, statusItems: [], lsub: lsub)
         if !lsub, case .list(let options)? = reader.peek() {
@@ -243,7 +243,7 @@ extension MailboxCommand {
         }
     }
 
-    private static func append(_ reader: inout Arguments) throws(ArgumentError) -> MailboxCommand {
+    private static func append(_ reader: inout ArgumentReader) throws(ArgumentError) -> MailboxCommand {
         let mailbox = try reader.mailbox()
         var flagList: [String] = []
         if case .list(let values)? = reader.peek() {
@@ -282,18 +282,8 @@ struct ArgumentError: Error {
     init(_ text: String) { self.text = text }
 }
 
-/// Reads arguments one by one.
-struct Arguments {
-    var values: [IMAPValue]
-    var index = 0
-
-    var atEnd: Bool { index >= values.count }
-    func peek() -> IMAPValue? { index < values.count ? values[index] : nil }
-    mutating func advance() { index += 1 }
-    mutating func next() -> IMAPValue? {
-        defer { index += 1 }
-        return peek()
-    }
+/// What mailbox commands read besides what SEARCH's reader has.
+extension ArgumentReader {
     mutating func rest() -> [IMAPValue] {
         defer { index = values.count }
         return atEnd ? [] : Array(values[index...])

@@ -148,18 +148,21 @@ enum MaildirFile {
     /// (unlike POP3's `wireSize`, IMAP sends a last line without its line
     /// end as it is). It must equal the length of what FETCH BODY[] sends.
     static func imapSize(of bytes: [UInt8]) -> Int {
-        bytes.withUnsafeBytes { raw -> Int in
-            guard let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self), !raw.isEmpty else { return 0 }
-            let count = raw.count
-            var size = count
-            var start = 0
-            while start < count, let found = memchr(base + start, Int32(UInt8(ascii: "\n")), count - start) {
-                let newline = UnsafeRawPointer(found).assumingMemoryBound(to: UInt8.self) - base
-                if newline == 0 || base[newline - 1] != UInt8(ascii: "\r") { size += 1 }
-                start = newline + 1
-            }
-            return size
+        bytes.withUnsafeBytes { imapSize(of: $0) }
+    }
+
+    /// As above; line ends are found with `memchr`.
+    static func imapSize(of bytes: UnsafeRawBufferPointer) -> Int {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), !bytes.isEmpty else { return 0 }
+        let count = bytes.count
+        var size = count
+        var start = 0
+        while start < count, let found = memchr(base + start, Int32(UInt8(ascii: "\n")), count - start) {
+            let newline = UnsafeRawPointer(found).assumingMemoryBound(to: UInt8.self) - base
+            if newline == 0 || base[newline - 1] != UInt8(ascii: "\r") { size += 1 }
+            start = newline + 1
         }
+        return size
     }
 
     /// The size RFC 1939 reports: the octets with every line ending in CR LF,
@@ -170,18 +173,10 @@ enum MaildirFile {
         bytes.withUnsafeBytes { wireSize(of: $0) }
     }
 
-    /// As above; line ends are found with `memchr`, as the sender does.
+    /// As above: IMAP's size, and the CR LF the sender adds to a last line.
     static func wireSize(of bytes: UnsafeRawBufferPointer) -> Int {
-        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), !bytes.isEmpty else { return 0 }
-        let count = bytes.count
-        var size = count
-        var start = 0
-        while start < count, let found = memchr(base + start, Int32(UInt8(ascii: "\n")), count - start) {
-            let newline = UnsafeRawPointer(found).assumingMemoryBound(to: UInt8.self) - base
-            if newline == 0 || base[newline - 1] != UInt8(ascii: "\r") { size += 1 }
-            start = newline + 1
-        }
-        let last = base[count - 1]
+        guard let last = bytes.last else { return 0 }
+        var size = imapSize(of: bytes)
         if last != UInt8(ascii: "\n") { size += last == UInt8(ascii: "\r") ? 1 : 2 }
         return size
     }

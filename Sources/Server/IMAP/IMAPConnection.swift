@@ -99,6 +99,8 @@ final class IMAPConnection {
             case .lines:
                 continue
             case .mailboxChanged:
+                // Taken before the folder is read: a change after this point sends a new notice.
+                if let account { services.notifier.taken(by: channel.channel, account: account) }
                 changed = true
                 if session.isIdling {
                     do {

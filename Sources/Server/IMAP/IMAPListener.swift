@@ -65,38 +65,20 @@ final class IMAPListener: Service {
         var logger = self.logger
         logger[metadataKey: "conn"] = "\(ConnectionNumbers.next("IMAP"))"
         logger[metadataKey: "peer"] = "\(peer)"
-        let sessionID = ObjectIdentifier(connection.channel)
-        authGuard.openSessions.open(sessionID, from: peer) { [channel = connection.channel, logger] in
-            logger.notice("closing session: address banned after authentication failures")
-            channel.closeSaying("* BYE Too many authentication failures from your address\r\n")
+        let texts = ReaderAdmission.Texts(
+            banned: "* BYE Too many authentication failures from your address\r\n",
+            bannedDuringSession: "* BYE Too many authentication failures from your address\r\n",
+            busy: "* BYE [UNAVAILABLE] Too many connections, try again later\r\n",
+            evicted: "* BYE Server busy, closing idle connection\r\n")
+        await ReaderAdmission.serve(
+            connection, peer: peer, timeouts: accepted.timeouts, limiter: limiter, authGuard: authGuard, texts: texts,
+            logger: logger
+        ) {
+            logger.info("connected to \(address)")
+            await IMAPConnection(
+                services: services, channel: connection, frame: accepted.frame, timeouts: accepted.timeouts, clientAddress: peer,
+                implicitTLS: implicitTLS, logger: logger
+            ).run()
         }
-        defer { authGuard.openSessions.close(sessionID, from: peer) }
-        let channel = connection.channel
-        var refusal: String?
-        var ticket: UInt64 = 0
-        if authGuard.banned(peer) != nil {
-            refusal = "* BYE Too many authentication failures from your address\r\n"
-        } else {
-            let admission = limiter.admit(peer, timeouts: accepted.timeouts) { [logger] in
-                logger.notice("closed: idle while every connection slot is taken, to make room for a new client")
-                channel.closeSaying("* BYE Server busy, closing idle connection\r\n")
-            }
-            if case .admitted(let admitted) = admission {
-                ticket = admitted
-            } else {
-                refusal = "* BYE [UNAVAILABLE] Too many connections, try again later\r\n"
-            }
-        }
-        if let refusal {
-            logger.notice("refused connection: \(refusal.trimmingCharacters(in: .whitespacesAndNewlines))")
-            await connection.refuse(with: refusal)
-            return
-        }
-        defer { limiter.release(ticket, address: peer) }
-        logger.info("connected to \(address)")
-        await IMAPConnection(
-            services: services, channel: connection, frame: accepted.frame, timeouts: accepted.timeouts, clientAddress: peer,
-            implicitTLS: implicitTLS, logger: logger
-        ).run()
     }
 }

@@ -67,44 +67,26 @@ final class POP3Listener: Service {
     }
 
     private func serve(
-        _ connection: NIOAsyncChannel<ConnectionInbound, ByteBuffer>, frame: NIOLoopBound<LineFrameHandler>, timeouts: SessionTimeouts
+        _ connection: NIOAsyncChannel<ConnectionInbound, ByteBuffer>, frame: NIOLoopBound<LineFrameHandler>,
+        timeouts: SessionTimeouts
     ) async {
         let peer = ClientAddress.normalized(connection.channel.remoteAddress)
         var logger = self.logger
         logger[metadataKey: "conn"] = "\(ConnectionNumbers.next("POP3"))"
         logger[metadataKey: "peer"] = "\(peer)"
-        // Registered before the ban check, so a ban decided in between still ends it.
-        let sessionID = ObjectIdentifier(connection.channel)
-        authGuard.openSessions.open(sessionID, from: peer) { [channel = connection.channel, logger] in
-            logger.notice("closing session: address banned after authentication failures")
-            channel.closeSaying("-ERR [AUTH] Too many authentication failures from your address, closing connection\r\n")
+        let texts = ReaderAdmission.Texts(
+            banned: "-ERR [AUTH] Too many authentication failures from your address\r\n",
+            bannedDuringSession: "-ERR [AUTH] Too many authentication failures from your address, closing connection\r\n",
+            busy: "-ERR [SYS/TEMP] Too many connections, try again later\r\n",
+            evicted: "-ERR [SYS/TEMP] Server busy, closing idle connection\r\n")
+        await ReaderAdmission.serve(
+            connection, peer: peer, timeouts: timeouts, limiter: limiter, authGuard: authGuard, texts: texts, logger: logger
+        ) {
+            logger.info("connected to \(address)")
+            await POP3Connection(
+                services: services, channel: connection, frame: frame, clientAddress: peer, implicitTLS: implicitTLS,
+                logger: logger
+            ).run()
         }
-        defer { authGuard.openSessions.close(sessionID, from: peer) }
-        let channel = connection.channel
-        var refusal: String?
-        var ticket: UInt64 = 0
-        if authGuard.banned(peer) != nil {
-            refusal = "-ERR [AUTH] Too many authentication failures from your address\r\n"
-        } else {
-            let admission = limiter.admit(peer, timeouts: timeouts) { [logger] in
-                logger.notice("closed: idle while every connection slot is taken, to make room for a new client")
-                channel.closeSaying("-ERR [SYS/TEMP] Server busy, closing idle connection\r\n")
-            }
-            if case .admitted(let admitted) = admission {
-                ticket = admitted
-            } else {
-                refusal = "-ERR [SYS/TEMP] Too many connections, try again later\r\n"
-            }
-        }
-        if let refusal {
-            logger.notice("refused connection: \(refusal.trimmingCharacters(in: .whitespacesAndNewlines))")
-            await connection.refuse(with: refusal)
-            return
-        }
-        defer { limiter.release(ticket, address: peer) }
-        logger.info("connected to \(address)")
-        await POP3Connection(
-            services: services, channel: connection, frame: frame, clientAddress: peer, implicitTLS: implicitTLS, logger: logger
-        ).run()
     }
 }
